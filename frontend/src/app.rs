@@ -1,0 +1,70 @@
+//! The root component: picks the language, reads the URL once, and shows that screen.
+
+use crate::features::{lobby, meeting};
+use crate::i18n::{Lang, Texts};
+use crate::route::{self, Route};
+use leptos::prelude::*;
+
+/// The language signal, provided as context to every component.
+#[derive(Debug, Clone, Copy)]
+pub struct LangSignal(pub RwSignal<Lang>);
+
+/// The current language's strings, reactively. Components call this for every word they show.
+pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + 'static {
+    let lang = use_context::<LangSignal>()
+        .map(|l| l.0)
+        .unwrap_or_else(|| RwSignal::new(Lang::En));
+    move || lang.get().texts()
+}
+
+fn browser_lang() -> Lang {
+    window()
+        .navigator()
+        .language()
+        .map(|tag| Lang::from_tag(&tag))
+        .unwrap_or(Lang::En)
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let lang = RwSignal::new(browser_lang());
+    provide_context(LangSignal(lang));
+    Effect::new(move || {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("lang", lang.get().tag());
+        }
+    });
+    let location = window().location();
+    let route = route::parse(
+        &location.pathname().unwrap_or_default(),
+        &location.hash().unwrap_or_default(),
+    );
+    let t = use_texts();
+    let screen = match route {
+        Route::Home => lobby::Home().into_any(),
+        Route::Meeting { id, host_secret } => {
+            meeting::MeetingPage(meeting::MeetingPageProps { id, host_secret }).into_any()
+        }
+        Route::NotFound => view! {
+            <main>
+                <p>{move || t().not_found}</p>
+                <a href="/">{move || t().go_home}</a>
+            </main>
+        }
+        .into_any(),
+    };
+    view! {
+        <header class="topbar">
+            <label class="lang">
+                {move || t().language}
+                <select on:change=move |ev| {
+                    lang.set(if event_target_value(&ev) == "nb" { Lang::Nb } else { Lang::En })
+                }>
+                    <option value="en" selected=move || lang.get() == Lang::En>"English"</option>
+                    <option value="nb" selected=move || lang.get() == Lang::Nb>"Norsk bokmål"</option>
+                </select>
+            </label>
+        </header>
+        {screen}
+    }
+}

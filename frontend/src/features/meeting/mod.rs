@@ -1,0 +1,139 @@
+//! The meeting screen: who is here, the invite link for hosts, and leaving. Connects the page to
+//! the meeting's socket and owns that socket for the page's lifetime.
+
+use crate::app::use_texts;
+use crate::features::lobby::join_form;
+use crate::net::socket::Socket;
+use crate::net::storage;
+use crate::route;
+use crate::store::{Phase, Store};
+use leptos::prelude::*;
+use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::{Credential, Role};
+use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
+
+/// `/m/{id}`: join, then take part.
+#[component]
+pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoView {
+    let store = Store::new();
+    let socket = StoredValue::new_local(None::<Socket>);
+    let id = StoredValue::new(id);
+    let credential = StoredValue::new(match host_secret {
+        Some(secret) => Credential::Host { secret },
+        None => Credential::Participant,
+    });
+    let join = move |name: String| {
+        storage::remember_name(name.trim());
+        let hello = ClientMsg::Join {
+            version: PROTOCOL_VERSION,
+            name,
+            credential: credential.get_value(),
+        };
+        // Drop any earlier socket first so its close cannot reach the new session.
+        socket.set_value(None);
+        match Socket::connect(&id.get_value(), &hello, store) {
+            Ok(s) => socket.set_value(Some(s)),
+            Err(e) => store.local_error(e),
+        }
+    };
+    let leave = move || {
+        socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(
+                    &ClientMsg::Command {
+                        command: Command::Leave,
+                    },
+                    store,
+                );
+            }
+        });
+        store.left();
+        socket.set_value(None);
+    };
+    // The host who just clicked `Start a meeting` typed a name already: go straight in.
+    let is_host_link = matches!(credential.get_value(), Credential::Host { .. });
+    if let (true, Some(name)) = (is_host_link, storage::remembered_name()) {
+        if !name.is_empty() {
+            join(name);
+        }
+    }
+    let t = use_texts();
+    let joining = Signal::derive(move || store.phase.get() == Phase::Joining);
+    let error = Signal::derive(move || store.error.get());
+    move || {
+        match store.phase.get() {
+        Phase::NotJoined | Phase::Joining => join_form(joining, error, join).into_any(),
+        Phase::InMeeting => in_meeting(store, id.get_value(), leave).into_any(),
+        Phase::Left => view! {
+            <main>
+                <p role="status">{move || t().left_meeting}</p>
+                <button on:click=move |_| store.phase.set(Phase::NotJoined)>{move || t().rejoin}</button>
+            </main>
+        }
+        .into_any(),
+        Phase::Lost => view! {
+            <main>
+                <p class="error" role="alert">{move || t().connection_lost}</p>
+                <button on:click=move |_| store.phase.set(Phase::NotJoined)>{move || t().rejoin}</button>
+            </main>
+        }
+        .into_any(),
+    }
+    }
+}
+
+fn in_meeting(store: Store, id: MeetingId, leave: impl Fn() + Copy + 'static) -> impl IntoView {
+    let t = use_texts();
+    let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
+    let origin = window().location().origin().unwrap_or_default();
+    let invite = route::invite_link(&origin, &id);
+    view! {
+        <main>
+            <h1>{move || t().app_name}</h1>
+            {move || store.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            <div class="layout">
+                <div>
+                    <Show when=is_hosting>
+                        <section class="card invite">
+                            <label>
+                                {move || t().invite_link}
+                                <input type="text" readonly value=invite.clone() />
+                            </label>
+                            <p class="muted">{move || t().invite_hint}</p>
+                        </section>
+                    </Show>
+                    <div class="controls card">
+                        <button class="danger" on:click=move |_| leave()>
+                            {move || t().leave_meeting}
+                        </button>
+                    </div>
+                </div>
+                {participants(store)}
+            </div>
+        </main>
+    }
+}
+
+fn participants(store: Store) -> impl IntoView {
+    let t = use_texts();
+    let count = move || store.meeting.with(|m| m.participants.len());
+    view! {
+        <section class="card">
+            <h2>{move || t().participants} " (" {count} ")"</h2>
+            <ul class="participants" aria-label=move || t().participants>
+                <For
+                    each=move || store.meeting.get().participants
+                    key=|p| (p.id, p.role, p.name.clone())
+                    let:p
+                >
+                    <li>
+                        <span class="name">{p.name.clone()}</span>
+                        {move || t().role_badge(p.role).map(|b| view! { <span class="badge">{b}</span> })}
+                        {move || (store.me.get() == Some(p.id)).then(|| view! { <span class="muted">{t().you_suffix}</span> })}
+                    </li>
+                </For>
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,176 @@
+//! The one store the UI reads. Only what arrives from the server (and the socket's own opening and
+//! closing) changes it; components never edit meeting state themselves.
+
+use leptos::prelude::*;
+use plenary_shared::ids::ParticipantId;
+use plenary_shared::meeting::Role;
+use plenary_shared::meeting::view::MeetingView;
+use plenary_shared::protocol::ServerMsg;
+
+/// Where this tab is in its life with the meeting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not joined yet: the join form shows.
+    NotJoined,
+    /// Join sent, waiting for the welcome.
+    Joining,
+    InMeeting,
+    /// Left on purpose.
+    Left,
+    /// The connection dropped.
+    Lost,
+}
+
+/// Reactive state of one meeting tab. `Copy`: every field is a signal handle.
+#[derive(Debug, Clone, Copy)]
+pub struct Store {
+    pub phase: RwSignal<Phase>,
+    pub meeting: RwSignal<MeetingView>,
+    pub me: RwSignal<Option<ParticipantId>>,
+    /// The last error the server sent, in words.
+    pub error: RwSignal<Option<String>>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Store {
+            phase: RwSignal::new(Phase::NotJoined),
+            meeting: RwSignal::new(MeetingView::default()),
+            me: RwSignal::new(None),
+            error: RwSignal::new(None),
+        }
+    }
+
+    /// Folds one server message into the store.
+    pub fn receive(&self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Welcome { you, meeting, .. } => {
+                self.me.set(Some(you));
+                self.meeting.set(meeting);
+                self.error.set(None);
+                self.phase.set(Phase::InMeeting);
+            }
+            ServerMsg::Event { event } => self.meeting.update(|m| m.apply(&event)),
+            ServerMsg::Error { message, .. } => {
+                if self.phase.get_untracked() == Phase::Joining {
+                    self.phase.set(Phase::NotJoined);
+                }
+                self.error.set(Some(message));
+            }
+        }
+    }
+
+    /// A join request is on its way.
+    pub fn joining(&self) {
+        self.error.set(None);
+        self.phase.set(Phase::Joining);
+    }
+
+    /// The socket closed. Leaving on purpose is not a loss.
+    pub fn closed(&self) {
+        self.phase.update(|p| {
+            *p = match *p {
+                Phase::Left => Phase::Left,
+                Phase::Joining | Phase::NotJoined => Phase::NotJoined,
+                Phase::InMeeting | Phase::Lost => Phase::Lost,
+            }
+        });
+    }
+
+    /// This tab left the meeting.
+    pub fn left(&self) {
+        self.phase.set(Phase::Left);
+    }
+
+    /// A local problem (for instance the socket could not be opened), shown like a server error.
+    pub fn local_error(&self, message: String) {
+        self.error.set(Some(message));
+        self.closed();
+    }
+
+    /// This tab's role, reactively.
+    pub fn my_role(&self) -> Option<Role> {
+        let me = self.me.get()?;
+        self.meeting.with(|m| m.participant(me).map(|p| p.role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenary_shared::meeting::event::Event;
+    use plenary_shared::meeting::rooms::Place;
+    use plenary_shared::meeting::view::ParticipantView;
+    use plenary_shared::protocol::{PROTOCOL_VERSION, ProtocolError};
+
+    fn person(id: u32, name: &str, role: Role) -> ParticipantView {
+        ParticipantView {
+            id: ParticipantId(id),
+            name: name.into(),
+            role,
+            place: Place::Main,
+            muted: false,
+            assigned: None,
+        }
+    }
+
+    #[test]
+    fn welcome_then_events_keep_the_view_current() {
+        let store = Store::new();
+        store.joining();
+        store.receive(ServerMsg::Welcome {
+            version: PROTOCOL_VERSION,
+            you: ParticipantId(2),
+            meeting: MeetingView {
+                participants: vec![
+                    person(1, "H", Role::Host),
+                    person(2, "P", Role::Participant),
+                ],
+                ..MeetingView::default()
+            },
+        });
+        assert_eq!(store.phase.get_untracked(), Phase::InMeeting);
+        store.receive(ServerMsg::Event {
+            event: Event::ParticipantLeft {
+                participant: ParticipantId(1),
+            },
+        });
+        store.receive(ServerMsg::Event {
+            event: Event::RoleChanged {
+                participant: ParticipantId(2),
+                role: Role::Host,
+            },
+        });
+        let names: Vec<String> = store
+            .meeting
+            .with_untracked(|m| m.participants.iter().map(|p| p.name.clone()).collect());
+        assert_eq!(names, vec!["P".to_string()]);
+        assert_eq!(store.my_role(), Some(Role::Host));
+    }
+
+    #[test]
+    fn a_refused_join_returns_to_the_form_with_the_reason() {
+        let store = Store::new();
+        store.joining();
+        store.receive(ServerMsg::error(ProtocolError::UnknownMeeting));
+        assert_eq!(store.phase.get_untracked(), Phase::NotJoined);
+        assert!(store.error.get_untracked().is_some());
+    }
+
+    #[test]
+    fn closing_after_leaving_is_not_a_loss() {
+        let store = Store::new();
+        store.phase.set(Phase::InMeeting);
+        store.closed();
+        assert_eq!(store.phase.get_untracked(), Phase::Lost);
+        store.left();
+        store.closed();
+        assert_eq!(store.phase.get_untracked(), Phase::Left);
+    }
+}

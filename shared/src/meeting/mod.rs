@@ -1,0 +1,408 @@
+//! The meeting state machine: who is here with which role, audio policy, and the breakout rooms.
+//! Pure and sans-IO: the caller passes `now` (and a seed at creation), reads queued events with
+//! `drain_events`, calls `tick(now)` at `next_deadline()`, and owns every socket and clock.
+//!
+//! Rules are split by topic: membership and roles here and in `roles.rs`, rooms in
+//! `breakout.rs`, timers in `timers.rs`, who may do what in `permissions.rs`.
+
+pub mod assign;
+mod breakout;
+pub mod command;
+pub mod event;
+pub mod permissions;
+pub mod plan;
+mod roles;
+pub mod rooms;
+mod timers;
+pub mod view;
+
+use crate::ids::{HelpRequestId, HostSecret, ParticipantId, RoomId};
+use crate::names::clean_name;
+use crate::time::Timestamp;
+use assign::Rng;
+use command::{Command, CommandError, Required};
+use event::{Audience, Envelope, Event};
+use rooms::{BreakoutOptions, Place, RoomStatus, RoomView};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use view::{HelpRequestView, MeetingView, ParticipantView};
+
+/// Most participants one meeting holds.
+pub const MAX_PARTICIPANTS: usize = 1000;
+
+/// What a participant may do. Ordered by power.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Participant,
+    CoHost,
+    Host,
+}
+
+/// How someone asks to join: as anyone with the link, or with the host capability.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "as", rename_all = "snake_case")]
+pub enum Credential {
+    Participant,
+    Host { secret: HostSecret },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Participant {
+    name: String,
+    /// Name (or email) as compared with plans: see `plan::identity_key`.
+    key: String,
+    role: Role,
+    /// Join order, used to pick the longest-present participant as the next host.
+    joined_seq: u64,
+    place: Place,
+    muted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Room {
+    name: String,
+    topic: String,
+    status: RoomStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct HelpRequest {
+    from: ParticipantId,
+    room: RoomId,
+    at: Timestamp,
+    resolved_by: Option<ParticipantId>,
+}
+
+/// A speed-networking rotation in progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rotation {
+    /// For each round, the members of each room (rooms in id order).
+    schedule: Vec<Vec<Vec<ParticipantId>>>,
+    /// Index of the current round.
+    round: usize,
+    round_ms: u64,
+}
+
+/// One meeting's whole state.
+#[derive(Debug, Clone)]
+pub struct Meeting {
+    host_secret: HostSecret,
+    rng: Rng,
+    participants: BTreeMap<ParticipantId, Participant>,
+    next_participant: u32,
+    next_seq: u64,
+    self_unmute_allowed: bool,
+    rooms: BTreeMap<RoomId, Room>,
+    next_room: u32,
+    /// Who is meant for which room (present participants).
+    assignments: BTreeMap<ParticipantId, RoomId>,
+    /// Rooms of people who left, by identity key, so they return to them.
+    remembered: BTreeMap<String, RoomId>,
+    /// Pre-assignments from a plan, by identity key.
+    planned: BTreeMap<String, RoomId>,
+    options: BreakoutOptions,
+    help: BTreeMap<HelpRequestId, HelpRequest>,
+    next_help: u32,
+    rotation: Option<Rotation>,
+    events: Vec<Envelope>,
+}
+
+impl Meeting {
+    /// A new, empty meeting whose host capability is `host_secret`. `seed` drives every random
+    /// choice (the automatic split, rotations), so a meeting is reproducible from its inputs.
+    pub fn new(host_secret: HostSecret, seed: u64) -> Self {
+        Meeting {
+            host_secret,
+            rng: Rng::new(seed),
+            participants: BTreeMap::new(),
+            next_participant: 1,
+            next_seq: 0,
+            self_unmute_allowed: true,
+            rooms: BTreeMap::new(),
+            next_room: 1,
+            assignments: BTreeMap::new(),
+            remembered: BTreeMap::new(),
+            planned: BTreeMap::new(),
+            options: BreakoutOptions::default(),
+            help: BTreeMap::new(),
+            next_help: 1,
+            rotation: None,
+            events: Vec::new(),
+        }
+    }
+
+    /// Admits a new participant. A valid host secret makes them host (co-host if a host is
+    /// already present); anything else makes them a participant. A wrong secret is refused rather
+    /// than silently downgraded, so a mistyped host link is noticed. Late joiners are placed by
+    /// the breakout rules (`breakout::place_newcomer`).
+    pub fn join(
+        &mut self,
+        name: &str,
+        credential: &Credential,
+        now: Timestamp,
+    ) -> Result<ParticipantId, CommandError> {
+        let _ = now;
+        let name = clean_name(name).map_err(|problem| CommandError::InvalidName { problem })?;
+        if self.participants.len() >= MAX_PARTICIPANTS {
+            return Err(CommandError::MeetingFull {
+                max: MAX_PARTICIPANTS,
+            });
+        }
+        let role = match credential {
+            Credential::Participant => Role::Participant,
+            Credential::Host { secret } if secret.matches(&self.host_secret) => {
+                if self.host().is_some() {
+                    Role::CoHost
+                } else {
+                    Role::Host
+                }
+            }
+            Credential::Host { .. } => {
+                return Err(CommandError::NotAllowed {
+                    required: Required::Host,
+                });
+            }
+        };
+        let id = ParticipantId(self.next_participant);
+        self.next_participant += 1;
+        self.next_seq += 1;
+        let participant = Participant {
+            key: plan::identity_key(&name),
+            name,
+            role,
+            joined_seq: self.next_seq,
+            place: Place::Main,
+            muted: role == Role::Participant && !self.self_unmute_allowed,
+        };
+        self.participants.insert(id, participant);
+        let view = self.participant_view(id);
+        if let Some(view) = view {
+            self.emit(
+                Audience::Everyone,
+                Event::ParticipantJoined { participant: view },
+            );
+        }
+        if role < Role::CoHost {
+            self.place_newcomer(id);
+        }
+        Ok(id)
+    }
+
+    /// Applies one command from `actor`. On error nothing has changed and no event is queued.
+    pub fn apply(
+        &mut self,
+        command: Command,
+        actor: ParticipantId,
+        now: Timestamp,
+    ) -> Result<(), CommandError> {
+        let role = self.role_of(actor).ok_or(CommandError::NotInMeeting)?;
+        permissions::check(&command, role)?;
+        match command {
+            Command::Leave => {
+                self.remove(actor);
+                Ok(())
+            }
+            Command::MakeCoHost { participant } => self.set_role(participant, Role::CoHost),
+            Command::RemoveCoHost { participant } => self.remove_co_host(participant),
+            Command::MakeHost { participant } => self.transfer_host(actor, participant),
+            Command::Mute { participant } => self.mute(participant),
+            Command::MuteAll => {
+                self.mute_all();
+                Ok(())
+            }
+            Command::SetSelfUnmute { allowed } => {
+                self.set_self_unmute(allowed);
+                Ok(())
+            }
+            Command::SetMyMicrophone { muted } => self.set_my_microphone(actor, role, muted),
+            other => self.apply_breakout(other, actor, role, now),
+        }
+    }
+
+    /// The connection of `who` is gone for good: same as them leaving. Unknown ids are ignored,
+    /// since a participant who sent `Leave` also disconnects.
+    pub fn disconnect(&mut self, who: ParticipantId) {
+        self.remove(who);
+    }
+
+    /// Takes the queued events, oldest first.
+    pub fn drain_events(&mut self) -> Vec<Envelope> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The meeting as `who` sees it (hosts also see the whole help queue).
+    pub fn view_for(&self, who: ParticipantId) -> MeetingView {
+        let mut participants: Vec<(u64, ParticipantView)> = self
+            .participants
+            .iter()
+            .filter_map(|(id, p)| Some((p.joined_seq, self.participant_view(*id)?)))
+            .collect();
+        participants.sort_by_key(|(seq, _)| *seq);
+        MeetingView {
+            participants: participants.into_iter().map(|(_, v)| v).collect(),
+            rooms: self.room_views(),
+            options: self.options,
+            self_unmute_allowed: self.self_unmute_allowed,
+            help: self.help_visible_to(who),
+            rotation: self.rotation.as_ref().map(|r| {
+                (
+                    u32::try_from(r.round + 1).unwrap_or(u32::MAX),
+                    u32::try_from(r.schedule.len()).unwrap_or(u32::MAX),
+                )
+            }),
+        }
+    }
+
+    /// The role of a present participant.
+    pub fn role_of(&self, who: ParticipantId) -> Option<Role> {
+        self.participants.get(&who).map(|p| p.role)
+    }
+
+    /// Where a present participant is.
+    pub fn place_of(&self, who: ParticipantId) -> Option<Place> {
+        self.participants.get(&who).map(|p| p.place)
+    }
+
+    /// Whether a present participant's audio is muted by policy.
+    pub fn is_muted(&self, who: ParticipantId) -> Option<bool> {
+        self.participants.get(&who).map(|p| p.muted)
+    }
+
+    /// How many people are present.
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    /// Ids of everyone present, in id order.
+    pub fn participant_ids(&self) -> Vec<ParticipantId> {
+        self.participants.keys().copied().collect()
+    }
+
+    /// Ids of every room, in creation order.
+    pub fn room_ids(&self) -> Vec<RoomId> {
+        self.rooms.keys().copied().collect()
+    }
+
+    /// The current host, if anyone is present.
+    pub fn host(&self) -> Option<ParticipantId> {
+        self.participants
+            .iter()
+            .find(|(_, p)| p.role == Role::Host)
+            .map(|(id, _)| *id)
+    }
+
+    /// Whether `who` should receive an event addressed to `audience`.
+    pub fn is_in_audience(&self, who: ParticipantId, audience: &Audience) -> bool {
+        let Some(p) = self.participants.get(&who) else {
+            return false;
+        };
+        match audience {
+            Audience::Everyone => true,
+            Audience::Hosts => p.role >= Role::CoHost,
+            Audience::Participant { participant } => *participant == who,
+            Audience::Room { room } => p.place.room() == Some(*room),
+        }
+    }
+
+    fn participant_view(&self, id: ParticipantId) -> Option<ParticipantView> {
+        let p = self.participants.get(&id)?;
+        Some(ParticipantView {
+            id,
+            name: p.name.clone(),
+            role: p.role,
+            place: p.place,
+            muted: p.muted,
+            assigned: self.assignments.get(&id).copied(),
+        })
+    }
+
+    fn room_views(&self) -> Vec<RoomView> {
+        self.rooms
+            .iter()
+            .map(|(id, r)| RoomView {
+                id: *id,
+                name: r.name.clone(),
+                topic: r.topic.clone(),
+                status: r.status,
+            })
+            .collect()
+    }
+
+    fn help_view(id: HelpRequestId, h: &HelpRequest) -> HelpRequestView {
+        HelpRequestView {
+            id,
+            from: h.from,
+            room: h.room,
+            at: h.at,
+            resolved_by: h.resolved_by,
+        }
+    }
+
+    fn help_visible_to(&self, who: ParticipantId) -> Vec<HelpRequestView> {
+        let is_host = self.role_of(who).is_some_and(|r| r >= Role::CoHost);
+        self.help
+            .iter()
+            .filter(|(_, h)| is_host || h.from == who)
+            .map(|(id, h)| Self::help_view(*id, h))
+            .collect()
+    }
+
+    fn remove(&mut self, who: ParticipantId) {
+        let Some(gone) = self.participants.remove(&who) else {
+            return;
+        };
+        if let Some(room) = self.assignments.remove(&who) {
+            self.remembered.insert(gone.key.clone(), room);
+        }
+        self.emit(
+            Audience::Everyone,
+            Event::ParticipantLeft { participant: who },
+        );
+        if gone.role == Role::Host {
+            self.hand_over_host();
+        }
+    }
+
+    fn emit(&mut self, audience: Audience, event: Event) {
+        self.events.push(Envelope { audience, event });
+    }
+
+    /// Checks every structural invariant; used by tests after every step.
+    #[doc(hidden)]
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let hosts = self
+            .participants
+            .values()
+            .filter(|p| p.role == Role::Host)
+            .count();
+        if !self.participants.is_empty() && hosts != 1 {
+            return Err(format!("{hosts} hosts among {}", self.participants.len()));
+        }
+        for (id, p) in &self.participants {
+            if let Place::Room { room } = p.place {
+                match self.rooms.get(&room).map(|r| r.status) {
+                    Some(RoomStatus::Open { .. } | RoomStatus::Closing { .. }) => {}
+                    other => return Err(format!("{id} is in {room} whose status is {other:?}")),
+                }
+            }
+        }
+        for (id, room) in &self.assignments {
+            if !self.participants.contains_key(id) || !self.rooms.contains_key(room) {
+                return Err(format!("dangling assignment {id} -> {room}"));
+            }
+        }
+        for room in self.remembered.values().chain(self.planned.values()) {
+            if !self.rooms.contains_key(room) {
+                return Err(format!("remembered or planned room {room} does not exist"));
+            }
+        }
+        if self.rooms.len() > rooms::MAX_ROOMS {
+            return Err("too many rooms".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

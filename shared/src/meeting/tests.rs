@@ -1,0 +1,182 @@
+//! Unit tests of membership and roles.
+
+use super::*;
+
+const T0: Timestamp = Timestamp(1_000);
+
+fn secret() -> HostSecret {
+    HostSecret("s3cret".into())
+}
+
+fn host_cred() -> Credential {
+    Credential::Host { secret: secret() }
+}
+
+fn meeting_with(names: &[&str]) -> (Meeting, Vec<ParticipantId>) {
+    let mut m = Meeting::new(secret(), 7);
+    let mut ids = vec![];
+    for (i, n) in names.iter().enumerate() {
+        let cred = if i == 0 {
+            host_cred()
+        } else {
+            Credential::Participant
+        };
+        ids.push(m.join(n, &cred, T0).expect("join"));
+    }
+    m.drain_events();
+    (m, ids)
+}
+
+#[test]
+fn host_secret_makes_host_and_participant_link_does_not() {
+    let mut m = Meeting::new(secret(), 7);
+    let h = m.join("Hanne", &host_cred(), T0).expect("host joins");
+    let p = m
+        .join("Per", &Credential::Participant, T0)
+        .expect("p joins");
+    assert_eq!(m.role_of(h), Some(Role::Host));
+    assert_eq!(m.role_of(p), Some(Role::Participant));
+    let wrong = Credential::Host {
+        secret: HostSecret("guess".into()),
+    };
+    assert_eq!(
+        m.join("Mallory", &wrong, T0),
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    assert_eq!(m.participant_count(), 2);
+}
+
+#[test]
+fn second_host_link_user_becomes_co_host() {
+    let mut m = Meeting::new(secret(), 7);
+    m.join("A", &host_cred(), T0).expect("a");
+    let b = m.join("B", &host_cred(), T0).expect("b");
+    assert_eq!(m.role_of(b), Some(Role::CoHost));
+}
+
+#[test]
+fn join_emits_event_with_cleaned_name_and_view_matches() {
+    let mut m = Meeting::new(secret(), 7);
+    let id = m.join("  Ada   L ", &host_cred(), T0).expect("join");
+    let events = m.drain_events();
+    assert_eq!(events.len(), 1);
+    let mut client = MeetingView::default();
+    client.apply(&events[0].event);
+    assert_eq!(client, m.view_for(id));
+    assert_eq!(
+        client.participant(id).map(|p| p.name.as_str()),
+        Some("Ada L")
+    );
+}
+
+#[test]
+fn bad_names_are_refused_without_change() {
+    let mut m = Meeting::new(secret(), 7);
+    assert!(matches!(
+        m.join("   ", &Credential::Participant, T0),
+        Err(CommandError::InvalidName { .. })
+    ));
+    assert_eq!(m.participant_count(), 0);
+    assert!(m.drain_events().is_empty());
+}
+
+#[test]
+fn host_leaving_hands_over_to_co_host_first() {
+    let (mut m, ids) = meeting_with(&["H", "P1", "P2"]);
+    m.apply(
+        Command::MakeCoHost {
+            participant: ids[2],
+        },
+        ids[0],
+        T0,
+    )
+    .expect("appoint");
+    m.apply(Command::Leave, ids[0], T0).expect("leave");
+    assert_eq!(m.host(), Some(ids[2]));
+    assert_eq!(m.role_of(ids[1]), Some(Role::Participant));
+}
+
+#[test]
+fn host_leaving_without_co_host_hands_over_to_longest_present() {
+    let (mut m, ids) = meeting_with(&["H", "P1", "P2"]);
+    m.disconnect(ids[0]);
+    assert_eq!(m.host(), Some(ids[1]));
+    let events: Vec<Event> = m.drain_events().into_iter().map(|e| e.event).collect();
+    assert_eq!(
+        events,
+        vec![
+            Event::ParticipantLeft {
+                participant: ids[0]
+            },
+            Event::RoleChanged {
+                participant: ids[1],
+                role: Role::Host
+            },
+            // The new host now sees the (empty) help queue.
+            Event::HelpQueue { requests: vec![] }
+        ]
+    );
+}
+
+#[test]
+fn only_host_appoints_co_hosts() {
+    let (mut m, ids) = meeting_with(&["H", "P1", "P2"]);
+    let err = m.apply(
+        Command::MakeCoHost {
+            participant: ids[2],
+        },
+        ids[1],
+        T0,
+    );
+    assert_eq!(
+        err,
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    assert_eq!(m.role_of(ids[2]), Some(Role::Participant));
+    assert!(m.drain_events().is_empty());
+}
+
+#[test]
+fn removing_co_host_demotes() {
+    let (mut m, ids) = meeting_with(&["H", "P1"]);
+    m.apply(
+        Command::MakeCoHost {
+            participant: ids[1],
+        },
+        ids[0],
+        T0,
+    )
+    .expect("appoint");
+    m.apply(
+        Command::RemoveCoHost {
+            participant: ids[1],
+        },
+        ids[0],
+        T0,
+    )
+    .expect("remove");
+    assert_eq!(m.role_of(ids[1]), Some(Role::Participant));
+    assert_eq!(
+        m.apply(
+            Command::RemoveCoHost {
+                participant: ids[1]
+            },
+            ids[0],
+            T0
+        ),
+        Err(CommandError::AlreadyInRole)
+    );
+}
+
+#[test]
+fn commands_from_strangers_are_refused() {
+    let (mut m, _) = meeting_with(&["H"]);
+    assert_eq!(
+        m.apply(Command::Leave, ParticipantId(999), T0),
+        Err(CommandError::NotInMeeting)
+    );
+}

@@ -1,0 +1,130 @@
+//! The wire protocol between browser and server: JSON text frames holding tagged enums.
+//!
+//! A client opens a WebSocket to its meeting, sends `Join`, receives `Welcome` with a snapshot,
+//! then sends `Command`s and receives `Event`s. Anything it gets wrong comes back as a typed
+//! `Error` with a human-readable message; the connection stays usable.
+
+use crate::ids::ParticipantId;
+use crate::meeting::Credential;
+use crate::meeting::command::{Command, CommandError};
+use crate::meeting::event::Event;
+use crate::meeting::view::MeetingView;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Bumped on any incompatible change. A client speaking another version is told so.
+pub const PROTOCOL_VERSION: u16 = 1;
+
+/// Largest text frame the server reads, in bytes. Larger ones are refused with `FrameTooLarge`.
+pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+
+/// Client → server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    /// The first message on a connection.
+    Join {
+        version: u16,
+        name: String,
+        credential: Credential,
+    },
+    /// Any change to the meeting, once joined.
+    Command { command: Command },
+}
+
+/// Server → client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    /// The join worked: who you are and the meeting as it is now.
+    Welcome {
+        version: u16,
+        you: ParticipantId,
+        meeting: MeetingView,
+    },
+    /// Something changed.
+    Event { event: Event },
+    /// Something the client sent was refused. `message` is `error` in words.
+    Error {
+        error: ProtocolError,
+        message: String,
+    },
+}
+
+impl ServerMsg {
+    /// An error message whose text is the error's own description.
+    pub fn error(error: ProtocolError) -> Self {
+        let message = error.to_string();
+        ServerMsg::Error { error, message }
+    }
+}
+
+/// Everything that can go wrong between a client and the server.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum ProtocolError {
+    #[error("the message could not be read: {detail}")]
+    Malformed { detail: String },
+    #[error("the message is {size} bytes; the limit is {limit}")]
+    FrameTooLarge { size: usize, limit: usize },
+    #[error("binary frames are not part of this protocol")]
+    BinaryFrame,
+    #[error("this server speaks protocol version {supported}, not {requested}")]
+    UnsupportedVersion { requested: u16, supported: u16 },
+    #[error("there is no meeting here (it may have ended)")]
+    UnknownMeeting,
+    #[error("join the meeting before sending commands")]
+    NotJoined,
+    #[error("this connection has already joined")]
+    AlreadyJoined,
+    #[error("too many messages; slow down")]
+    RateLimited,
+    #[error("{error}")]
+    Rejected { error: CommandError },
+    #[error("the server is shutting down")]
+    ShuttingDown,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::HostSecret;
+
+    #[test]
+    fn messages_are_tagged_json() {
+        let msg = ClientMsg::Join {
+            version: PROTOCOL_VERSION,
+            name: "Ada".into(),
+            credential: Credential::Host {
+                secret: HostSecret("x".into()),
+            },
+        };
+        let json = serde_json::to_string(&msg).expect("serialise");
+        assert_eq!(
+            json,
+            r#"{"type":"join","version":1,"name":"Ada","credential":{"as":"host","secret":"x"}}"#
+        );
+        let back: ClientMsg = serde_json::from_str(&json).expect("parse");
+        assert_eq!(back, msg);
+    }
+
+    #[test]
+    fn errors_carry_code_and_message() {
+        let msg = ServerMsg::error(ProtocolError::FrameTooLarge {
+            size: 20_000,
+            limit: MAX_FRAME_BYTES,
+        });
+        let json = serde_json::to_value(&msg).expect("serialise");
+        assert_eq!(json["type"], "error");
+        assert_eq!(json["error"]["code"], "frame_too_large");
+        assert_eq!(
+            json["message"],
+            "the message is 20000 bytes; the limit is 16384"
+        );
+    }
+
+    #[test]
+    fn unknown_message_types_do_not_parse() {
+        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"explode"}"#).is_err());
+    }
+}

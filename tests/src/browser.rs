@@ -1,0 +1,277 @@
+//! Headless Chromium over WebDriver (Debian's `chromium` + `chromedriver`), with helpers that find
+//! elements the way people and screen readers do: by their accessible names from the UI contract.
+
+use crate::{DEADLINE, HarnessError, Result};
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+use tokio::process::{Child, Command};
+
+/// The flags every test browser runs with (root, no GPU, fake media, loopback WebRTC).
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--lang=en-US",
+];
+
+/// How often a DOM condition is re-checked while waiting for it.
+const POLL: Duration = Duration::from_millis(25);
+
+static PROFILE_SEQ: AtomicU32 = AtomicU32::new(0);
+
+fn env_path(var: &str, default: &str) -> PathBuf {
+    std::env::var_os(var).map_or_else(|| PathBuf::from(default), PathBuf::from)
+}
+
+fn wd(e: impl std::fmt::Display) -> HarnessError {
+    HarnessError::WebDriver(e.to_string())
+}
+
+/// A running chromedriver; browsers are sessions on it.
+pub struct Driver {
+    _child: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts chromedriver on a free loopback port and waits until it accepts connections.
+    pub async fn start() -> Result<Driver> {
+        let driver = env_path("PLENARY_CHROMEDRIVER", "/usr/bin/chromedriver");
+        if !driver.exists() {
+            return Err(HarnessError::Other(format!(
+                "{} not found: run `cargo xtask test`, which installs chromium and chromium-driver",
+                driver.display()
+            )));
+        }
+        let port = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
+            probe.local_addr()?.port()
+        };
+        let child = Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()?;
+        let start = Instant::now();
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout("chromedriver to listen".into()));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+        Ok(Driver {
+            _child: child,
+            port,
+        })
+    }
+
+    /// A new browser with a fresh profile and the given window size.
+    pub async fn page(&self, width: u32, height: u32) -> Result<Page> {
+        let n = PROFILE_SEQ.fetch_add(1, Ordering::Relaxed);
+        let profile = std::env::temp_dir().join(format!("plenary-e2e-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&profile)?;
+        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        args.push(format!("--window-size={width},{height}"));
+        let binary = env_path("PLENARY_CHROMIUM", "/usr/bin/chromium");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({ "binary": binary, "args": args }),
+        );
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .map_err(wd)?;
+        Ok(Page {
+            client: Some(client),
+            profile,
+        })
+    }
+}
+
+/// One browser window.
+pub struct Page {
+    client: Option<Client>,
+    profile: PathBuf,
+}
+
+/// XPath string literal for `s` (handles quotes).
+fn xpath_literal(s: &str) -> String {
+    if !s.contains('\'') {
+        format!("'{s}'")
+    } else {
+        let parts: Vec<String> = s.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+impl Page {
+    fn client(&self) -> Result<&Client> {
+        self.client
+            .as_ref()
+            .ok_or_else(|| HarnessError::Other("page already closed".into()))
+    }
+
+    /// Navigates and waits for the load.
+    pub async fn goto(&self, url: &str) -> Result<()> {
+        self.client()?.goto(url).await.map_err(wd)
+    }
+
+    /// The current URL.
+    pub async fn url(&self) -> Result<String> {
+        Ok(self.client()?.current_url().await.map_err(wd)?.to_string())
+    }
+
+    /// Waits for an element matching `xpath`.
+    async fn find(&self, xpath: &str, what: &str) -> Result<Element> {
+        self.client()?
+            .wait()
+            .at_most(DEADLINE)
+            .every(POLL)
+            .for_element(Locator::XPath(xpath))
+            .await
+            .map_err(|e| HarnessError::WebDriver(format!("{what}: {e}")))
+    }
+
+    /// The button whose accessible name (text or `aria-label`) is `name`.
+    pub async fn button(&self, name: &str) -> Result<Element> {
+        let lit = xpath_literal(name);
+        self.find(
+            &format!("//button[normalize-space(.)={lit} or @aria-label={lit}]"),
+            &format!("button {name:?}"),
+        )
+        .await
+    }
+
+    /// The text field labelled `label` (wrapping `<label>`, `aria-label`, or `<label for>`).
+    pub async fn field(&self, label: &str) -> Result<Element> {
+        let lit = xpath_literal(label);
+        self.find(
+            &format!(
+                "//input[@aria-label={lit}] | //label[normalize-space(text())={lit}]//input | //input[@id=//label[normalize-space(.)={lit}]/@for]"
+            ),
+            &format!("field {label:?}"),
+        )
+        .await
+    }
+
+    /// Clicks the button named `name`.
+    pub async fn click(&self, name: &str) -> Result<()> {
+        self.button(name).await?.click().await.map_err(wd)
+    }
+
+    /// Types into the field labelled `label`, replacing what was there.
+    pub async fn fill(&self, label: &str, text: &str) -> Result<()> {
+        let field = self.field(label).await?;
+        field.clear().await.map_err(wd)?;
+        field.send_keys(text).await.map_err(wd)
+    }
+
+    /// The `value` of the field labelled `label`.
+    pub async fn field_value(&self, label: &str) -> Result<String> {
+        let field = self.field(label).await?;
+        Ok(field.prop("value").await.map_err(wd)?.unwrap_or_default())
+    }
+
+    /// Whether the field labelled `label` is read-only.
+    pub async fn field_is_readonly(&self, label: &str) -> Result<bool> {
+        let field = self.field(label).await?;
+        Ok(field.attr("readonly").await.map_err(wd)?.is_some())
+    }
+
+    /// Runs a script and returns its value.
+    pub async fn eval(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.client()?.execute(script, args).await.map_err(wd)
+    }
+
+    /// The texts of the items of the list named `name`.
+    pub async fn list_items(&self, name: &str) -> Result<Vec<String>> {
+        let value = self
+            .eval(
+                "const list = [...document.querySelectorAll('ul[aria-label], ol[aria-label]')]
+                    .find(l => l.getAttribute('aria-label') === arguments[0]);
+                 return list ? [...list.querySelectorAll(':scope > li')].map(li => li.innerText.trim()) : null;",
+                vec![json!(name)],
+            )
+            .await?;
+        match value {
+            Value::Array(items) => Ok(items
+                .into_iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()),
+            _ => Err(HarnessError::Other(format!("no list named {name:?}"))),
+        }
+    }
+
+    /// Waits until the list named `name` satisfies `pred`; returns how long that took.
+    pub async fn until_list(
+        &self,
+        name: &str,
+        what: &str,
+        pred: impl Fn(&[String]) -> bool,
+    ) -> Result<Duration> {
+        let start = Instant::now();
+        let mut last = Vec::new();
+        loop {
+            if let Ok(items) = self.list_items(name).await {
+                if pred(&items) {
+                    return Ok(start.elapsed());
+                }
+                last = items;
+            }
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout(format!(
+                    "{what} (list {name:?} last held {last:?})"
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Saves a PNG screenshot under `target/screenshots/`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let png = self.client()?.screenshot().await.map_err(wd)?;
+        let dir = PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../target/screenshots"
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png)?;
+        Ok(path)
+    }
+
+    /// Closes the browser, as a person closing the window would.
+    pub async fn close(mut self) -> Result<()> {
+        if let Some(client) = self.client.take() {
+            client.close().await.map_err(wd)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Page {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}

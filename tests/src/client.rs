@@ -1,0 +1,174 @@
+//! A simulated participant: a WebSocket that speaks Plenary's protocol and keeps its own
+//! `MeetingView` by applying events, exactly as the browser's store does.
+
+use crate::{DEADLINE, HarnessError, Result};
+use futures_util::{SinkExt, StreamExt};
+use plenary_shared::ids::{MeetingId, ParticipantId};
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::view::MeetingView;
+use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, ServerMsg};
+use std::net::SocketAddr;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// One simulated client.
+pub struct Client {
+    ws: Ws,
+    /// Who the server says we are, once welcomed.
+    pub me: Option<ParticipantId>,
+    /// Our picture of the meeting, kept by applying events.
+    pub view: MeetingView,
+}
+
+impl Client {
+    /// Opens a socket to a meeting without joining.
+    pub async fn connect(addr: SocketAddr, meeting: &MeetingId) -> Result<Client> {
+        let url = format!("ws://{addr}/api/meetings/{meeting}/ws");
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .map_err(Box::new)?;
+        Ok(Client {
+            ws,
+            me: None,
+            view: MeetingView::default(),
+        })
+    }
+
+    /// Connects and joins; returns once welcomed.
+    pub async fn join(
+        addr: SocketAddr,
+        meeting: &MeetingId,
+        name: &str,
+        credential: Credential,
+    ) -> Result<Client> {
+        let mut client = Client::connect(addr, meeting).await?;
+        client
+            .send(&ClientMsg::Join {
+                version: PROTOCOL_VERSION,
+                name: name.into(),
+                credential,
+            })
+            .await?;
+        client
+            .next_until("welcome", |m| matches!(m, ServerMsg::Welcome { .. }))
+            .await?;
+        Ok(client)
+    }
+
+    /// Sends a protocol message.
+    pub async fn send(&mut self, msg: &ClientMsg) -> Result<()> {
+        self.send_text(serde_json::to_string(msg)?).await
+    }
+
+    /// Sends a command.
+    pub async fn command(&mut self, command: Command) -> Result<()> {
+        self.send(&ClientMsg::Command { command }).await
+    }
+
+    /// Sends raw text, for malformed-input tests.
+    pub async fn send_text(&mut self, text: String) -> Result<()> {
+        self.ws
+            .send(Message::Text(text.into()))
+            .await
+            .map_err(|e| HarnessError::Ws(Box::new(e)))
+    }
+
+    /// Sends a raw frame, for protocol-abuse tests.
+    pub async fn send_raw(&mut self, message: Message) -> Result<()> {
+        self.ws
+            .send(message)
+            .await
+            .map_err(|e| HarnessError::Ws(Box::new(e)))
+    }
+
+    /// The next server message (applied to our view), or `None` once the server closed.
+    pub async fn next(&mut self) -> Result<Option<ServerMsg>> {
+        loop {
+            let frame = tokio::time::timeout(DEADLINE, self.ws.next())
+                .await
+                .map_err(|_| HarnessError::Timeout("a server message".into()))?;
+            let text = match frame {
+                None | Some(Ok(Message::Close(_))) => return Ok(None),
+                Some(Err(e)) => return Err(HarnessError::Ws(Box::new(e))),
+                Some(Ok(Message::Text(t))) => t,
+                Some(Ok(_)) => continue,
+            };
+            let msg: ServerMsg = serde_json::from_str(&text)?;
+            match &msg {
+                ServerMsg::Welcome { you, meeting, .. } => {
+                    self.me = Some(*you);
+                    self.view = meeting.clone();
+                }
+                ServerMsg::Event { event } => self.view.apply(event),
+                ServerMsg::Error { .. } => {}
+            }
+            return Ok(Some(msg));
+        }
+    }
+
+    /// Reads messages until one matches `pred`, and returns it.
+    pub async fn next_until(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&ServerMsg) -> bool,
+    ) -> Result<ServerMsg> {
+        loop {
+            match self.next().await? {
+                Some(msg) if pred(&msg) => return Ok(msg),
+                Some(ServerMsg::Error { message, .. }) if what != "error" => {
+                    return Err(HarnessError::Other(format!(
+                        "server error while waiting for {what}: {message}"
+                    )));
+                }
+                Some(_) => {}
+                None => return Err(HarnessError::Other(format!("closed before {what}"))),
+            }
+        }
+    }
+
+    /// Reads until the next error and returns it.
+    pub async fn next_error(&mut self) -> Result<ProtocolError> {
+        match self
+            .next_until("error", |m| matches!(m, ServerMsg::Error { .. }))
+            .await?
+        {
+            ServerMsg::Error { error, .. } => Ok(error),
+            _ => Err(HarnessError::Other("not an error".into())),
+        }
+    }
+
+    /// Reads until our view satisfies `pred`.
+    pub async fn until_view(
+        &mut self,
+        what: &str,
+        pred: impl Fn(&MeetingView) -> bool,
+    ) -> Result<()> {
+        while !pred(&self.view) {
+            if self.next().await?.is_none() {
+                return Err(HarnessError::Other(format!("closed before {what}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Names in our view, in order.
+    pub fn names(&self) -> Vec<String> {
+        self.view
+            .participants
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    }
+
+    /// Closes the socket.
+    pub async fn close(mut self) -> Result<()> {
+        self.ws
+            .close(None)
+            .await
+            .map_err(|e| HarnessError::Ws(Box::new(e)))
+    }
+}

@@ -1,0 +1,120 @@
+//! Helpers for Plenary's end-to-end tests: the real server on 127.0.0.1:0, simulated WebSocket
+//! clients that speak the protocol, and headless Chromium sessions driven over WebDriver.
+//!
+//! Every wait here awaits a condition (a message, a DOM state) with a deadline; none sleeps to
+//! synchronise.
+
+pub mod browser;
+pub mod client;
+
+use plenary_server::app::AppState;
+use plenary_shared::api::CreatedMeeting;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::oneshot;
+
+/// How long any single expected thing may take before a test fails.
+pub const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Errors of the test harness itself.
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    #[error("io: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("timed out waiting for {0}")]
+    Timeout(String),
+    #[error("websocket: {0}")]
+    Ws(#[from] Box<tokio_tungstenite::tungstenite::Error>),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("webdriver: {0}")]
+    WebDriver(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T> = std::result::Result<T, HarnessError>;
+
+/// The built frontend: `$PLENARY_DIST`, else the workspace's `dist/`.
+pub fn dist_dir() -> PathBuf {
+    std::env::var_os("PLENARY_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")))
+}
+
+/// A server running inside the test process, stopped when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// Starts the real app on an ephemeral loopback port.
+    pub async fn start() -> Result<TestServer> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(plenary_server::serve(
+            listener,
+            AppState::new(),
+            dist_dir(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(TestServer {
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    /// `http://127.0.0.1:port`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// `POST /api/meetings` over a plain HTTP/1.1 request.
+    pub async fn create_meeting(&self) -> Result<CreatedMeeting> {
+        let (status, body) = http_request(self.addr, "POST", "/api/meetings").await?;
+        if status != 201 {
+            return Err(HarnessError::Other(format!(
+                "create meeting: HTTP {status}: {body}"
+            )));
+        }
+        Ok(serde_json::from_str(&body)?)
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A minimal HTTP/1.1 request with `Connection: close`; returns status and body.
+pub async fn http_request(addr: SocketAddr, method: &str, path: &str) -> Result<(u16, String)> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
+        .await
+        .map_err(|_| HarnessError::Timeout(format!("{method} {path}")))??;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| HarnessError::Other("no HTTP header end".into()))?;
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| HarnessError::Other(format!("bad status line: {head}")))?;
+    Ok((status, body.to_owned()))
+}

@@ -1,0 +1,115 @@
+//! The walking skeleton in real headless Chromium: a host starts a meeting, a participant joins
+//! from the invite link, both see each other in `Participants`, and leaving shows up for the other
+//! within a second — by `Leave meeting` and by closing the browser.
+
+use plenary_e2e::browser::Driver;
+use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+use std::time::Duration;
+
+fn has(items: &[String], name: &str) -> bool {
+    items.iter().any(|i| i.starts_with(name))
+}
+
+#[tokio::test]
+async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
+    if !dist_dir().join("index.html").is_file() {
+        return Err(HarnessError::Other(format!(
+            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
+            dist_dir().display()
+        )));
+    }
+    let server = TestServer::start().await?;
+    let driver = Driver::start().await?;
+
+    // The host starts a meeting from the home page.
+    let host = driver.page(1280, 800).await?;
+    host.goto(&server.url()).await?;
+    host.fill("Your name", "Hanne Host").await?;
+    host.screenshot("home").await?;
+    host.click("Start a meeting").await?;
+    host.until_list("Participants", "the host in the list", |items| {
+        items.len() == 1 && has(items, "Hanne Host")
+    })
+    .await?;
+    let host_items = host.list_items("Participants").await?;
+    assert!(
+        host_items[0].contains("Host"),
+        "host is marked: {host_items:?}"
+    );
+    assert!(
+        host.url().await?.contains("#host="),
+        "host link carries the secret"
+    );
+
+    // The invite link is read-only and is the participant link (no secret in it).
+    assert!(host.field_is_readonly("Invite link").await?);
+    let invite = host.field_value("Invite link").await?;
+    assert!(invite.starts_with(&server.url()) && invite.contains("/m/"));
+    assert!(
+        !invite.contains("host"),
+        "invite link must not carry host rights: {invite}"
+    );
+    host.screenshot("host-meeting").await?;
+
+    // A participant joins from the invite link.
+    let guest = driver.page(375, 812).await?;
+    guest.goto(&invite).await?;
+    guest.fill("Your name", "  Per <i>Participant</i> ").await?;
+    guest.screenshot("join").await?;
+    guest.click("Join").await?;
+    guest
+        .until_list("Participants", "both in the guest's list", |items| {
+            items.len() == 2
+        })
+        .await?;
+    let guest_items = guest.list_items("Participants").await?;
+    assert!(has(&guest_items, "Hanne Host") && guest_items[0].contains("Host"));
+    // The name is shown as text, trimmed, with no HTML interpreted.
+    assert!(
+        has(&guest_items, "Per <i>Participant</i>"),
+        "{guest_items:?}"
+    );
+    let italic = guest
+        .eval("return document.querySelectorAll('li i').length", vec![])
+        .await?;
+    assert_eq!(italic, 0);
+    // Participants do not get the invite field.
+    assert!(
+        guest
+            .eval(
+                "return document.querySelectorAll('input[readonly]').length",
+                vec![]
+            )
+            .await?
+            == 0
+    );
+    guest.screenshot("participant-meeting").await?;
+    host.until_list("Participants", "the guest in the host's list", |items| {
+        items.len() == 2 && has(items, "Per <i>Participant</i>")
+    })
+    .await?;
+
+    // `Leave meeting`: the host sees the guest go within a second.
+    guest.click("Leave meeting").await?;
+    let took = host
+        .until_list("Participants", "the guest to leave", |items| {
+            items.len() == 1
+        })
+        .await?;
+    assert!(took < Duration::from_secs(1), "leave took {took:?}");
+
+    // The guest joins again, then closes the browser: same result.
+    guest.click("Join again").await?;
+    guest.click("Join").await?;
+    host.until_list("Participants", "the guest back", |items| items.len() == 2)
+        .await?;
+    guest.close().await?;
+    let took = host
+        .until_list("Participants", "the closed guest to go", |items| {
+            items.len() == 1
+        })
+        .await?;
+    assert!(took < Duration::from_secs(1), "tab close took {took:?}");
+    host.close().await?;
+    Ok(())
+}
