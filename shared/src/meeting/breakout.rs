@@ -4,7 +4,6 @@
 use super::assign;
 use super::command::{Command, CommandError};
 use super::event::{Audience, Event};
-use super::plan::{Plan, identity_key};
 use super::rooms::{
     self, BreakoutOptions, BroadcastTarget, MAX_ROOMS, Phase, Place, RoomCount, RoomStatus,
     Strategy,
@@ -14,7 +13,6 @@ use super::{HelpRequest, Meeting, Role, Room, Rotation};
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use crate::names::{MAX_ROOM_NAME_CHARS, clean_text, clean_topic};
 use crate::time::Timestamp;
-use std::collections::BTreeMap;
 
 /// Longest rotation, in rounds.
 const MAX_ROUNDS: u32 = 50;
@@ -74,7 +72,7 @@ impl Meeting {
         matches!(self.phase(), Phase::Open | Phase::Closing)
     }
 
-    fn refuse_if_running(&self) -> Result<(), CommandError> {
+    pub(super) fn refuse_if_running(&self) -> Result<(), CommandError> {
         if self.running() {
             Err(CommandError::AlreadyOpen)
         } else {
@@ -97,7 +95,7 @@ impl Meeting {
 
     /// Replaces every room with `count` new ones named `Breakout room N` and forgets all
     /// assignments; returns the new ids.
-    fn replace_rooms(&mut self, names: Vec<(String, String)>) -> Vec<RoomId> {
+    pub(super) fn replace_rooms(&mut self, names: Vec<(String, String)>) -> Vec<RoomId> {
         self.rooms.clear();
         self.assignments.clear();
         self.remembered.clear();
@@ -121,7 +119,7 @@ impl Meeting {
             .collect()
     }
 
-    fn emit_rooms_replaced(&mut self) {
+    pub(super) fn emit_rooms_replaced(&mut self) {
         let event = Event::RoomsReplaced {
             rooms: self.room_views(),
             assignments: self.assignments.iter().map(|(p, r)| (*p, *r)).collect(),
@@ -236,7 +234,7 @@ impl Meeting {
         Ok(())
     }
 
-    fn set_assignment(&mut self, who: ParticipantId, room: Option<RoomId>) {
+    pub(super) fn set_assignment(&mut self, who: ParticipantId, room: Option<RoomId>) {
         let before = self.assignments.get(&who).copied();
         if before == room {
             return;
@@ -255,17 +253,17 @@ impl Meeting {
     }
 
     pub(super) fn set_place(&mut self, who: ParticipantId, to: Place) {
-        if let Some(p) = self.participants.get_mut(&who) {
-            if p.place != to {
-                p.place = to;
-                self.emit(
-                    Audience::Everyone,
-                    Event::ParticipantMoved {
-                        participant: who,
-                        to,
-                    },
-                );
-            }
+        if let Some(p) = self.participants.get_mut(&who)
+            && p.place != to
+        {
+            p.place = to;
+            self.emit(
+                Audience::Everyone,
+                Event::ParticipantMoved {
+                    participant: who,
+                    to,
+                },
+            );
         }
     }
 
@@ -273,10 +271,10 @@ impl Meeting {
         if !self.participants.contains_key(&who) {
             return Err(CommandError::UnknownParticipant);
         }
-        if let Some(r) = room {
-            if !self.rooms.contains_key(&r) {
-                return Err(CommandError::UnknownRoom);
-            }
+        if let Some(r) = room
+            && !self.rooms.contains_key(&r)
+        {
+            return Err(CommandError::UnknownRoom);
         }
         self.set_assignment(who, room);
         Ok(())
@@ -307,55 +305,6 @@ impl Meeting {
         if self.options != options {
             self.options = options;
             self.emit(Audience::Everyone, Event::OptionsChanged { options });
-        }
-        Ok(())
-    }
-
-    fn load_plan(&mut self, plan: &Plan) -> Result<(), CommandError> {
-        self.refuse_if_running()?;
-        let invalid = |reason: String| CommandError::InvalidPlan { reason };
-        if !(1..=MAX_ROOMS).contains(&plan.rooms.len()) {
-            return Err(invalid(format!("it needs 1 to {MAX_ROOMS} rooms")));
-        }
-        let mut rooms = Vec::new();
-        let mut members: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, planned) in plan.rooms.iter().enumerate() {
-            let name = clean_text(&planned.name, MAX_ROOM_NAME_CHARS)
-                .map_err(|p| invalid(format!("room {}: name {p}", i + 1)))?;
-            let topic = clean_topic(&planned.topic, rooms::MAX_TOPIC_CHARS)
-                .map_err(|p| invalid(format!("room {}: topic {p}", i + 1)))?;
-            for m in &planned.members {
-                let key = identity_key(m);
-                if key.is_empty() {
-                    return Err(invalid(format!("room {}: an empty member", i + 1)));
-                }
-                if members.insert(key, i).is_some() {
-                    return Err(invalid(format!("{} is planned twice", m.trim())));
-                }
-            }
-            rooms.push((name, topic));
-        }
-        let ids = self.replace_rooms(rooms);
-        self.planned = members.into_iter().map(|(k, i)| (k, ids[i])).collect();
-        let mut conflicts = Vec::new();
-        for (key, room) in self.planned.clone() {
-            let matching: Vec<ParticipantId> = self
-                .participants
-                .iter()
-                .filter(|(_, p)| p.key == key && p.role != Role::Host)
-                .map(|(id, _)| *id)
-                .collect();
-            match matching.as_slice() {
-                [one] => {
-                    self.assignments.insert(*one, room);
-                }
-                [] => {}
-                _ => conflicts.push((key, matching)),
-            }
-        }
-        self.emit_rooms_replaced();
-        for (key, participants) in conflicts {
-            self.emit(Audience::Hosts, Event::PlanConflict { key, participants });
         }
         Ok(())
     }
@@ -392,11 +341,11 @@ impl Meeting {
         let mut moved = Vec::new();
         if move_people {
             for (id, room) in &self.assignments {
-                if let Some(p) = self.participants.get_mut(id) {
-                    if p.role != Role::Host {
-                        p.place = Place::Room { room: *room };
-                        moved.push((*id, *room));
-                    }
+                if let Some(p) = self.participants.get_mut(id)
+                    && p.role != Role::Host
+                {
+                    p.place = Place::Room { room: *room };
+                    moved.push((*id, *room));
                 }
             }
         }
@@ -605,71 +554,5 @@ impl Meeting {
         });
         self.begin_round(now.plus_ms(round_ms));
         Ok(())
-    }
-
-    /// Places a newcomer: their remembered or planned room (flagging ambiguous matches), else the
-    /// smallest open room when people are moved automatically.
-    pub(super) fn place_newcomer(&mut self, id: ParticipantId) {
-        let Some(key) = self.participants.get(&id).map(|p| p.key.clone()) else {
-            return;
-        };
-        let same_key: Vec<ParticipantId> = self
-            .participants
-            .iter()
-            .filter(|(_, p)| p.key == key)
-            .map(|(pid, _)| *pid)
-            .collect();
-        let known = self
-            .remembered
-            .get(&key)
-            .or_else(|| self.planned.get(&key))
-            .copied();
-        let room = match known {
-            Some(_) if same_key.len() > 1 => {
-                self.emit(
-                    Audience::Hosts,
-                    Event::PlanConflict {
-                        key,
-                        participants: same_key,
-                    },
-                );
-                None
-            }
-            Some(room) => {
-                self.remembered.remove(&key);
-                Some(room)
-            }
-            None if self.phase() == Phase::Open && self.options.move_automatically => {
-                self.smallest_open_room()
-            }
-            None => None,
-        };
-        let Some(room) = room else {
-            return;
-        };
-        self.set_assignment(id, Some(room));
-        let open = matches!(
-            self.rooms.get(&room).map(|r| r.status),
-            Some(RoomStatus::Open { .. })
-        );
-        if open && self.options.move_automatically {
-            self.set_place(id, Place::Room { room });
-        }
-    }
-
-    fn smallest_open_room(&self) -> Option<RoomId> {
-        self.rooms
-            .iter()
-            .filter(|(_, r)| matches!(r.status, RoomStatus::Open { .. }))
-            .map(|(id, _)| {
-                let size = self
-                    .participants
-                    .values()
-                    .filter(|p| p.place.room() == Some(*id))
-                    .count();
-                (size, *id)
-            })
-            .min()
-            .map(|(_, id)| id)
     }
 }

@@ -5,6 +5,7 @@
 //! Rules are split by topic: membership and roles here and in `roles.rs`, rooms in
 //! `breakout.rs`, timers in `timers.rs`, who may do what in `permissions.rs`.
 
+mod arrivals;
 pub mod assign;
 mod breakout;
 pub mod command;
@@ -376,8 +377,15 @@ impl Meeting {
             .values()
             .filter(|p| p.role == Role::Host)
             .count();
-        if !self.participants.is_empty() && hosts != 1 {
-            return Err(format!("{hosts} hosts among {}", self.participants.len()));
+        // At most one host. None only while waiting for the host to arrive (the participant
+        // link never makes a host); once there is a co-host there is always a host.
+        let co_hosts = self
+            .participants
+            .values()
+            .filter(|p| p.role == Role::CoHost)
+            .count();
+        if hosts > 1 || (hosts == 0 && co_hosts > 0) {
+            return Err(format!("{hosts} hosts and {co_hosts} co-hosts"));
         }
         for (id, p) in &self.participants {
             if let Place::Room { room } = p.place {

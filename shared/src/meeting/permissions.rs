@@ -58,3 +58,144 @@ pub fn check(command: &Command, role: Role) -> Result<(), CommandError> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{HelpRequestId, ParticipantId, RoomId};
+    use crate::meeting::plan::Plan;
+    use crate::meeting::rooms::{BreakoutOptions, BroadcastTarget, Place, RoomCount, Strategy};
+
+    /// The table in this module's docs, written out independently of `requirement`.
+    #[test]
+    fn the_documented_matrix_holds_for_every_command() {
+        let p = ParticipantId(1);
+        let r = RoomId(1);
+        // (command, participant, co-host, host)
+        let rows: Vec<(Command, bool, bool, bool)> = vec![
+            (Command::Leave, true, true, true),
+            (Command::SetMyMicrophone { muted: false }, true, true, true),
+            (Command::JoinRoom { room: r }, true, true, true),
+            (Command::ReturnToMain, true, true, true),
+            (Command::AskForHelp, true, true, true),
+            (Command::MakeCoHost { participant: p }, false, false, true),
+            (Command::RemoveCoHost { participant: p }, false, false, true),
+            (Command::MakeHost { participant: p }, false, false, true),
+            (Command::Mute { participant: p }, false, true, true),
+            (Command::MuteAll, false, true, true),
+            (Command::SetSelfUnmute { allowed: true }, false, true, true),
+            (
+                Command::CreateRooms {
+                    count: RoomCount::Rooms { count: 2 },
+                    strategy: Strategy::Automatically,
+                },
+                false,
+                true,
+                true,
+            ),
+            (Command::AddRoom { name: None }, false, true, true),
+            (Command::DeleteRoom { room: r }, false, true, true),
+            (
+                Command::RenameRoom {
+                    room: r,
+                    name: "x".into(),
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::SetTopic {
+                    room: r,
+                    topic: "x".into(),
+                },
+                false,
+                true,
+                true,
+            ),
+            (Command::RemoveAllRooms, false, true, true),
+            (
+                Command::Assign {
+                    participant: p,
+                    room: None,
+                },
+                false,
+                true,
+                true,
+            ),
+            (Command::Swap { a: p, b: p }, false, true, true),
+            (
+                Command::SetOptions {
+                    options: BreakoutOptions::default(),
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::LoadPlan {
+                    plan: Plan::default(),
+                },
+                false,
+                true,
+                true,
+            ),
+            (Command::OpenRooms, false, true, true),
+            (Command::CloseRooms, false, true, true),
+            (
+                Command::MoveParticipant {
+                    participant: p,
+                    to: Place::Main,
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::ExtendRoomTime {
+                    room: r,
+                    seconds: 1,
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::StartRotation {
+                    rounds: 2,
+                    group_size: 2,
+                    round_minutes: 1,
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::Broadcast {
+                    text: "x".into(),
+                    target: BroadcastTarget::All,
+                },
+                false,
+                true,
+                true,
+            ),
+            (
+                Command::ResolveHelp {
+                    request: HelpRequestId(1),
+                },
+                false,
+                true,
+                true,
+            ),
+        ];
+        for (cmd, participant, co_host, host) in rows {
+            for (role, expected) in [
+                (Role::Participant, participant),
+                (Role::CoHost, co_host),
+                (Role::Host, host),
+            ] {
+                assert_eq!(check(&cmd, role).is_ok(), expected, "{cmd:?} as {role:?}");
+            }
+        }
+    }
+}

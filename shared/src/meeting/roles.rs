@@ -73,10 +73,6 @@ impl Meeting {
         };
         let was_hosting = p.role >= Role::CoHost;
         p.role = role;
-        if role >= Role::CoHost {
-            // Hosts are never muted by policy.
-            p.muted = false;
-        }
         self.emit(
             Audience::Everyone,
             Event::RoleChanged {
@@ -84,6 +80,10 @@ impl Meeting {
                 role,
             },
         );
+        if role >= Role::CoHost {
+            // Hosts are never muted by policy.
+            self.set_muted(who, false);
+        }
         if was_hosting != (role >= Role::CoHost) {
             let requests = self.help_visible_to(who);
             self.emit(
@@ -139,17 +139,17 @@ impl Meeting {
     }
 
     fn set_muted(&mut self, who: ParticipantId, muted: bool) {
-        if let Some(p) = self.participants.get_mut(&who) {
-            if p.muted != muted {
-                p.muted = muted;
-                self.emit(
-                    Audience::Everyone,
-                    Event::MuteChanged {
-                        participant: who,
-                        muted,
-                    },
-                );
-            }
+        if let Some(p) = self.participants.get_mut(&who)
+            && p.muted != muted
+        {
+            p.muted = muted;
+            self.emit(
+                Audience::Everyone,
+                Event::MuteChanged {
+                    participant: who,
+                    muted,
+                },
+            );
         }
     }
 }

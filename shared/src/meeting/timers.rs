@@ -40,11 +40,11 @@ impl Meeting {
                 _ => None,
             })
             .collect();
-        if let Some(&(_, deadline)) = due_open.first() {
-            if self.rotation.is_some() {
-                self.end_round(deadline);
-                return true;
-            }
+        if let Some(&(_, deadline)) = due_open.first()
+            && self.rotation.is_some()
+        {
+            self.end_round(deadline);
+            return true;
         }
         let mut changed = false;
         for (room, deadline) in due_open {
@@ -153,7 +153,7 @@ impl Meeting {
         let of = rotation.schedule.len();
         let groups = rotation.schedule.get(round).cloned().unwrap_or_default();
         let room_ids = self.room_ids();
-        self.assignments.clear();
+        // Scheduled people get this round's room; late joiners keep the room they were given.
         for (room, group) in room_ids.iter().zip(groups) {
             for p in group {
                 if self.participants.contains_key(&p) {

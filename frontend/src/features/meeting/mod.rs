@@ -53,10 +53,10 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
     };
     // The host who just clicked `Start a meeting` typed a name already: go straight in.
     let is_host_link = matches!(credential.get_value(), Credential::Host { .. });
-    if let (true, Some(name)) = (is_host_link, storage::remembered_name()) {
-        if !name.is_empty() {
-            join(name);
-        }
+    if let (true, Some(name)) = (is_host_link, storage::remembered_name())
+        && !name.is_empty()
+    {
+        join(name);
     }
     let t = use_texts();
     let joining = Signal::derive(move || store.phase.get() == Phase::Joining);

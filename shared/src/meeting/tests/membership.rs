@@ -1,16 +1,7 @@
-//! Unit tests of membership and roles.
+//! Unit tests of membership, roles and audio policy.
 
-use super::*;
-
-const T0: Timestamp = Timestamp(1_000);
-
-fn secret() -> HostSecret {
-    HostSecret("s3cret".into())
-}
-
-fn host_cred() -> Credential {
-    Credential::Host { secret: secret() }
-}
+use super::super::*;
+use super::{T0, host_cred, secret};
 
 fn meeting_with(names: &[&str]) -> (Meeting, Vec<ParticipantId>) {
     let mut m = Meeting::new(secret(), 7);
@@ -179,4 +170,70 @@ fn commands_from_strangers_are_refused() {
         m.apply(Command::Leave, ParticipantId(999), T0),
         Err(CommandError::NotInMeeting)
     );
+}
+
+#[test]
+fn make_host_hands_over_and_keeps_the_old_host_as_co_host() {
+    let (mut m, ids) = meeting_with(&["H", "P1"]);
+    m.apply(
+        Command::MakeHost {
+            participant: ids[1],
+        },
+        ids[0],
+        T0,
+    )
+    .expect("hand over");
+    assert_eq!(m.host(), Some(ids[1]));
+    assert_eq!(m.role_of(ids[0]), Some(Role::CoHost));
+}
+
+#[test]
+fn host_mutes_one_or_all_and_can_forbid_self_unmute() {
+    let (mut h, host, p) = super::Harness::with_people(3);
+    h.ok(host, Command::Mute { participant: p[0] });
+    assert_eq!(h.m.is_muted(p[0]), Some(true));
+    assert_eq!(
+        h.apply(p[1], Command::Mute { participant: host }),
+        Err(CommandError::NotAllowed {
+            required: Required::HostOrCoHost
+        })
+    );
+    assert_eq!(
+        h.apply(host, Command::Mute { participant: host }),
+        Err(CommandError::CannotMuteHost)
+    );
+    h.ok(host, Command::SetSelfUnmute { allowed: false });
+    h.ok(host, Command::MuteAll);
+    assert!(p.iter().all(|id| h.m.is_muted(*id) == Some(true)));
+    assert_eq!(
+        h.apply(p[1], Command::SetMyMicrophone { muted: false }),
+        Err(CommandError::SelfUnmuteForbidden)
+    );
+    // Newcomers arrive muted while self-unmute is forbidden.
+    let late = h.join("Late", Credential::Participant).expect("join");
+    assert_eq!(h.m.is_muted(late), Some(true));
+    h.ok(host, Command::SetSelfUnmute { allowed: true });
+    h.ok(p[1], Command::SetMyMicrophone { muted: false });
+    assert_eq!(h.m.is_muted(p[1]), Some(false));
+    h.check();
+}
+
+#[test]
+fn promoting_a_muted_participant_unmutes_them_visibly() {
+    let (mut h, host, p) = super::Harness::with_people(1);
+    h.ok(host, Command::Mute { participant: p[0] });
+    h.ok(host, Command::MakeCoHost { participant: p[0] });
+    assert_eq!(h.m.is_muted(p[0]), Some(false));
+    h.check();
+}
+
+#[test]
+fn the_meeting_is_never_without_a_host() {
+    let (mut h, host, p) = super::Harness::with_people(3);
+    h.ok(host, Command::MakeCoHost { participant: p[2] });
+    h.disconnect(host);
+    assert_eq!(h.m.host(), Some(p[2]));
+    h.disconnect(p[2]);
+    assert_eq!(h.m.host(), Some(p[0]));
+    h.check();
 }

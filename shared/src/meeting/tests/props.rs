@@ -1,0 +1,417 @@
+//! Property tests: random command sequences from random actors (and random joins, leaves and
+//! clock jumps). After every step: the invariants hold, every client's view equals the engine's,
+//! a refused command changed nothing, the permission table is obeyed, automatic splits are even,
+//! and ticking twice at the same instant fires nothing the second time.
+
+use super::super::command::{Command, CommandError};
+use super::super::event::Event;
+use super::super::permissions;
+use super::super::plan::{Plan, PlannedRoom};
+use super::super::rooms::{BreakoutOptions, BroadcastTarget, Place, RoomCount, Strategy as Split};
+use super::super::{Credential, Role};
+use super::{Harness, host_cred};
+use crate::ids::{HelpRequestId, ParticipantId, RoomId};
+use proptest::prelude::*;
+
+/// A command with participants and rooms named by index into whatever exists at that moment.
+#[derive(Debug, Clone)]
+enum Abstract {
+    Leave,
+    MakeCoHost(u8),
+    RemoveCoHost(u8),
+    MakeHost(u8),
+    Mute(u8),
+    MuteAll,
+    SetSelfUnmute(bool),
+    SetMyMicrophone(bool),
+    Create {
+        n: u8,
+        groups: bool,
+        strategy: u8,
+    },
+    AddRoom,
+    DeleteRoom(u8),
+    Rename(u8),
+    Topic(u8),
+    Assign(u8, Option<u8>),
+    Swap(u8, u8),
+    Options {
+        auto: bool,
+        choose: bool,
+        ret: bool,
+        minutes: Option<u8>,
+        notify: bool,
+        countdown: Option<u8>,
+    },
+    Plan(u8),
+    RemoveAll,
+    Open,
+    Close,
+    Move(u8, Option<u8>),
+    JoinRoom(u8),
+    Return,
+    Broadcast(u8, Option<u8>),
+    Ask,
+    Resolve(u8),
+    Extend(u8, i16),
+    Rotation {
+        rounds: u8,
+        size: u8,
+        minutes: u8,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Join { name: u8, host: bool },
+    Disconnect(u8),
+    Cmd { actor: u8, cmd: Abstract },
+    Advance(u16),
+}
+
+fn abstract_cmd() -> impl Strategy<Value = Abstract> {
+    use Abstract as A;
+    let idx = any::<u8>;
+    prop_oneof![
+        Just(A::Leave),
+        idx().prop_map(A::MakeCoHost),
+        idx().prop_map(A::RemoveCoHost),
+        idx().prop_map(A::MakeHost),
+        idx().prop_map(A::Mute),
+        Just(A::MuteAll),
+        any::<bool>().prop_map(A::SetSelfUnmute),
+        any::<bool>().prop_map(A::SetMyMicrophone),
+        (0u8..8, any::<bool>(), 0u8..3).prop_map(|(n, groups, strategy)| A::Create {
+            n,
+            groups,
+            strategy
+        }),
+        Just(A::AddRoom),
+        idx().prop_map(A::DeleteRoom),
+        idx().prop_map(A::Rename),
+        idx().prop_map(A::Topic),
+        (idx(), proptest::option::of(idx())).prop_map(|(p, r)| A::Assign(p, r)),
+        (idx(), idx()).prop_map(|(a, b)| A::Swap(a, b)),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            proptest::option::of(0u8..4),
+            any::<bool>(),
+            proptest::option::of(0u8..90)
+        )
+            .prop_map(
+                |(auto, choose, ret, minutes, notify, countdown)| A::Options {
+                    auto,
+                    choose,
+                    ret,
+                    minutes,
+                    notify,
+                    countdown
+                }
+            ),
+        idx().prop_map(A::Plan),
+        Just(A::RemoveAll),
+        Just(A::Open),
+        Just(A::Open),
+        Just(A::Close),
+        (idx(), proptest::option::of(idx())).prop_map(|(p, r)| A::Move(p, r)),
+        idx().prop_map(A::JoinRoom),
+        Just(A::Return),
+        (0u8..=150, proptest::option::of(idx())).prop_map(|(len, r)| A::Broadcast(len, r)),
+        Just(A::Ask),
+        idx().prop_map(A::Resolve),
+        (idx(), any::<i16>()).prop_map(|(r, s)| A::Extend(r, s)),
+        (0u8..5, 0u8..5, 0u8..3).prop_map(|(rounds, size, minutes)| A::Rotation {
+            rounds,
+            size,
+            minutes
+        }),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (0u8..12, proptest::bool::weighted(0.15)).prop_map(|(name, host)| Op::Join { name, host }),
+        1 => any::<u8>().prop_map(Op::Disconnect),
+        8 => (any::<u8>(), abstract_cmd()).prop_map(|(actor, cmd)| Op::Cmd { actor, cmd }),
+        2 => (0u16..200).prop_map(Op::Advance),
+    ]
+}
+
+fn pick<T: Copy>(items: &[T], i: u8) -> Option<T> {
+    (!items.is_empty()).then(|| items[usize::from(i) % items.len()])
+}
+
+/// Turns an abstract command into a real one against the meeting as it is now. Indices past the
+/// end sometimes name things that do not exist, so unknown ids are exercised too.
+fn concrete(h: &Harness, cmd: &Abstract) -> Command {
+    let people = h.m.participant_ids();
+    let rooms = h.m.room_ids();
+    let person = |i: u8| {
+        if i == 255 {
+            ParticipantId(9999)
+        } else {
+            pick(&people, i).unwrap_or(ParticipantId(9999))
+        }
+    };
+    let room = |i: u8| {
+        if i == 255 {
+            RoomId(9999)
+        } else {
+            pick(&rooms, i).unwrap_or(RoomId(9999))
+        }
+    };
+    use Abstract as A;
+    match cmd.clone() {
+        A::Leave => Command::Leave,
+        A::MakeCoHost(i) => Command::MakeCoHost {
+            participant: person(i),
+        },
+        A::RemoveCoHost(i) => Command::RemoveCoHost {
+            participant: person(i),
+        },
+        A::MakeHost(i) => Command::MakeHost {
+            participant: person(i),
+        },
+        A::Mute(i) => Command::Mute {
+            participant: person(i),
+        },
+        A::MuteAll => Command::MuteAll,
+        A::SetSelfUnmute(b) => Command::SetSelfUnmute { allowed: b },
+        A::SetMyMicrophone(b) => Command::SetMyMicrophone { muted: b },
+        A::Create {
+            n,
+            groups,
+            strategy,
+        } => Command::CreateRooms {
+            count: if groups {
+                RoomCount::GroupsOf { size: u32::from(n) }
+            } else {
+                RoomCount::Rooms {
+                    count: u32::from(n),
+                }
+            },
+            strategy: [
+                Split::Automatically,
+                Split::Manually,
+                Split::ParticipantsChoose,
+            ][usize::from(strategy)],
+        },
+        A::AddRoom => Command::AddRoom { name: None },
+        A::DeleteRoom(i) => Command::DeleteRoom { room: room(i) },
+        A::Rename(i) => Command::RenameRoom {
+            room: room(i),
+            name: format!("Room {i}"),
+        },
+        A::Topic(i) => Command::SetTopic {
+            room: room(i),
+            topic: "x".repeat(usize::from(i) * 3),
+        },
+        A::Assign(p, r) => Command::Assign {
+            participant: person(p),
+            room: r.map(room),
+        },
+        A::Swap(a, b) => Command::Swap {
+            a: person(a),
+            b: person(b),
+        },
+        A::Options {
+            auto,
+            choose,
+            ret,
+            minutes,
+            notify,
+            countdown,
+        } => Command::SetOptions {
+            options: BreakoutOptions {
+                move_automatically: auto,
+                allow_choose: choose,
+                allow_return: ret,
+                auto_close_minutes: minutes.map(u32::from),
+                notify_when_time_up: notify,
+                countdown_seconds: countdown.map(|c| u32::from(c) * 8),
+            },
+        },
+        A::Plan(i) => Command::LoadPlan {
+            plan: Plan {
+                rooms: (0..=(i % 3))
+                    .map(|r| PlannedRoom {
+                        name: format!("Planned {r}"),
+                        topic: String::new(),
+                        members: (0..4)
+                            .filter(|m| m % 3 == r)
+                            .map(|m| format!("Name{}", (u32::from(m) + u32::from(i)) % 12))
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        },
+        A::RemoveAll => Command::RemoveAllRooms,
+        A::Open => Command::OpenRooms,
+        A::Close => Command::CloseRooms,
+        A::Move(p, r) => Command::MoveParticipant {
+            participant: person(p),
+            to: r.map_or(Place::Main, |r| Place::Room { room: room(r) }),
+        },
+        A::JoinRoom(i) => Command::JoinRoom { room: room(i) },
+        A::Return => Command::ReturnToMain,
+        A::Broadcast(len, r) => Command::Broadcast {
+            text: "b".repeat(usize::from(len)),
+            target: r.map_or(BroadcastTarget::All, |r| BroadcastTarget::Room {
+                room: room(r),
+            }),
+        },
+        A::Ask => Command::AskForHelp,
+        A::Resolve(i) => Command::ResolveHelp {
+            request: HelpRequestId(u32::from(i % 8)),
+        },
+        A::Extend(r, s) => Command::ExtendRoomTime {
+            room: room(r),
+            seconds: i32::from(s),
+        },
+        A::Rotation {
+            rounds,
+            size,
+            minutes,
+        } => Command::StartRotation {
+            rounds: u32::from(rounds),
+            group_size: u32::from(size),
+            round_minutes: u32::from(minutes),
+        },
+    }
+}
+
+fn role_allows(role: Role, cmd: &Command) -> bool {
+    permissions::check(cmd, role).is_ok()
+}
+
+fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut h = Harness::new(seed);
+    h.join("Name0", host_cred())
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    for op in ops {
+        let had_host = h.m.host().is_some();
+        match op {
+            Op::Join { name, host } => {
+                let cred = if *host {
+                    host_cred()
+                } else {
+                    Credential::Participant
+                };
+                let _ = h.join(&format!("Name{name}"), cred);
+            }
+            Op::Disconnect(i) => {
+                if let Some(who) = pick(&h.m.participant_ids(), *i) {
+                    h.disconnect(who);
+                }
+            }
+            Op::Cmd { actor, cmd } => {
+                let Some(who) = pick(&h.m.participant_ids(), *actor) else {
+                    continue;
+                };
+                let role =
+                    h.m.role_of(who)
+                        .ok_or_else(|| TestCaseError::fail("no role"))?;
+                let command = concrete(&h, cmd);
+                let before = format!("{:?}", h.m);
+                let result = h.m.apply(command.clone(), who, h.now);
+                if !role_allows(role, &command) {
+                    prop_assert!(
+                        matches!(result, Err(CommandError::NotAllowed { .. })),
+                        "{command:?} by {role:?}: {result:?}"
+                    );
+                }
+                if result.is_err() {
+                    prop_assert_eq!(
+                        &before,
+                        &format!("{:?}", h.m),
+                        "refused {:?} changed state",
+                        command
+                    );
+                    prop_assert!(
+                        h.m.drain_events().is_empty(),
+                        "refused {:?} emitted events",
+                        command
+                    );
+                    continue;
+                }
+                let was_auto = matches!(
+                    command,
+                    Command::CreateRooms {
+                        strategy: Split::Automatically,
+                        ..
+                    }
+                );
+                h.deliver_pub();
+                if was_auto {
+                    let view = h.m.view_for(who);
+                    let eligible = view
+                        .participants
+                        .iter()
+                        .filter(|p| p.role == Role::Participant)
+                        .count();
+                    let sizes: Vec<usize> = view
+                        .rooms
+                        .iter()
+                        .map(|r| {
+                            view.participants
+                                .iter()
+                                .filter(|p| p.assigned == Some(r.id))
+                                .count()
+                        })
+                        .collect();
+                    prop_assert_eq!(sizes.iter().sum::<usize>(), eligible);
+                    let (max, min) = (
+                        sizes.iter().max().copied().unwrap_or(0),
+                        sizes.iter().min().copied().unwrap_or(0),
+                    );
+                    prop_assert!(max - min <= 1, "uneven split {:?}", sizes);
+                }
+            }
+            Op::Advance(secs) => {
+                h.advance_secs(u64::from(*secs) * 5);
+                h.log.clear();
+                h.m.tick(h.now);
+                prop_assert!(h.m.drain_events().is_empty(), "a timer fired twice");
+                prop_assert!(
+                    h.m.next_deadline().is_none_or(|d| d > h.now),
+                    "a due timer was left"
+                );
+            }
+        }
+        if had_host && h.m.participant_count() > 0 {
+            prop_assert!(h.m.host().is_some(), "left without a host after {:?}", op);
+        }
+        if h.log.iter().any(|(_, e)| matches!(e, Event::RoomsClosed)) {
+            for id in h.m.participant_ids() {
+                prop_assert_eq!(
+                    h.m.place_of(id),
+                    Some(Place::Main),
+                    "closing returns everyone"
+                );
+            }
+        }
+        h.log.clear();
+        h.m.check_invariants().map_err(TestCaseError::fail)?;
+        for (id, view) in &h.views {
+            prop_assert_eq!(
+                view,
+                &h.m.view_for(*id),
+                "view of {} drifted after {:?}",
+                id,
+                op
+            );
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_sessions_keep_every_rule(seed: u64, ops in proptest::collection::vec(op(), 1..120)) {
+        run(seed, &ops)?;
+    }
+}
