@@ -119,6 +119,7 @@ impl Session {
                 ClientMsg::Join {
                     version,
                     name,
+                    email,
                     credential,
                 },
                 None,
@@ -133,6 +134,7 @@ impl Session {
                 let (reply, answer) = oneshot::channel();
                 let join = ActorMsg::Join {
                     name,
+                    email,
                     credential,
                     connection: self.connection.clone(),
                     reply,

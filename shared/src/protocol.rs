@@ -26,6 +26,9 @@ pub enum ClientMsg {
     Join {
         version: u16,
         name: String,
+        /// Optional; lets a plan match by email (an LMS launch provides it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        email: Option<String>,
         credential: Credential,
     },
     /// Any change to the meeting, once joined.
@@ -95,6 +98,7 @@ mod tests {
         let msg = ClientMsg::Join {
             version: PROTOCOL_VERSION,
             name: "Ada".into(),
+            email: None,
             credential: Credential::Host {
                 secret: HostSecret("x".into()),
             },

@@ -50,6 +50,7 @@ impl Client {
             .send(&ClientMsg::Join {
                 version: PROTOCOL_VERSION,
                 name: name.into(),
+                email: None,
                 credential,
             })
             .await?;

@@ -79,6 +79,7 @@ async fn the_participant_link_never_gives_host_rights() -> Result<()> {
     p.send(&ClientMsg::Join {
         version: 1,
         name: "Mallory".into(),
+        email: None,
         credential: Credential::Host {
             secret: HostSecret("guessed".into()),
         },
@@ -159,6 +160,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
     c.send(&ClientMsg::Join {
         version: 99,
         name: "X".into(),
+        email: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -170,6 +172,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
     c.send(&ClientMsg::Join {
         version: 1,
         name: "   ".into(),
+        email: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -184,6 +187,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
     c.send(&ClientMsg::Join {
         version: 1,
         name: "<b>Eve</b>".into(),
+        email: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -193,6 +197,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
     c.send(&ClientMsg::Join {
         version: 1,
         name: "Again".into(),
+        email: None,
         credential: Credential::Participant,
     })
     .await?;

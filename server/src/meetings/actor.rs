@@ -31,6 +31,7 @@ pub struct Connection {
 pub enum ActorMsg {
     Join {
         name: String,
+        email: Option<String>,
         credential: Credential,
         connection: Connection,
         reply: oneshot::Sender<Result<ParticipantId, CommandError>>,
@@ -136,11 +137,14 @@ impl Actor {
         match msg {
             ActorMsg::Join {
                 name,
+                email,
                 credential,
                 connection,
                 reply,
             } => {
-                let result = self.meeting.join(&name, &credential, now);
+                let result =
+                    self.meeting
+                        .join_with_email(&name, email.as_deref(), &credential, now);
                 if let Ok(id) = result {
                     // Everyone already here hears of the join; the newcomer gets a snapshot that
                     // already includes it.

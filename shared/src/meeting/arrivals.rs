@@ -43,7 +43,7 @@ impl Meeting {
             let matching: Vec<ParticipantId> = self
                 .participants
                 .iter()
-                .filter(|(_, p)| p.key == key && p.role != Role::Host)
+                .filter(|(_, p)| p.keys.contains(&key) && p.role != Role::Host)
                 .map(|(id, _)| *id)
                 .collect();
             match matching.as_slice() {
@@ -64,20 +64,26 @@ impl Meeting {
     /// Places a newcomer: their remembered or planned room (flagging ambiguous matches), else the
     /// smallest open room when people are moved automatically.
     pub(super) fn place_newcomer(&mut self, id: ParticipantId) {
-        let Some(key) = self.participants.get(&id).map(|p| p.key.clone()) else {
-            return;
+        let keys = self
+            .participants
+            .get(&id)
+            .map(|p| p.keys.clone())
+            .unwrap_or_default();
+        // The first key (email before name) that a remembered or planned room knows.
+        let found = keys.iter().cloned().find_map(|k| {
+            let room = self.remembered.get(&k).or_else(|| self.planned.get(&k))?;
+            Some((k, *room))
+        });
+        let (key, known) = match found {
+            Some((k, room)) => (k, Some(room)),
+            None => (String::new(), None),
         };
         let same_key: Vec<ParticipantId> = self
             .participants
             .iter()
-            .filter(|(_, p)| p.key == key)
+            .filter(|(_, p)| p.keys.contains(&key))
             .map(|(pid, _)| *pid)
             .collect();
-        let known = self
-            .remembered
-            .get(&key)
-            .or_else(|| self.planned.get(&key))
-            .copied();
         let room = match known {
             Some(_) if same_key.len() > 1 => {
                 self.emit(
@@ -90,7 +96,9 @@ impl Meeting {
                 None
             }
             Some(room) => {
-                self.remembered.remove(&key);
+                for k in &keys {
+                    self.remembered.remove(k);
+                }
                 Some(room)
             }
             None if self.phase() == Phase::Open && self.options.move_automatically => {

@@ -142,6 +142,8 @@ pub enum CommandError {
     InvalidName { problem: TextError },
     #[error("that text is not allowed: {problem}")]
     InvalidText { problem: TextError },
+    #[error("that email address does not look right")]
+    InvalidEmail,
     #[error("you are not in this meeting")]
     NotInMeeting,
     #[error("that participant already has that role")]

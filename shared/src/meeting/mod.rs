@@ -51,8 +51,8 @@ pub enum Credential {
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Participant {
     name: String,
-    /// Name (or email) as compared with plans: see `plan::identity_key`.
-    key: String,
+    /// Email (if given) and name, as compared with plans: see `plan::identity_key`.
+    keys: Vec<String>,
     role: Role,
     /// Join order, used to pick the longest-present participant as the next host.
     joined_seq: u64,
@@ -143,8 +143,22 @@ impl Meeting {
         credential: &Credential,
         now: Timestamp,
     ) -> Result<ParticipantId, CommandError> {
+        self.join_with_email(name, None, credential, now)
+    }
+
+    /// Like `join`, with an email address (from an LMS launch, say) that plans can match too.
+    pub fn join_with_email(
+        &mut self,
+        name: &str,
+        email: Option<&str>,
+        credential: &Credential,
+        now: Timestamp,
+    ) -> Result<ParticipantId, CommandError> {
         let _ = now;
         let name = clean_name(name).map_err(|problem| CommandError::InvalidName { problem })?;
+        let email = email
+            .map(|e| plan::clean_email(e).ok_or(CommandError::InvalidEmail))
+            .transpose()?;
         if self.participants.len() >= MAX_PARTICIPANTS {
             return Err(CommandError::MeetingFull {
                 max: MAX_PARTICIPANTS,
@@ -169,7 +183,11 @@ impl Meeting {
         self.next_participant += 1;
         self.next_seq += 1;
         let participant = Participant {
-            key: plan::identity_key(&name),
+            keys: email
+                .iter()
+                .map(|e| plan::identity_key(e))
+                .chain(std::iter::once(plan::identity_key(&name)))
+                .collect(),
             name,
             role,
             joined_seq: self.next_seq,
@@ -354,7 +372,9 @@ impl Meeting {
             return;
         };
         if let Some(room) = self.assignments.remove(&who) {
-            self.remembered.insert(gone.key.clone(), room);
+            for key in &gone.keys {
+                self.remembered.insert(key.clone(), room);
+            }
         }
         self.emit(
             Audience::Everyone,

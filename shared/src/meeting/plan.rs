@@ -28,6 +28,19 @@ pub fn identity_key(raw: &str) -> String {
         .to_lowercase()
 }
 
+/// A plausible email address, trimmed: one `@` with text on both sides, no spaces, at most 254
+/// characters. `None` if it is not one.
+pub fn clean_email(raw: &str) -> Option<String> {
+    let e = raw.trim();
+    let (local, domain) = e.split_once('@')?;
+    let plausible = !local.is_empty()
+        && !domain.is_empty()
+        && !domain.contains('@')
+        && e.len() <= 254
+        && !e.chars().any(|c| c.is_whitespace() || c.is_control());
+    plausible.then(|| e.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +49,13 @@ mod tests {
     fn keys_ignore_case_and_spacing() {
         assert_eq!(identity_key("  Ada   LOVELACE "), "ada lovelace");
         assert_eq!(identity_key("Åse@Skole.no"), "åse@skole.no");
+    }
+
+    #[test]
+    fn emails_are_checked_for_shape() {
+        assert_eq!(clean_email(" kari@skole.no "), Some("kari@skole.no".into()));
+        for bad in ["", "kari", "@skole.no", "kari@", "ka ri@skole.no", "a@b@c"] {
+            assert_eq!(clean_email(bad), None, "{bad}");
+        }
     }
 }

@@ -28,6 +28,7 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
         let hello = ClientMsg::Join {
             version: PROTOCOL_VERSION,
             name,
+            email: None,
             credential: credential.get_value(),
         };
         // Drop any earlier socket first so its close cannot reach the new session.

@@ -799,3 +799,33 @@ fn mute_holds_inside_rooms() {
     ));
     h.check();
 }
+
+#[test]
+fn plans_match_by_email_too_and_bad_emails_are_refused() {
+    let (mut h, host, _) = Harness::with_people(0);
+    h.ok(
+        host,
+        Command::LoadPlan {
+            plan: plan(&[("Red", &["kari@skole.no"]), ("Blue", &["Per"])]),
+        },
+    );
+    let red = h.room(0);
+    let kari =
+        h.m.join_with_email(
+            "Kari",
+            Some(" KARI@skole.no"),
+            &Credential::Participant,
+            h.now,
+        )
+        .expect("join");
+    assert_eq!(
+        h.m.view_for(host)
+            .participant(kari)
+            .and_then(|p| p.assigned),
+        Some(red)
+    );
+    assert_eq!(
+        h.m.join_with_email("Ola", Some("not-an-email"), &Credential::Participant, h.now),
+        Err(CommandError::InvalidEmail)
+    );
+}
