@@ -56,6 +56,7 @@ impl Store {
                 self.error.set(None);
                 self.phase.set(Phase::InMeeting);
             }
+            ServerMsg::Snapshot { meeting } => self.meeting.set(meeting),
             ServerMsg::Event { event } => self.meeting.update(|m| m.apply(&event)),
             ServerMsg::Error { message, .. } => {
                 if self.phase.get_untracked() == Phase::Joining {
@@ -127,6 +128,7 @@ mod tests {
         store.receive(ServerMsg::Welcome {
             version: PROTOCOL_VERSION,
             you: ParticipantId(2),
+            token: plenary_shared::ids::SessionToken("t".into()),
             meeting: MeetingView {
                 participants: vec![
                     person(1, "H", Role::Host),

@@ -1,7 +1,10 @@
 //! The router: every route the server answers, built from an `AppState` so tests can run the whole
 //! app on a socket of their choosing.
 
-use crate::meetings::Registry;
+use crate::clock::Clock;
+use crate::meetings::{ActorContext, Registry};
+use crate::metrics::Metrics;
+use crate::store::Store;
 use crate::{http, ws};
 use axum::Router;
 use axum::extract::{Path, State, WebSocketUpgrade};
@@ -9,19 +12,42 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use plenary_shared::ids::MeetingId;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Registry,
+    pub metrics: Arc<Metrics>,
 }
 
+/// How long a dropped participant keeps their place by default.
+pub const DEFAULT_GRACE_SECS: u64 = 60;
+
 impl AppState {
-    /// A server with no meetings yet.
+    /// A server with no meetings yet, on the wall clock, with the default grace period.
     pub fn new() -> Self {
+        Self::with(Clock::System, DEFAULT_GRACE_SECS * 1000)
+    }
+
+    /// A server with this clock and resume grace period, keeping meetings in memory only.
+    pub fn with(clock: Clock, grace_ms: u64) -> Self {
+        Self::with_store(clock, grace_ms, None)
+    }
+
+    /// A server that persists meetings in `store`.
+    pub fn with_store(clock: Clock, grace_ms: u64, store: Option<Store>) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let ctx = ActorContext {
+            clock,
+            metrics: metrics.clone(),
+            grace_ms,
+            store,
+        };
         AppState {
-            registry: Registry::default(),
+            registry: Registry::new(ctx),
+            metrics,
         }
     }
 }
@@ -38,6 +64,7 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
     let index = ServeFile::new(dist.join("index.html"));
     Router::new()
         .route("/healthz", get(http::healthz))
+        .route("/metrics", get(http::metrics))
         .route("/api/meetings", post(http::create_meeting))
         .route("/api/meetings/{id}/ws", get(meeting_socket))
         .fallback_service(ServeDir::new(dist).fallback(index))
@@ -50,11 +77,12 @@ async fn meeting_socket(
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let meeting = state.registry.get(&MeetingId(id));
+    let metrics = state.metrics.clone();
     upgrade
         .max_message_size(ws::HARD_MESSAGE_LIMIT)
         .on_upgrade(move |socket| async move {
             match meeting {
-                Some(meeting) => ws::serve(socket, meeting).await,
+                Some(meeting) => ws::serve(socket, meeting, metrics).await,
                 None => ws::refuse_unknown_meeting(socket).await,
             }
         })

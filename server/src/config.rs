@@ -18,4 +18,7 @@ pub struct Config {
     /// Directory for the server's data files (created if missing).
     #[arg(long, env = "PLENARY_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// Seconds a participant whose connection dropped keeps their place, waiting to resume.
+    #[arg(long, env = "PLENARY_RESUME_GRACE_SECS", default_value_t = crate::app::DEFAULT_GRACE_SECS)]
+    pub resume_grace_secs: u64,
 }

@@ -72,6 +72,17 @@ pub async fn create_meeting(
     ))
 }
 
+/// `GET /metrics`: Prometheus text format.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(state.registry.len()),
+    )
+}
+
 /// `GET /healthz`: the process is up and serving.
 pub async fn healthz() -> &'static str {
     "ok"

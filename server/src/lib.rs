@@ -5,11 +5,14 @@
 //! and events back to frames. Rules of the meeting live in `plenary-shared`, never here.
 
 pub mod app;
+pub mod clock;
 pub mod config;
 pub mod http;
 pub mod media;
 pub mod meetings;
+pub mod metrics;
 pub mod secrets;
+pub mod store;
 pub mod ws;
 
 use std::future::Future;

@@ -4,11 +4,14 @@
 use clap::Parser;
 use plenary_server::app::AppState;
 use plenary_server::config::Config;
+use plenary_server::store::Store;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Logs go to stderr; stdout carries only the line that says where we listen.
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
@@ -23,16 +26,39 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(config: Config) -> std::io::Result<()> {
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+enum RunError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Store(#[from] plenary_server::store::StoreError),
+}
+
+async fn run(config: Config) -> Result<(), RunError> {
     if !config.dist.join("index.html").is_file() {
         tracing::warn!(dist = %config.dist.display(), "no built frontend here; run `cargo xtask run`");
     }
     std::fs::create_dir_all(&config.data_dir)?;
+    let db = config.data_dir.join("plenary.sqlite3");
+    let store = Store::open(&db).await?;
+    let state = AppState::with_store(
+        plenary_server::clock::Clock::System,
+        config.resume_grace_secs.saturating_mul(1000),
+        Some(store),
+    );
+    let restored = state.registry.restore().await?;
+    tracing::info!(db = %db.display(), restored, "store open");
     let listener = tokio::net::TcpListener::bind(config.addr).await?;
     let addr = listener.local_addr()?;
     tracing::info!("Plenary is serving on http://{addr}");
     println!("Plenary is serving on http://{addr}");
-    plenary_server::serve(listener, AppState::new(), config.dist, shutdown_signal()).await
+    let registry = state.registry.clone();
+    plenary_server::serve(listener, state, config.dist, shutdown_signal()).await?;
+    // Graceful shutdown: every meeting's newest state is on disk before we exit.
+    registry.flush_all().await;
+    tracing::info!("state flushed; bye");
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -1,7 +1,7 @@
 //! Unguessable identifiers and capabilities, from the operating system's random source.
 //! The only place the server makes randomness; everything else receives it.
 
-use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::ids::{HostSecret, MeetingId, SessionToken};
 use thiserror::Error;
 
 /// The operating system could not supply random bytes.
@@ -34,6 +34,11 @@ fn base64url(bytes: &[u8]) -> String {
 /// A 192-bit host capability.
 pub fn host_secret() -> Result<HostSecret, RandomnessError> {
     Ok(HostSecret(base64url(&random_bytes::<24>()?)))
+}
+
+/// A 192-bit resume capability for one participant.
+pub fn session_token() -> Result<SessionToken, RandomnessError> {
+    Ok(SessionToken(base64url(&random_bytes::<24>()?)))
 }
 
 /// A seed for a meeting's random choices (automatic splits, rotations).

@@ -48,5 +48,6 @@ pub mod api;
 pub mod ids;
 pub mod meeting;
 pub mod names;
+mod pairs;
 pub mod protocol;
 pub mod time;

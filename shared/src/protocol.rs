@@ -4,7 +4,7 @@
 //! then sends `Command`s and receives `Event`s. Anything it gets wrong comes back as a typed
 //! `Error` with a human-readable message; the connection stays usable.
 
-use crate::ids::ParticipantId;
+use crate::ids::{ParticipantId, SessionToken};
 use crate::meeting::Credential;
 use crate::meeting::command::{Command, CommandError};
 use crate::meeting::event::Event;
@@ -31,8 +31,12 @@ pub enum ClientMsg {
         email: Option<String>,
         credential: Credential,
     },
+    /// Come back after a dropped connection, as the same participant in the same place.
+    Resume { version: u16, token: SessionToken },
     /// Any change to the meeting, once joined.
     Command { command: Command },
+    /// Ask for the whole current picture (answered with `Snapshot`, after every earlier event).
+    Snapshot,
 }
 
 /// Server → client.
@@ -43,8 +47,12 @@ pub enum ServerMsg {
     Welcome {
         version: u16,
         you: ParticipantId,
+        /// Present this with `Resume` to come back after a dropped connection.
+        token: SessionToken,
         meeting: MeetingView,
     },
+    /// The current picture, as asked for with `ClientMsg::Snapshot`.
+    Snapshot { meeting: MeetingView },
     /// Something changed.
     Event { event: Event },
     /// Something the client sent was refused. `message` is `error` in words.
@@ -80,12 +88,16 @@ pub enum ProtocolError {
     NotJoined,
     #[error("this connection has already joined")]
     AlreadyJoined,
+    #[error("that session has ended; join again")]
+    UnknownSession,
     #[error("too many messages; slow down")]
     RateLimited,
     #[error("{error}")]
     Rejected { error: CommandError },
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("something went wrong on the server; please try again")]
+    ServerError,
 }
 
 #[cfg(test)]

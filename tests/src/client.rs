@@ -3,9 +3,10 @@
 
 use crate::{DEADLINE, HarnessError, Result};
 use futures_util::{SinkExt, StreamExt};
-use plenary_shared::ids::{MeetingId, ParticipantId};
+use plenary_shared::ids::{MeetingId, ParticipantId, SessionToken};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, ServerMsg};
 use std::net::SocketAddr;
@@ -22,6 +23,10 @@ pub struct Client {
     pub me: Option<ParticipantId>,
     /// Our picture of the meeting, kept by applying events.
     pub view: MeetingView,
+    /// Our resume capability, once welcomed.
+    pub token: Option<SessionToken>,
+    /// Every event received, in order.
+    pub log: Vec<Event>,
 }
 
 impl Client {
@@ -35,6 +40,8 @@ impl Client {
             ws,
             me: None,
             view: MeetingView::default(),
+            token: None,
+            log: Vec::new(),
         })
     }
 
@@ -58,6 +65,46 @@ impl Client {
             .next_until("welcome", |m| matches!(m, ServerMsg::Welcome { .. }))
             .await?;
         Ok(client)
+    }
+
+    /// Connects and resumes an earlier session; returns once welcomed back.
+    pub async fn resume(
+        addr: SocketAddr,
+        meeting: &MeetingId,
+        token: SessionToken,
+    ) -> Result<Client> {
+        let mut client = Client::connect(addr, meeting).await?;
+        client
+            .send(&ClientMsg::Resume {
+                version: PROTOCOL_VERSION,
+                token,
+            })
+            .await?;
+        client
+            .next_until("welcome back", |m| matches!(m, ServerMsg::Welcome { .. }))
+            .await?;
+        Ok(client)
+    }
+
+    /// Asks the server for its picture and checks ours equals it (all earlier events applied).
+    pub async fn sync(&mut self) -> Result<()> {
+        self.send(&ClientMsg::Snapshot).await?;
+        let msg = self
+            .next_until("snapshot", |m| matches!(m, ServerMsg::Snapshot { .. }))
+            .await?;
+        match msg {
+            ServerMsg::Snapshot { meeting } if meeting == self.view => Ok(()),
+            ServerMsg::Snapshot { meeting } => Err(HarnessError::Other(format!(
+                "client {:?} drifted from the server:\n client: {:?}\n server: {:?}",
+                self.me, self.view, meeting
+            ))),
+            _ => Err(HarnessError::Other("not a snapshot".into())),
+        }
+    }
+
+    /// Drops the TCP connection without a WebSocket close, as a lost network would.
+    pub fn drop_abruptly(self) {
+        drop(self.ws);
     }
 
     /// Sends a protocol message.
@@ -100,11 +147,21 @@ impl Client {
             };
             let msg: ServerMsg = serde_json::from_str(&text)?;
             match &msg {
-                ServerMsg::Welcome { you, meeting, .. } => {
+                ServerMsg::Welcome {
+                    you,
+                    meeting,
+                    token,
+                    ..
+                } => {
                     self.me = Some(*you);
                     self.view = meeting.clone();
+                    self.token = Some(token.clone());
                 }
-                ServerMsg::Event { event } => self.view.apply(event),
+                ServerMsg::Snapshot { .. } => {}
+                ServerMsg::Event { event } => {
+                    self.view.apply(event);
+                    self.log.push(event.clone());
+                }
                 ServerMsg::Error { .. } => {}
             }
             return Ok(Some(msg));

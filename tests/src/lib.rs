@@ -54,12 +54,17 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the real app on an ephemeral loopback port.
     pub async fn start() -> Result<TestServer> {
+        TestServer::start_with(AppState::new()).await
+    }
+
+    /// Starts the real app with a given state (a manual clock, a short grace period…).
+    pub async fn start_with(state: AppState) -> Result<TestServer> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(plenary_server::serve(
             listener,
-            AppState::new(),
+            state,
             dist_dir(),
             async move {
                 let _ = stopped.await;

@@ -3,8 +3,9 @@
 //! handles; meeting state is never touched outside its actor.
 
 mod actor;
+mod persist;
 
-pub use actor::{ActorMsg, Connection, MeetingHandle, encode};
+pub use actor::{ActorContext, ActorMsg, ConnId, Connection, MeetingHandle, encode};
 
 use crate::secrets::{self, RandomnessError};
 use plenary_shared::ids::{HostSecret, MeetingId};
@@ -26,12 +27,21 @@ pub enum CreateError {
 }
 
 /// Map of live meetings. Cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Registry {
     meetings: Arc<Mutex<HashMap<MeetingId, MeetingHandle>>>,
+    ctx: Arc<ActorContext>,
 }
 
 impl Registry {
+    /// An empty registry whose actors share `ctx`.
+    pub fn new(ctx: ActorContext) -> Self {
+        Registry {
+            meetings: Arc::default(),
+            ctx: Arc::new(ctx),
+        }
+    }
+
     /// Creates a meeting, starts its actor, and returns its id and host capability.
     pub fn create(&self) -> Result<(MeetingId, HostSecret), CreateError> {
         let secret = secrets::host_secret()?;
@@ -46,9 +56,56 @@ impl Registry {
             }
         };
         let meeting = Meeting::new(secret.clone(), secrets::seed()?);
-        let handle = actor::spawn(id.clone(), meeting);
+        let handle = actor::spawn(id.clone(), meeting, self.ctx.clone());
         map.insert(id.clone(), handle);
         Ok((id, secret))
+    }
+
+    /// Starts an actor for every meeting in the store. Unreadable rows are reported and left
+    /// alone (never deleted). Returns how many meetings came back.
+    pub async fn restore(&self) -> Result<usize, crate::store::StoreError> {
+        let Some(store) = &self.ctx.store else {
+            return Ok(0);
+        };
+        let mut restored = 0;
+        for record in store.load_all().await? {
+            let meeting = match Meeting::from_json(&record.state) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(meeting = %record.id, error = %e, "stored meeting unreadable; skipped");
+                    continue;
+                }
+            };
+            let sessions = serde_json::from_str(&record.sessions).unwrap_or_else(|e| {
+                tracing::error!(meeting = %record.id, error = %e, "stored sessions unreadable");
+                Vec::new()
+            });
+            let handle =
+                actor::spawn_restored(record.id.clone(), meeting, sessions, self.ctx.clone());
+            self.meetings
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(record.id, handle);
+            restored += 1;
+        }
+        Ok(restored)
+    }
+
+    /// Asks every meeting to write its newest state, and waits until all have.
+    pub async fn flush_all(&self) {
+        let handles: Vec<MeetingHandle> = self
+            .meetings
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .cloned()
+            .collect();
+        for handle in handles {
+            let (done, flushed) = tokio::sync::oneshot::channel();
+            if handle.send(ActorMsg::Flush { done }).await.is_ok() {
+                let _ = flushed.await;
+            }
+        }
     }
 
     /// The handle of a live meeting.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 /// SplitMix64: tiny, fast, and good enough for shuffling people into rooms.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Rng(u64);
 
 impl Rng {

@@ -59,7 +59,8 @@ impl Meeting {
             | Mute { .. }
             | MuteAll
             | SetSelfUnmute { .. }
-            | SetMyMicrophone { .. } => Ok(()),
+            | SetMyMicrophone { .. }
+            | SendChat { .. } => Ok(()),
         }
     }
 
@@ -96,7 +97,9 @@ impl Meeting {
     /// Replaces every room with `count` new ones named `Breakout room N` and forgets all
     /// assignments; returns the new ids.
     pub(super) fn replace_rooms(&mut self, names: Vec<(String, String)>) -> Vec<RoomId> {
-        self.rooms.clear();
+        for room in std::mem::take(&mut self.rooms).into_keys() {
+            self.drop_chat(Place::Room { room });
+        }
         self.assignments.clear();
         self.remembered.clear();
         self.planned.clear();
@@ -208,12 +211,12 @@ impl Meeting {
         self.assignments.retain(|_, r| *r != room);
         self.remembered.retain(|_, r| *r != room);
         self.planned.retain(|_, r| *r != room);
-        for p in self.participants.values_mut() {
-            if p.place.room() == Some(room) {
-                p.place = Place::Main;
-            }
-        }
+        self.drop_chat(Place::Room { room });
+        let evicted = self.move_out_of(room);
         self.emit(Audience::Everyone, Event::RoomDeleted { room });
+        for id in evicted {
+            self.send_chat_history(id, Place::Main);
+        }
         self.finish_if_done();
         Ok(())
     }
@@ -264,6 +267,7 @@ impl Meeting {
                     to,
                 },
             );
+            self.send_chat_history(who, to);
         }
     }
 
@@ -349,7 +353,16 @@ impl Meeting {
                 }
             }
         }
-        self.emit(Audience::Everyone, Event::RoomsOpened { deadline, moved });
+        self.emit(
+            Audience::Everyone,
+            Event::RoomsOpened {
+                deadline,
+                moved: moved.clone(),
+            },
+        );
+        for (id, room) in moved {
+            self.send_chat_history(id, Place::Room { room });
+        }
     }
 
     fn close_rooms(&mut self, now: Timestamp) -> Result<(), CommandError> {

@@ -46,6 +46,12 @@ pub enum Command {
         muted: bool,
     },
 
+    // --- chat ---
+    /// Say something to everyone in one's current place (main session or room).
+    SendChat {
+        text: String,
+    },
+
     // --- setting rooms up ---
     /// Create (or recreate) the rooms and, automatically, the assignment.
     CreateRooms {

@@ -6,6 +6,7 @@
 
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use crate::meeting::Role;
+use crate::meeting::chat::ChatMessage;
 use crate::meeting::rooms::{BreakoutOptions, Place, RoomStatus, RoomView};
 use crate::meeting::view::{HelpRequestView, ParticipantView};
 use crate::time::Timestamp;
@@ -103,6 +104,16 @@ pub enum Event {
         round: u32,
         of: u32,
     },
+    /// Someone said something in `place` (sent only to the people there).
+    ChatMessage {
+        place: Place,
+        message: ChatMessage,
+    },
+    /// The recent conversation of the place one has just entered.
+    ChatHistory {
+        place: Place,
+        messages: Vec<ChatMessage>,
+    },
     /// A plan entry matched two people present, so neither was placed by it.
     PlanConflict {
         key: String,
@@ -120,6 +131,8 @@ pub enum Audience {
     Hosts,
     /// One person.
     Participant { participant: ParticipantId },
+    /// The people in the main session.
+    Main,
     /// The people in one breakout room (members and visiting hosts).
     Room { room: RoomId },
 }

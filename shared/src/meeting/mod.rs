@@ -8,6 +8,7 @@
 mod arrivals;
 pub mod assign;
 mod breakout;
+pub mod chat;
 pub mod command;
 pub mod event;
 pub mod permissions;
@@ -48,7 +49,7 @@ pub enum Credential {
     Host { secret: HostSecret },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Participant {
     name: String,
     /// Email (if given) and name, as compared with plans: see `plan::identity_key`.
@@ -60,14 +61,14 @@ struct Participant {
     muted: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Room {
     name: String,
     topic: String,
     status: RoomStatus,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct HelpRequest {
     from: ParticipantId,
     room: RoomId,
@@ -76,7 +77,7 @@ struct HelpRequest {
 }
 
 /// A speed-networking rotation in progress.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Rotation {
     /// For each round, the members of each room (rooms in id order).
     schedule: Vec<Vec<Vec<ParticipantId>>>,
@@ -85,27 +86,36 @@ struct Rotation {
     round_ms: u64,
 }
 
-/// One meeting's whole state.
-#[derive(Debug, Clone)]
+/// One meeting's whole state. Serialisable, so a server can persist it and carry on after a
+/// restart (queued events are not part of it).
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Meeting {
     host_secret: HostSecret,
     rng: Rng,
+    #[serde(with = "crate::pairs")]
     participants: BTreeMap<ParticipantId, Participant>,
     next_participant: u32,
     next_seq: u64,
     self_unmute_allowed: bool,
+    #[serde(with = "crate::pairs")]
     rooms: BTreeMap<RoomId, Room>,
     next_room: u32,
     /// Who is meant for which room (present participants).
+    #[serde(with = "crate::pairs")]
     assignments: BTreeMap<ParticipantId, RoomId>,
     /// Rooms of people who left, by identity key, so they return to them.
     remembered: BTreeMap<String, RoomId>,
     /// Pre-assignments from a plan, by identity key.
     planned: BTreeMap<String, RoomId>,
     options: BreakoutOptions,
+    #[serde(with = "crate::pairs")]
     help: BTreeMap<HelpRequestId, HelpRequest>,
     next_help: u32,
     rotation: Option<Rotation>,
+    #[serde(with = "crate::pairs")]
+    chat: chat::ChatLogs,
+    /// Not persisted: a restored meeting has delivered everything already.
+    #[serde(skip)]
     events: Vec<Envelope>,
 }
 
@@ -129,6 +139,7 @@ impl Meeting {
             help: BTreeMap::new(),
             next_help: 1,
             rotation: None,
+            chat: chat::ChatLogs::new(),
             events: Vec::new(),
         }
     }
@@ -235,6 +246,7 @@ impl Meeting {
                 Ok(())
             }
             Command::SetMyMicrophone { muted } => self.set_my_microphone(actor, role, muted),
+            Command::SendChat { text } => self.send_chat(actor, &text, now),
             other => self.apply_breakout(other, actor, role, now),
         }
     }
@@ -243,6 +255,16 @@ impl Meeting {
     /// since a participant who sent `Leave` also disconnects.
     pub fn disconnect(&mut self, who: ParticipantId) {
         self.remove(who);
+    }
+
+    /// The meeting as JSON, for persistence.
+    pub fn to_json(&self) -> Result<String, String> {
+        serde_json::to_string(self).map_err(|e| e.to_string())
+    }
+
+    /// A meeting persisted with `to_json`.
+    pub fn from_json(json: &str) -> Result<Meeting, String> {
+        serde_json::from_str(json).map_err(|e| e.to_string())
     }
 
     /// Takes the queued events, oldest first.
@@ -270,6 +292,10 @@ impl Meeting {
                     u32::try_from(r.schedule.len()).unwrap_or(u32::MAX),
                 )
             }),
+            chat: self
+                .place_of(who)
+                .map(|place| self.chat_of(place))
+                .unwrap_or_default(),
         }
     }
 
@@ -298,6 +324,11 @@ impl Meeting {
         self.participants.keys().copied().collect()
     }
 
+    /// How many rooms exist.
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
     /// Ids of every room, in creation order.
     pub fn room_ids(&self) -> Vec<RoomId> {
         self.rooms.keys().copied().collect()
@@ -320,6 +351,7 @@ impl Meeting {
             Audience::Everyone => true,
             Audience::Hosts => p.role >= Role::CoHost,
             Audience::Participant { participant } => *participant == who,
+            Audience::Main => p.place == Place::Main,
             Audience::Room { room } => p.place.room() == Some(*room),
         }
     }

@@ -3,7 +3,7 @@
 //!
 //! | Command | Participant | Co-host | Host |
 //! |---|---|---|---|
-//! | `Leave`, `SetMyMicrophone` | yes | yes | yes |
+//! | `Leave`, `SetMyMicrophone`, `SendChat` | yes | yes | yes |
 //! | `JoinRoom` (own room; any room if choosing is allowed) | yes | yes (any open room) | yes (any open room) |
 //! | `ReturnToMain` (if returning is allowed) | yes | yes (always) | yes (always) |
 //! | `AskForHelp` (from a room) | yes | yes | yes |
@@ -21,7 +21,12 @@ use super::command::{Command, CommandError, Required};
 pub fn requirement(command: &Command) -> Option<Required> {
     use Command::*;
     match command {
-        Leave | SetMyMicrophone { .. } | JoinRoom { .. } | ReturnToMain | AskForHelp => None,
+        Leave
+        | SetMyMicrophone { .. }
+        | SendChat { .. }
+        | JoinRoom { .. }
+        | ReturnToMain
+        | AskForHelp => None,
         MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } => Some(Required::Host),
         Mute { .. }
         | MuteAll
@@ -75,6 +80,7 @@ mod tests {
         let rows: Vec<(Command, bool, bool, bool)> = vec![
             (Command::Leave, true, true, true),
             (Command::SetMyMicrophone { muted: false }, true, true, true),
+            (Command::SendChat { text: "x".into() }, true, true, true),
             (Command::JoinRoom { room: r }, true, true, true),
             (Command::ReturnToMain, true, true, true),
             (Command::AskForHelp, true, true, true),

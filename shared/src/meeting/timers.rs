@@ -106,15 +106,14 @@ impl Meeting {
         if let Some(r) = self.rooms.get_mut(&room) {
             r.status = status;
         }
-        for p in self.participants.values_mut() {
-            if p.place.room() == Some(room) {
-                p.place = Place::Main;
-            }
-        }
+        let evicted = self.move_out_of(room);
         self.emit(
             Audience::Everyone,
             Event::RoomStatusChanged { room, status },
         );
+        for id in evicted {
+            self.send_chat_history(id, Place::Main);
+        }
     }
 
     /// Ends the session once no room is open or closing any more.
@@ -136,12 +135,31 @@ impl Meeting {
         for r in self.rooms.values_mut() {
             r.status = RoomStatus::Idle;
         }
-        for p in self.participants.values_mut() {
-            p.place = Place::Main;
+        let mut returning = Vec::new();
+        for (id, p) in &mut self.participants {
+            if p.place != Place::Main {
+                p.place = Place::Main;
+                returning.push(*id);
+            }
         }
         self.rotation = None;
         self.help.clear();
         self.emit(Audience::Everyone, Event::RoomsClosed);
+        for id in returning {
+            self.send_chat_history(id, Place::Main);
+        }
+    }
+
+    /// Sends everyone in `room` back to the main session (without events); returns who moved.
+    pub(super) fn move_out_of(&mut self, room: RoomId) -> Vec<crate::ids::ParticipantId> {
+        let mut moved = Vec::new();
+        for (id, p) in &mut self.participants {
+            if p.place.room() == Some(room) {
+                p.place = Place::Main;
+                moved.push(*id);
+            }
+        }
+        moved
     }
 
     /// Fills the rooms for the rotation's current round and opens them until `deadline`.

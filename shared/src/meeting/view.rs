@@ -4,6 +4,7 @@
 
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use crate::meeting::Role;
+use crate::meeting::chat::{CHAT_HISTORY, ChatMessage};
 use crate::meeting::event::Event;
 use crate::meeting::rooms::{BreakoutOptions, Phase, Place, RoomStatus, RoomView};
 use crate::time::Timestamp;
@@ -45,6 +46,8 @@ pub struct MeetingView {
     pub help: Vec<HelpRequestView>,
     /// `(round, of)` while a rotation runs.
     pub rotation: Option<(u32, u32)>,
+    /// The conversation of the place one is in.
+    pub chat: Vec<ChatMessage>,
 }
 
 impl Default for MeetingView {
@@ -57,6 +60,7 @@ impl Default for MeetingView {
             self_unmute_allowed: true,
             help: Vec::new(),
             rotation: None,
+            chat: Vec::new(),
         }
     }
 }
@@ -165,6 +169,12 @@ impl MeetingView {
             }
             Event::HelpQueue { requests } => self.help.clone_from(requests),
             Event::RotationRound { round, of } => self.rotation = Some((*round, *of)),
+            Event::ChatMessage { message, .. } => {
+                self.chat.push(message.clone());
+                let excess = self.chat.len().saturating_sub(CHAT_HISTORY);
+                self.chat.drain(..excess);
+            }
+            Event::ChatHistory { messages, .. } => self.chat.clone_from(messages),
             Event::TimeUp { .. } | Event::Broadcast { .. } | Event::PlanConflict { .. } => {}
         }
     }

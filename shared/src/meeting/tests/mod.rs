@@ -3,6 +3,7 @@
 //! participant's picture equals the engine's.
 
 mod breakout;
+mod chat;
 mod membership;
 mod props;
 mod timers;

@@ -59,6 +59,7 @@ enum Abstract {
         size: u8,
         minutes: u8,
     },
+    Chat(u16),
 }
 
 #[derive(Debug, Clone)]
@@ -127,6 +128,8 @@ fn abstract_cmd() -> impl Strategy<Value = Abstract> {
             size,
             minutes
         }),
+        (0u16..1100).prop_map(A::Chat),
+        (0u16..8).prop_map(A::Chat),
     ]
 }
 
@@ -279,6 +282,9 @@ fn concrete(h: &Harness, cmd: &Abstract) -> Command {
             group_size: u32::from(size),
             round_minutes: u32::from(minutes),
         },
+        A::Chat(len) => Command::SendChat {
+            text: "c".repeat(usize::from(len)),
+        },
     }
 }
 
@@ -394,6 +400,14 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         }
         h.log.clear();
         h.m.check_invariants().map_err(TestCaseError::fail)?;
+        // What a server persists brings back the very same meeting.
+        let json = h.m.to_json().map_err(TestCaseError::fail)?;
+        let back = super::super::Meeting::from_json(&json).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(
+            format!("{:?}", back),
+            format!("{:?}", h.m),
+            "persistence round trip"
+        );
         for (id, view) in &h.views {
             prop_assert_eq!(
                 view,

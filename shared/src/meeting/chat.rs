@@ -1,0 +1,91 @@
+//! Chat: each place (the main session and every room) has its own conversation. A message reaches
+//! only the people in that place; whoever enters a place (a participant moved in, a host hopping
+//! in, everyone coming back to the main session) receives its recent history.
+
+use super::Meeting;
+use super::command::CommandError;
+use super::event::{Audience, Event};
+use super::rooms::Place;
+use crate::ids::ParticipantId;
+use crate::names::{TextError, clean_topic};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::VecDeque;
+
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 1000;
+/// Messages kept (and sent on entering) per place.
+pub const CHAT_HISTORY: usize = 100;
+
+/// One chat message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatMessage {
+    pub from: ParticipantId,
+    /// The sender's name when sent, so history stays readable after they leave.
+    pub name: String,
+    pub text: String,
+    pub at: Timestamp,
+}
+
+impl Meeting {
+    pub(super) fn send_chat(
+        &mut self,
+        from: ParticipantId,
+        raw: &str,
+        now: Timestamp,
+    ) -> Result<(), CommandError> {
+        let text = clean_topic(raw, MAX_CHAT_CHARS)
+            .map_err(|problem| CommandError::InvalidText { problem })?;
+        if text.is_empty() {
+            return Err(CommandError::InvalidText {
+                problem: TextError::Empty,
+            });
+        }
+        let (place, name) = match self.participants.get(&from) {
+            Some(p) => (p.place, p.name.clone()),
+            None => return Err(CommandError::NotInMeeting),
+        };
+        let message = ChatMessage {
+            from,
+            name,
+            text,
+            at: now,
+        };
+        let log = self.chat.entry(place).or_default();
+        log.push_back(message.clone());
+        while log.len() > CHAT_HISTORY {
+            log.pop_front();
+        }
+        let audience = match place {
+            Place::Main => Audience::Main,
+            Place::Room { room } => Audience::Room { room },
+        };
+        self.emit(audience, Event::ChatMessage { place, message });
+        Ok(())
+    }
+
+    /// The recent conversation of a place.
+    pub(super) fn chat_of(&self, place: Place) -> Vec<ChatMessage> {
+        self.chat
+            .get(&place)
+            .map(|log| log.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Someone now sits in `place`: give them its conversation.
+    pub(super) fn send_chat_history(&mut self, who: ParticipantId, place: Place) {
+        let messages = self.chat_of(place);
+        self.emit(
+            Audience::Participant { participant: who },
+            Event::ChatHistory { place, messages },
+        );
+    }
+
+    /// Forgets the conversation of a room that no longer exists.
+    pub(super) fn drop_chat(&mut self, place: Place) {
+        self.chat.remove(&place);
+    }
+}
+
+/// The per-place logs, as stored in the meeting.
+pub(super) type ChatLogs = std::collections::BTreeMap<Place, VecDeque<ChatMessage>>;
