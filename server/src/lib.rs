@@ -18,6 +18,24 @@ pub mod ws;
 use std::future::Future;
 use tokio::net::TcpListener;
 
+/// Kernel send buffer per client connection. Fixed rather than autotuned (up to 4 MiB on Linux)
+/// so that a client that stops reading costs bounded memory and soon fills its outbox, which gets
+/// it disconnected instead of buffered without end.
+pub const SEND_BUFFER_BYTES: u32 = 256 * 1024;
+
+/// Binds a listener whose accepted connections inherit `SEND_BUFFER_BYTES`.
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_send_buffer_size(SEND_BUFFER_BYTES)?;
+    socket.bind(addr)?;
+    socket.listen(1024)
+}
+
 /// Serves the app on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,

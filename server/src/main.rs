@@ -49,7 +49,7 @@ async fn run(config: Config) -> Result<(), RunError> {
     );
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");
-    let listener = tokio::net::TcpListener::bind(config.addr).await?;
+    let listener = plenary_server::bind(config.addr)?;
     let addr = listener.local_addr()?;
     tracing::info!("Plenary is serving on http://{addr}");
     println!("Plenary is serving on http://{addr}");

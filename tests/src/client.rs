@@ -45,6 +45,38 @@ impl Client {
         })
     }
 
+    /// Opens a socket whose receive buffer is tiny, for clients meant to fall behind.
+    pub async fn connect_small_buffer(addr: SocketAddr, meeting: &MeetingId) -> Result<Client> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_recv_buffer_size(4096)?;
+        let stream = socket.connect(addr).await?;
+        let url = format!("ws://{addr}/api/meetings/{meeting}/ws");
+        let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
+            .await
+            .map_err(Box::new)?;
+        Ok(Client {
+            ws,
+            me: None,
+            view: MeetingView::default(),
+            token: None,
+            log: Vec::new(),
+        })
+    }
+
+    /// Sends `Join` on an open socket and waits for the welcome.
+    pub async fn join_on(&mut self, name: &str, credential: Credential) -> Result<()> {
+        self.send(&ClientMsg::Join {
+            version: PROTOCOL_VERSION,
+            name: name.into(),
+            email: None,
+            credential,
+        })
+        .await?;
+        self.next_until("welcome", |m| matches!(m, ServerMsg::Welcome { .. }))
+            .await?;
+        Ok(())
+    }
+
     /// Connects and joins; returns once welcomed.
     pub async fn join(
         addr: SocketAddr,

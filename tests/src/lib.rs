@@ -13,7 +13,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 
 /// How long any single expected thing may take before a test fails.
@@ -59,7 +59,7 @@ impl TestServer {
 
     /// Starts the real app with a given state (a manual clock, a short grace period…).
     pub async fn start_with(state: AppState) -> Result<TestServer> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(plenary_server::serve(

@@ -235,3 +235,41 @@ async fn rest_api_creates_meetings_with_long_secrets_and_reports_health() -> Res
     assert_eq!(status, 405);
     Ok(())
 }
+
+#[tokio::test]
+async fn credentials_of_one_meeting_mean_nothing_in_another() -> Result<()> {
+    let server = TestServer::start().await?;
+    let a = server.create_meeting().await?;
+    let b = server.create_meeting().await?;
+    let in_a = Client::join(
+        server.addr,
+        &a.meeting,
+        "Ada",
+        Credential::Host {
+            secret: a.host_secret.clone(),
+        },
+    )
+    .await?;
+    let token = in_a.token.clone().expect("token");
+    // A's resume token does not open B.
+    let mut c = Client::connect(server.addr, &b.meeting).await?;
+    c.send(&ClientMsg::Resume { version: 1, token }).await?;
+    assert_eq!(c.next_error().await?, ProtocolError::UnknownSession);
+    // A's host secret does not make a host in B.
+    c.send(&ClientMsg::Join {
+        version: 1,
+        name: "Ada".into(),
+        email: None,
+        credential: Credential::Host {
+            secret: a.host_secret.clone(),
+        },
+    })
+    .await?;
+    assert!(matches!(
+        c.next_error().await?,
+        ProtocolError::Rejected {
+            error: CommandError::NotAllowed { .. }
+        }
+    ));
+    Ok(())
+}

@@ -55,7 +55,10 @@ async fn wait_for_metric(server: &TestServer, line: &str) -> Result<()> {
             return Ok(());
         }
         if t.elapsed() > plenary_e2e::DEADLINE {
-            return Err(HarnessError::Timeout(format!("metric {line:?}")));
+            let figures: Vec<&str> = body.lines().filter(|l| !l.starts_with('#')).collect();
+            return Err(HarnessError::Timeout(format!(
+                "metric {line:?}; have {figures:?}"
+            )));
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
@@ -597,5 +600,66 @@ async fn metrics_count_meetings_people_and_refusals() -> Result<()> {
             "missing {line:?} in\n{body}"
         );
     }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_client_that_stops_reading_is_dropped_without_slowing_the_meeting() -> Result<()> {
+    let server = TestServer::start().await?;
+    let created = server.create_meeting().await?;
+    let m = &created.meeting;
+    let mut h = Client::join(server.addr, m, "Host", host(&created)).await?;
+    let mut sluggard = Client::connect_small_buffer(server.addr, m).await?;
+    sluggard
+        .join_on("Sluggard", Credential::Participant)
+        .await?;
+    let mut talkers = Vec::new();
+    for i in 0..20 {
+        talkers.push(
+            Client::join(
+                server.addr,
+                m,
+                &format!("Talker {i}"),
+                Credential::Participant,
+            )
+            .await?,
+        );
+    }
+    // 20 × 90 lines of about 1,000 characters (1.8 MB): far more than one client's queue and socket can hold.
+    let line = "x".repeat(990);
+    for round in 0..90 {
+        for t in talkers.iter_mut() {
+            t.command(Command::SendChat {
+                text: format!("{round} {line}"),
+            })
+            .await?;
+        }
+        // Everyone else keeps up with what they are sent; only the sluggard never reads.
+        let prefix = format!("{round} ");
+        for t in talkers.iter_mut().chain(std::iter::once(&mut h)) {
+            let mut seen = 0;
+            while seen < 20 {
+                t.next_until("a chat line", |m| matches!(m, ServerMsg::Event { event: Event::ChatMessage { message, .. } } if message.text.starts_with(&prefix))).await?;
+                seen += 1;
+            }
+        }
+    }
+    wait_for_metric(&server, "plenary_slow_clients_dropped_total 1").await?;
+    // Everyone else carries on at once.
+    let t = Instant::now();
+    h.command(Command::SendChat {
+        text: "still fine".into(),
+    })
+    .await?;
+    h.sync().await?;
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(2),
+        "host waited {:?}",
+        t.elapsed()
+    );
+    for t in talkers.iter_mut() {
+        t.sync().await?;
+    }
+    drop(sluggard);
     Ok(())
 }
