@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::meeting::Role;
+use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::protocol::ServerMsg;
 
@@ -29,6 +30,8 @@ pub struct Store {
     pub me: RwSignal<Option<ParticipantId>>,
     /// The last error the server sent, in words.
     pub error: RwSignal<Option<String>>,
+    /// The latest broadcast from the host, shown as an alert.
+    pub broadcast: RwSignal<Option<String>>,
 }
 
 impl Default for Store {
@@ -44,6 +47,7 @@ impl Store {
             meeting: RwSignal::new(MeetingView::default()),
             me: RwSignal::new(None),
             error: RwSignal::new(None),
+            broadcast: RwSignal::new(None),
         }
     }
 
@@ -57,7 +61,12 @@ impl Store {
                 self.phase.set(Phase::InMeeting);
             }
             ServerMsg::Snapshot { meeting } => self.meeting.set(meeting),
-            ServerMsg::Event { event } => self.meeting.update(|m| m.apply(&event)),
+            ServerMsg::Event { event } => {
+                if let Event::Broadcast { text, .. } = &event {
+                    self.broadcast.set(Some(text.clone()));
+                }
+                self.meeting.update(|m| m.apply(&event));
+            }
             ServerMsg::Error { message, .. } => {
                 if self.phase.get_untracked() == Phase::Joining {
                     self.phase.set(Phase::NotJoined);
@@ -105,7 +114,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plenary_shared::meeting::event::Event;
     use plenary_shared::meeting::rooms::Place;
     use plenary_shared::meeting::view::ParticipantView;
     use plenary_shared::protocol::{PROTOCOL_VERSION, ProtocolError};
@@ -154,6 +162,22 @@ mod tests {
             .with_untracked(|m| m.participants.iter().map(|p| p.name.clone()).collect());
         assert_eq!(names, vec!["P".to_string()]);
         assert_eq!(store.my_role(), Some(Role::Host));
+    }
+
+    #[test]
+    fn broadcasts_become_the_current_alert() {
+        let store = Store::new();
+        store.receive(ServerMsg::Event {
+            event: Event::Broadcast {
+                from: ParticipantId(1),
+                text: "Two minutes left".into(),
+                room: None,
+            },
+        });
+        assert_eq!(
+            store.broadcast.get_untracked().as_deref(),
+            Some("Two minutes left")
+        );
     }
 
     #[test]

@@ -248,6 +248,38 @@ impl Page {
         }
     }
 
+    /// The texts of every element with role `alert`.
+    pub async fn alerts(&self) -> Result<Vec<String>> {
+        let value = self
+            .eval(
+                "return [...document.querySelectorAll('[role=alert]')].map(e => e.innerText.trim());",
+                vec![],
+            )
+            .await?;
+        Ok(value
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Waits until some alert contains `text`.
+    pub async fn until_alert(&self, text: &str) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            if self.alerts().await?.iter().any(|a| a.contains(text)) {
+                return Ok(());
+            }
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout(format!("an alert saying {text:?}")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Saves a PNG screenshot under `target/screenshots/`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client()?.screenshot().await.map_err(wd)?;

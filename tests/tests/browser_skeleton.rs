@@ -3,7 +3,12 @@
 //! within a second — by `Leave meeting` and by closing the browser.
 
 use plenary_e2e::browser::Driver;
+use plenary_e2e::client::Client;
 use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{BroadcastTarget, RoomCount, Strategy};
 use std::time::Duration;
 
 fn has(items: &[String], name: &str) -> bool {
@@ -83,11 +88,64 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
             .await?
             == 0
     );
-    guest.screenshot("participant-meeting").await?;
     host.until_list("Participants", "the guest in the host's list", |items| {
         items.len() == 2 && has(items, "Per <i>Participant</i>")
     })
     .await?;
+
+    // Chat: the guest writes, the host reads it, as text.
+    guest.fill("Chat message", "<b>hi</b> & bye").await?;
+    guest.click("Send").await?;
+    host.until_list("Chat", "the guest's chat line", |items| {
+        items
+            .iter()
+            .any(|i| i == "Per <i>Participant</i>: <b>hi</b> & bye")
+    })
+    .await?;
+    let bold = host
+        .eval(
+            "return document.querySelectorAll('.chat-log b').length",
+            vec![],
+        )
+        .await?;
+    assert_eq!(bold, 0, "chat is rendered as text");
+
+    // A broadcast from a co-host (a protocol client holding the host link) reaches the guest as
+    // an alert once rooms are open.
+    let host_url = host.url().await?;
+    let secret = host_url
+        .split("#host=")
+        .nth(1)
+        .unwrap_or_default()
+        .to_owned();
+    let meeting = MeetingId(invite.rsplit("/m/").next().unwrap_or_default().to_owned());
+    let mut co = Client::join(
+        server.addr,
+        &meeting,
+        "Cato",
+        Credential::Host {
+            secret: HostSecret(secret),
+        },
+    )
+    .await?;
+    co.command(Command::CreateRooms {
+        count: RoomCount::Rooms { count: 1 },
+        strategy: Strategy::Manually,
+    })
+    .await?;
+    co.command(Command::OpenRooms).await?;
+    co.command(Command::Broadcast {
+        text: "Two <em>minutes</em> left".into(),
+        target: BroadcastTarget::All,
+    })
+    .await?;
+    co.sync().await?;
+    guest.until_alert("Two <em>minutes</em> left").await?;
+    guest.screenshot("participant-meeting").await?;
+    host.screenshot("host-meeting-with-chat").await?;
+    co.close().await?;
+    host.until_list("Participants", "the co-host gone", |items| items.len() == 2)
+        .await?;
 
     // `Leave meeting`: the host sees the guest go within a second.
     guest.click("Leave meeting").await?;

@@ -25,4 +25,8 @@ pub const TEXTS: Texts = Texts {
     connection_lost: "The connection to the meeting was lost.",
     language: "Language",
     could_not_start: "Could not start a meeting",
+    chat: "Chat",
+    chat_message: "Chat message",
+    send: "Send",
+    broadcast_from_host: "Message from the host",
 };

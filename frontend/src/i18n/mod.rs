@@ -68,6 +68,10 @@ pub struct Texts {
     pub connection_lost: &'static str,
     pub language: &'static str,
     pub could_not_start: &'static str,
+    pub chat: &'static str,
+    pub chat_message: &'static str,
+    pub send: &'static str,
+    pub broadcast_from_host: &'static str,
 }
 
 impl Texts {

@@ -25,4 +25,8 @@ pub const TEXTS: Texts = Texts {
     connection_lost: "Forbindelsen til møtet ble brutt.",
     language: "Språk",
     could_not_start: "Kunne ikke starte et møte",
+    chat: "Chat",
+    chat_message: "Chatmelding",
+    send: "Send",
+    broadcast_from_host: "Melding fra verten",
 };

@@ -172,9 +172,14 @@ impl Meeting {
         let groups = rotation.schedule.get(round).cloned().unwrap_or_default();
         let room_ids = self.room_ids();
         // Scheduled people get this round's room; late joiners keep the room they were given.
+        // Anyone promoted to (co-)host since the schedule was made roams freely instead.
         for (room, group) in room_ids.iter().zip(groups) {
             for p in group {
-                if self.participants.contains_key(&p) {
+                let still_participant = self
+                    .participants
+                    .get(&p)
+                    .is_some_and(|x| x.role == Role::Participant);
+                if still_participant {
                     self.assignments.insert(p, *room);
                 }
             }

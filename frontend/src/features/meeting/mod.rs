@@ -2,6 +2,7 @@
 //! the meeting's socket and owns that socket for the page's lifetime.
 
 use crate::app::use_texts;
+use crate::features::chat::chat_panel;
 use crate::features::lobby::join_form;
 use crate::net::socket::Socket;
 use crate::net::storage;
@@ -38,6 +39,13 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
             Err(e) => store.local_error(e),
         }
     };
+    let send = move |command: Command| {
+        socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(&ClientMsg::Command { command }, store);
+            }
+        });
+    };
     let leave = move || {
         socket.with_value(|s| {
             if let Some(s) = s {
@@ -65,7 +73,7 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
     move || {
         match store.phase.get() {
         Phase::NotJoined | Phase::Joining => join_form(joining, error, join).into_any(),
-        Phase::InMeeting => in_meeting(store, id.get_value(), leave).into_any(),
+        Phase::InMeeting => in_meeting(store, id.get_value(), leave, send).into_any(),
         Phase::Left => view! {
             <main>
                 <p role="status">{move || t().left_meeting}</p>
@@ -84,7 +92,12 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
     }
 }
 
-fn in_meeting(store: Store, id: MeetingId, leave: impl Fn() + Copy + 'static) -> impl IntoView {
+fn in_meeting(
+    store: Store,
+    id: MeetingId,
+    leave: impl Fn() + Copy + 'static,
+    send: impl Fn(Command) + Copy + 'static,
+) -> impl IntoView {
     let t = use_texts();
     let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     let origin = window().location().origin().unwrap_or_default();
@@ -93,6 +106,19 @@ fn in_meeting(store: Store, id: MeetingId, leave: impl Fn() + Copy + 'static) ->
         <main>
             <h1>{move || t().app_name}</h1>
             {move || store.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || {
+                store
+                    .broadcast
+                    .get()
+                    .map(|text| {
+                        view! {
+                            <div class="broadcast" role="alert">
+                                <strong>{t().broadcast_from_host} ": "</strong>
+                                <span>{text}</span>
+                            </div>
+                        }
+                    })
+            }}
             <div class="layout">
                 <div>
                     <Show when=is_hosting>
@@ -109,6 +135,7 @@ fn in_meeting(store: Store, id: MeetingId, leave: impl Fn() + Copy + 'static) ->
                             {move || t().leave_meeting}
                         </button>
                     </div>
+                    {chat_panel(store, send)}
                 </div>
                 {participants(store)}
             </div>
