@@ -36,13 +36,17 @@ impl Client {
         let (ws, _) = tokio_tungstenite::connect_async(url)
             .await
             .map_err(Box::new)?;
-        Ok(Client {
+        Ok(Client::over(ws))
+    }
+
+    fn over(ws: Ws) -> Client {
+        Client {
             ws,
             me: None,
             view: MeetingView::default(),
             token: None,
             log: Vec::new(),
-        })
+        }
     }
 
     /// Opens a socket whose receive buffer is tiny, for clients meant to fall behind.
@@ -54,13 +58,7 @@ impl Client {
         let (ws, _) = tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream))
             .await
             .map_err(Box::new)?;
-        Ok(Client {
-            ws,
-            me: None,
-            view: MeetingView::default(),
-            token: None,
-            log: Vec::new(),
-        })
+        Ok(Client::over(ws))
     }
 
     /// Sends `Join` on an open socket and waits for the welcome.
@@ -85,17 +83,7 @@ impl Client {
         credential: Credential,
     ) -> Result<Client> {
         let mut client = Client::connect(addr, meeting).await?;
-        client
-            .send(&ClientMsg::Join {
-                version: PROTOCOL_VERSION,
-                name: name.into(),
-                email: None,
-                credential,
-            })
-            .await?;
-        client
-            .next_until("welcome", |m| matches!(m, ServerMsg::Welcome { .. }))
-            .await?;
+        client.join_on(name, credential).await?;
         Ok(client)
     }
 
