@@ -49,5 +49,6 @@ pub mod ids;
 pub mod meeting;
 pub mod names;
 mod pairs;
+pub mod plan_csv;
 pub mod protocol;
 pub mod time;

@@ -1,0 +1,183 @@
+//! CSV shapes seen in the wild: Excel exports with a BOM and `;`, quoted names with commas,
+//! Norwegian letters, mixed good and bad rows, and a 1,000-row file.
+
+use super::*;
+
+fn row(room: &str, name: Option<&str>, email: Option<&str>) -> PlanRow {
+    PlanRow {
+        room: room.into(),
+        name: name.map(Into::into),
+        email: email.map(Into::into),
+    }
+}
+
+#[test]
+fn excel_export_with_bom_semicolons_and_norwegian_letters() {
+    let file = "\u{feff}Room;Name;Email\r\nGruppe Ærfugl;Åse Øvrebø;ase@skole.no\r\nGruppe Ærfugl;Bjørn;\r\nGruppe Lo;;kari@skole.no\r\n;;\r\n";
+    let import = parse(file.as_bytes());
+    assert!(import.is_clean(), "{:?}", import.errors);
+    assert_eq!(
+        import.rows,
+        vec![
+            row("Gruppe Ærfugl", Some("Åse Øvrebø"), Some("ase@skole.no")),
+            row("Gruppe Ærfugl", Some("Bjørn"), None),
+            row("Gruppe Lo", None, Some("kari@skole.no")),
+        ]
+    );
+    let plan = import.to_plan();
+    assert_eq!(plan.rooms.len(), 2);
+    assert_eq!(plan.rooms[0].members, vec!["ase@skole.no", "Bjørn"]);
+}
+
+#[test]
+fn quoted_names_with_commas_and_columns_in_any_order() {
+    let file = "email,room,name\n,\"Room 1, left\",\"Lovelace, Ada\"\nbob@x.org,Room 2,\"Bob \"\"B\"\" Smith\"\n";
+    let import = parse(file.as_bytes());
+    assert!(import.is_clean(), "{:?}", import.errors);
+    assert_eq!(
+        import.rows,
+        vec![
+            row("Room 1, left", Some("Lovelace, Ada"), None),
+            row("Room 2", Some("Bob \"B\" Smith"), Some("bob@x.org")),
+        ]
+    );
+}
+
+#[test]
+fn every_bad_row_is_reported_with_its_line_and_good_rows_are_kept() {
+    let long = "x".repeat(65);
+    let file = format!(
+        "room,name,email\n\
+         A,Ola,\n\
+         ,Kari,\n\
+         A,,\n\
+         B,{long},\n\
+         B,Per,not-an-email\n\
+         B,ola,\n\
+         C,Liv\n\
+         C,Liv,liv@x.no\n"
+    );
+    let import = parse(file.as_bytes());
+    let lines: Vec<(u64, RowProblem)> = import
+        .errors
+        .iter()
+        .map(|e| (e.line, e.problem.clone()))
+        .collect();
+    assert_eq!(
+        lines,
+        vec![
+            (3, RowProblem::EmptyRoom),
+            (4, RowProblem::EmptyIdentity),
+            (5, RowProblem::NameTooLong { max: 64 }),
+            (
+                6,
+                RowProblem::InvalidEmail {
+                    email: "not-an-email".into()
+                }
+            ),
+            (
+                7,
+                RowProblem::DuplicatePerson {
+                    who: "ola".into(),
+                    first_line: 2
+                }
+            ),
+            (
+                8,
+                RowProblem::WrongFieldCount {
+                    expected: 3,
+                    found: 2
+                }
+            ),
+        ]
+    );
+    assert_eq!(
+        import.rows,
+        vec![
+            row("A", Some("Ola"), None),
+            row("C", Some("Liv"), Some("liv@x.no"))
+        ]
+    );
+    // The messages read as sentences.
+    assert_eq!(
+        import.errors[4].problem.to_string(),
+        "ola is already planned on line 2"
+    );
+}
+
+#[test]
+fn header_problems_are_reported_on_line_one() {
+    let import = parse(b"room,name,phone\nA,Ola,123\n");
+    assert_eq!(
+        import.errors,
+        vec![RowError {
+            line: 1,
+            problem: RowProblem::UnknownColumn {
+                column: "phone".into()
+            }
+        }]
+    );
+    let import = parse(b"name,email\nOla,\n");
+    assert_eq!(import.errors[0].problem, RowProblem::MissingRoomColumn);
+    let import = parse(b"room\nA\n");
+    assert_eq!(import.errors[0].problem, RowProblem::MissingIdentityColumns);
+    let import = parse(b"room,name,Name\n");
+    assert_eq!(
+        import.errors[0].problem,
+        RowProblem::DuplicateColumn {
+            column: "Name".into()
+        }
+    );
+    assert_eq!(parse(b"").errors[0].problem, RowProblem::Empty);
+    assert!(import.rows.is_empty());
+}
+
+#[test]
+fn non_utf8_files_are_refused_with_the_line() {
+    let import = parse(b"room,name\nA,Ola\nB,\xe6ble\n");
+    assert_eq!(
+        import.errors,
+        vec![RowError {
+            line: 3,
+            problem: RowProblem::NotUtf8
+        }]
+    );
+}
+
+#[test]
+fn more_than_a_hundred_rooms_is_refused_per_row() {
+    let mut file = String::from("room,name\n");
+    for i in 0..=MAX_ROOMS {
+        file.push_str(&format!("Room {i},Person {i}\n"));
+    }
+    let import = parse(file.as_bytes());
+    assert_eq!(import.rows.len(), MAX_ROOMS);
+    assert_eq!(
+        import.errors,
+        vec![RowError {
+            line: MAX_ROOMS as u64 + 2,
+            problem: RowProblem::TooManyRooms { max: MAX_ROOMS }
+        }]
+    );
+}
+
+#[test]
+fn a_thousand_rows_parse_quickly_and_round_trip() {
+    let rows: Vec<PlanRow> = (0..1000)
+        .map(|i| {
+            row(
+                &format!("Gruppe {}", i % 50),
+                Some(&format!("Elev {i}, klasse {}", i % 7)),
+                Some(&format!("elev{i}@skole.no")),
+            )
+        })
+        .collect();
+    let file = write(&rows).expect("write");
+    let started = std::time::Instant::now();
+    let import = parse(file.as_bytes());
+    let took = started.elapsed();
+    eprintln!("parsed 1,000 rows in {took:?}");
+    assert!(import.is_clean(), "{:?}", import.errors.first());
+    assert_eq!(import.rows, rows);
+    assert_eq!(import.to_plan().rooms.len(), 50);
+}
