@@ -308,10 +308,10 @@ fn read_row(
             max: MAX_NAME_CHARS,
         });
     }
-    if let Some(e) = &email {
-        if clean_email(e).is_none() {
-            return Err(RowProblem::InvalidEmail { email: e.clone() });
-        }
+    if let Some(e) = &email
+        && clean_email(e).is_none()
+    {
+        return Err(RowProblem::InvalidEmail { email: e.clone() });
     }
     if !rooms_so_far.contains(&room) && rooms_so_far.len() >= MAX_ROOMS {
         return Err(RowProblem::TooManyRooms { max: MAX_ROOMS });
