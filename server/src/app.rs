@@ -5,7 +5,7 @@ use crate::clock::Clock;
 use crate::meetings::{ActorContext, Registry};
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{http, ws};
+use crate::{http, plans, ws};
 use axum::Router;
 use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::response::Response;
@@ -67,6 +67,14 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
         .route("/metrics", get(http::metrics))
         .route("/api/meetings", post(http::create_meeting))
         .route("/api/meetings/{id}/ws", get(meeting_socket))
+        .route(
+            "/api/meetings/{id}/plan",
+            get(plans::get_plan).put(plans::put_plan),
+        )
+        .route(
+            "/api/meetings/{id}/plan/csv",
+            get(plans::export_csv).post(plans::import_csv),
+        )
         .fallback_service(ServeDir::new(dist).fallback(index))
         .with_state(state)
 }

@@ -8,6 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use plenary_shared::api::{ApiErrorBody, CreatedMeeting};
+use plenary_shared::meeting::command::CommandError;
+use plenary_shared::plan_csv::CsvImport;
 use thiserror::Error;
 
 /// Errors of the REST layer.
@@ -17,13 +19,32 @@ pub enum ApiError {
     Capacity,
     #[error("something went wrong on the server")]
     Internal,
+    #[error("there is no such meeting")]
+    UnknownMeeting,
+    #[error("send the host secret as `Authorization: Bearer <secret>`")]
+    MissingToken,
+    #[error("{0}")]
+    Rejected(CommandError),
+    #[error("the request body could not be read: {0}")]
+    BadBody(String),
+    #[error("the file has {} bad line(s); fix them or import the good rows only", .0.errors.len())]
+    CsvErrors(CsvImport),
 }
 
 impl ApiError {
-    fn code(&self) -> &'static str {
+    fn code(&self) -> String {
         match self {
-            ApiError::Capacity => "capacity",
-            ApiError::Internal => "internal",
+            ApiError::Capacity => "capacity".into(),
+            ApiError::Internal => "internal".into(),
+            ApiError::UnknownMeeting => "unknown_meeting".into(),
+            ApiError::MissingToken => "missing_token".into(),
+            ApiError::BadBody(_) => "bad_body".into(),
+            ApiError::CsvErrors(_) => "csv_errors".into(),
+            // The engine's own stable code (`not_allowed`, `invalid_plan`, …).
+            ApiError::Rejected(e) => serde_json::to_value(e)
+                .ok()
+                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
+                .unwrap_or_else(|| "rejected".into()),
         }
     }
 
@@ -31,6 +52,13 @@ impl ApiError {
         match self {
             ApiError::Capacity => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::UnknownMeeting => StatusCode::NOT_FOUND,
+            ApiError::MissingToken => StatusCode::UNAUTHORIZED,
+            ApiError::BadBody(_) => StatusCode::BAD_REQUEST,
+            ApiError::CsvErrors(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Rejected(CommandError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
+            ApiError::Rejected(CommandError::AlreadyOpen) => StatusCode::CONFLICT,
+            ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
         }
     }
 }
@@ -49,9 +77,14 @@ impl From<CreateError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let rows = match &self {
+            ApiError::CsvErrors(import) => import.errors.clone(),
+            _ => Vec::new(),
+        };
         let body = ApiErrorBody {
-            code: self.code().to_owned(),
+            code: self.code(),
             message: self.to_string(),
+            rows,
         };
         (self.status(), Json(body)).into_response()
     }

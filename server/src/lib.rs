@@ -11,6 +11,7 @@ pub mod http;
 pub mod media;
 pub mod meetings;
 pub mod metrics;
+pub mod plans;
 pub mod secrets;
 pub mod store;
 pub mod ws;

@@ -1,6 +1,7 @@
 //! JSON bodies of the REST API, shared so the frontend and the server cannot drift apart.
 
 use crate::ids::{HostSecret, MeetingId};
+use crate::plan_csv::{CsvImport, RowError};
 use serde::{Deserialize, Serialize};
 
 /// Answer to `POST /api/meetings`.
@@ -12,9 +13,26 @@ pub struct CreatedMeeting {
     pub host_secret: HostSecret,
 }
 
-/// Every REST error body: a stable machine code and a sentence for people.
+/// Every REST error body: a stable machine code and a sentence for people; for a CSV file with
+/// bad rows, each row's line and problem.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiErrorBody {
     pub code: String,
     pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<RowError>,
+}
+
+/// Answer to `PUT /api/meetings/{id}/plan`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSaved {
+    pub rooms: usize,
+    pub people: usize,
+}
+
+/// Answer to `POST /api/meetings/{id}/plan/csv`: what was read, and whether it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsvImported {
+    pub import: CsvImport,
+    pub applied: bool,
 }

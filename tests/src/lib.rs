@@ -103,11 +103,28 @@ impl Drop for TestServer {
 
 /// A minimal HTTP/1.1 request with `Connection: close`; returns status and body.
 pub async fn http_request(addr: SocketAddr, method: &str, path: &str) -> Result<(u16, String)> {
+    http(addr, method, path, &[], b"").await
+}
+
+/// An HTTP/1.1 request with headers and a body; returns status and body.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<(u16, String)> {
     let mut stream = TcpStream::connect(addr).await?;
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
     );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
     stream.write_all(request.as_bytes()).await?;
+    stream.write_all(body).await?;
     let mut raw = Vec::new();
     tokio::time::timeout(DEADLINE, stream.read_to_end(&mut raw))
         .await

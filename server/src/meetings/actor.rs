@@ -10,8 +10,9 @@ use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::{MeetingRecord, Store};
 use axum::extract::ws::Utf8Bytes;
-use plenary_shared::ids::{MeetingId, ParticipantId, SessionToken};
-use plenary_shared::meeting::command::Command;
+use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
+use plenary_shared::meeting::command::{Command, CommandError};
+use plenary_shared::meeting::plan::Plan;
 use plenary_shared::meeting::{Credential, Meeting};
 use plenary_shared::protocol::{PROTOCOL_VERSION, ProtocolError, ServerMsg};
 use plenary_shared::time::Timestamp;
@@ -79,6 +80,17 @@ pub enum ActorMsg {
     /// Write the newest state to the store, then answer.
     Flush {
         done: oneshot::Sender<()>,
+    },
+    /// A planning command from the REST API, authorised by the host secret.
+    HostCommand {
+        secret: HostSecret,
+        command: Command,
+        reply: oneshot::Sender<Result<(), CommandError>>,
+    },
+    /// The plan as loaded, for the holder of the host secret.
+    GetPlan {
+        secret: HostSecret,
+        reply: oneshot::Sender<Result<Option<Plan>, CommandError>>,
     },
 }
 
@@ -200,6 +212,11 @@ impl Actor {
                     }
                     Some(ActorMsg::Snapshot { from }) => {
                         self.snapshot(from);
+                        false
+                    }
+                    Some(ActorMsg::GetPlan { secret, reply }) => {
+                        let plan = self.meeting.plan_for_host(&secret).map(|p| p.cloned());
+                        let _ = reply.send(plan);
                         false
                     }
                     Some(msg) => {
@@ -330,6 +347,21 @@ impl Actor {
             ActorMsg::Flush { done } => {
                 // Handled in `run`, which can wait for the writer.
                 let _ = done.send(());
+            }
+            ActorMsg::GetPlan { secret, reply } => {
+                let _ = reply.send(self.meeting.plan_for_host(&secret).map(|p| p.cloned()));
+            }
+            ActorMsg::HostCommand {
+                secret,
+                command,
+                reply,
+            } => {
+                let result = self.meeting.apply_as_host(command, &secret, now);
+                if result.is_err() {
+                    Metrics::bump(&self.ctx.metrics.rejected_commands);
+                }
+                self.fan_out();
+                let _ = reply.send(result);
             }
             ActorMsg::Disconnected {
                 who,

@@ -37,6 +37,7 @@ impl Meeting {
             rooms.push((name, topic));
         }
         let ids = self.replace_rooms(rooms);
+        self.plan = Some(plan.clone());
         self.planned = members.into_iter().map(|(k, i)| (k, ids[i])).collect();
         let mut conflicts = Vec::new();
         for (key, room) in self.planned.clone() {

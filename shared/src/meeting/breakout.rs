@@ -103,6 +103,7 @@ impl Meeting {
         self.assignments.clear();
         self.remembered.clear();
         self.planned.clear();
+        self.plan = None;
         names
             .into_iter()
             .map(|(name, topic)| {

@@ -150,6 +150,8 @@ pub enum CommandError {
     InvalidText { problem: TextError },
     #[error("that email address does not look right")]
     InvalidEmail,
+    #[error("that needs someone in the meeting to do it")]
+    NeedsParticipant,
     #[error("you are not in this meeting")]
     NotInMeeting,
     #[error("that participant already has that role")]

@@ -107,6 +107,9 @@ pub struct Meeting {
     remembered: BTreeMap<String, RoomId>,
     /// Pre-assignments from a plan, by identity key.
     planned: BTreeMap<String, RoomId>,
+    /// The plan as the host wrote it (for export), while its rooms stand.
+    #[serde(default)]
+    plan: Option<plan::Plan>,
     options: BreakoutOptions,
     #[serde(with = "crate::pairs")]
     help: BTreeMap<HelpRequestId, HelpRequest>,
@@ -135,6 +138,7 @@ impl Meeting {
             assignments: BTreeMap::new(),
             remembered: BTreeMap::new(),
             planned: BTreeMap::new(),
+            plan: None,
             options: BreakoutOptions::default(),
             help: BTreeMap::new(),
             next_help: 1,
@@ -248,6 +252,45 @@ impl Meeting {
             Command::SetMyMicrophone { muted } => self.set_my_microphone(actor, role, muted),
             Command::SendChat { text } => self.send_chat(actor, &text, now),
             other => self.apply_breakout(other, actor, role, now),
+        }
+    }
+
+    /// Applies a planning command on the strength of the host secret alone (the REST API, with
+    /// nobody in the meeting). Commands that need someone in the meeting are refused.
+    pub fn apply_as_host(
+        &mut self,
+        command: Command,
+        secret: &HostSecret,
+        now: Timestamp,
+    ) -> Result<(), CommandError> {
+        self.check_host_secret(secret)?;
+        use Command::*;
+        match command {
+            LoadPlan { .. }
+            | SetOptions { .. }
+            | CreateRooms { .. }
+            | AddRoom { .. }
+            | DeleteRoom { .. }
+            | RenameRoom { .. }
+            | SetTopic { .. }
+            | RemoveAllRooms => self.apply_breakout(command, ParticipantId(0), Role::Host, now),
+            _ => Err(CommandError::NeedsParticipant),
+        }
+    }
+
+    /// The plan as loaded, for the holder of the host secret.
+    pub fn plan_for_host(&self, secret: &HostSecret) -> Result<Option<&plan::Plan>, CommandError> {
+        self.check_host_secret(secret)?;
+        Ok(self.plan.as_ref())
+    }
+
+    fn check_host_secret(&self, secret: &HostSecret) -> Result<(), CommandError> {
+        if secret.matches(&self.host_secret) {
+            Ok(())
+        } else {
+            Err(CommandError::NotAllowed {
+                required: Required::Host,
+            })
         }
     }
 

@@ -829,3 +829,44 @@ fn plans_match_by_email_too_and_bad_emails_are_refused() {
         Err(CommandError::InvalidEmail)
     );
 }
+
+#[test]
+fn the_host_secret_alone_may_plan_but_not_act_for_someone() {
+    let mut m = super::super::Meeting::new(super::secret(), 1);
+    let p = plan(&[("Red", &["kari@skole.no"])]);
+    let wrong = crate::ids::HostSecret("nope".into());
+    assert_eq!(
+        m.apply_as_host(Command::LoadPlan { plan: p.clone() }, &wrong, super::T0),
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    assert_eq!(
+        m.plan_for_host(&wrong),
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    m.apply_as_host(
+        Command::LoadPlan { plan: p.clone() },
+        &super::secret(),
+        super::T0,
+    )
+    .expect("plan");
+    assert_eq!(m.plan_for_host(&super::secret()), Ok(Some(&p)));
+    assert_eq!(
+        m.apply_as_host(Command::OpenRooms, &super::secret(), super::T0),
+        Err(CommandError::NeedsParticipant)
+    );
+    // Recreating rooms drops the plan document with the planned rooms.
+    m.apply_as_host(
+        Command::CreateRooms {
+            count: RoomCount::Rooms { count: 2 },
+            strategy: Strategy::Manually,
+        },
+        &super::secret(),
+        super::T0,
+    )
+    .expect("create");
+    assert_eq!(m.plan_for_host(&super::secret()), Ok(None));
+}

@@ -1,0 +1,168 @@
+//! The planning API: a meeting's breakout plan as JSON or CSV, for whoever holds the host secret
+//! (sent as `Authorization: Bearer <secret>`). The rules — who may, what a valid plan is — are the
+//! engine's; this module only reads requests and shapes answers.
+
+use crate::app::AppState;
+use crate::http::ApiError;
+use crate::meetings::{ActorMsg, MeetingHandle};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use plenary_shared::api::{CsvImported, PlanSaved};
+use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::command::{Command, CommandError};
+use plenary_shared::meeting::plan::{Plan, clean_email};
+use plenary_shared::plan_csv::{self, PlanRow};
+use tokio::sync::oneshot;
+
+fn bearer(headers: &HeaderMap) -> Result<HostSecret, ApiError> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| HostSecret(s.trim().to_owned()))
+        .filter(|s| !s.0.is_empty())
+        .ok_or(ApiError::MissingToken)
+}
+
+fn meeting(state: &AppState, id: String) -> Result<MeetingHandle, ApiError> {
+    state
+        .registry
+        .get(&MeetingId(id))
+        .ok_or(ApiError::UnknownMeeting)
+}
+
+async fn load_plan(handle: &MeetingHandle, secret: HostSecret, plan: Plan) -> Result<(), ApiError> {
+    let (reply, answer) = oneshot::channel();
+    let command = Command::LoadPlan { plan };
+    handle
+        .send(ActorMsg::HostCommand {
+            secret,
+            command,
+            reply,
+        })
+        .await
+        .map_err(|_| ApiError::UnknownMeeting)?;
+    answer
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::Rejected)
+}
+
+async fn current_plan(handle: &MeetingHandle, secret: HostSecret) -> Result<Plan, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    handle
+        .send(ActorMsg::GetPlan { secret, reply })
+        .await
+        .map_err(|_| ApiError::UnknownMeeting)?;
+    let plan = answer
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::Rejected)?;
+    Ok(plan.unwrap_or_default())
+}
+
+fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+    body.map_err(|e| ApiError::BadBody(e.body_text()))
+}
+
+/// `GET /api/meetings/{id}/plan`.
+pub async fn get_plan(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Plan>, ApiError> {
+    let secret = bearer(&headers)?;
+    let handle = meeting(&state, id)?;
+    Ok(Json(current_plan(&handle, secret).await?))
+}
+
+/// `PUT /api/meetings/{id}/plan` with a JSON plan.
+pub async fn put_plan(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<PlanSaved>, ApiError> {
+    let secret = bearer(&headers)?;
+    let handle = meeting(&state, id)?;
+    let plan: Plan =
+        serde_json::from_slice(&body(raw)?).map_err(|e| ApiError::BadBody(e.to_string()))?;
+    let saved = PlanSaved {
+        rooms: plan.rooms.len(),
+        people: plan.rooms.iter().map(|r| r.members.len()).sum(),
+    };
+    load_plan(&handle, secret, plan).await?;
+    Ok(Json(saved))
+}
+
+/// `POST /api/meetings/{id}/plan/csv[?accept_good_rows=true]` with a CSV file. A file with bad
+/// rows is refused (422, every row's problem listed) unless the good rows are accepted.
+pub async fn import_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    raw: Result<Bytes, BytesRejection>,
+) -> Result<Json<CsvImported>, ApiError> {
+    let secret = bearer(&headers)?;
+    let handle = meeting(&state, id)?;
+    let accept_good_rows = query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .any(|kv| kv == "accept_good_rows=true");
+    let import = plan_csv::parse(&body(raw)?);
+    if !import.is_clean() && !accept_good_rows {
+        // Still check the caller may plan at all, so a stranger learns nothing from the file.
+        current_plan(&handle, secret).await?;
+        return Err(ApiError::CsvErrors(import));
+    }
+    if import.rows.is_empty() {
+        return Err(ApiError::Rejected(CommandError::InvalidPlan {
+            reason: "the file has no good rows".into(),
+        }));
+    }
+    load_plan(&handle, secret, import.to_plan()).await?;
+    Ok(Json(CsvImported {
+        import,
+        applied: true,
+    }))
+}
+
+/// `GET /api/meetings/{id}/plan/csv`: the plan as `room,name,email`.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    let secret = bearer(&headers)?;
+    let handle = meeting(&state, id)?;
+    let plan = current_plan(&handle, secret).await?;
+    let rows: Vec<PlanRow> = plan
+        .rooms
+        .iter()
+        .flat_map(|room| {
+            room.members.iter().map(|who| match clean_email(who) {
+                Some(email) => PlanRow {
+                    room: room.name.clone(),
+                    name: None,
+                    email: Some(email),
+                },
+                None => PlanRow {
+                    room: room.name.clone(),
+                    name: Some(who.clone()),
+                    email: None,
+                },
+            })
+        })
+        .collect();
+    let csv = plan_csv::write(&rows).map_err(|e| {
+        tracing::error!(error = %e, "cannot write CSV");
+        ApiError::Internal
+    })?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], csv))
+}
