@@ -6,6 +6,7 @@
 
 use super::persist::Persister;
 use crate::clock::Clock;
+use crate::media::{MediaMap, MediaRouter, NoMedia};
 use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::{MeetingRecord, Store};
@@ -135,6 +136,8 @@ pub fn spawn_restored(
         meeting,
         persister: ctx.store.clone().map(Persister::start),
         ctx,
+        media: Box::new(NoMedia),
+        media_map: MediaMap::default(),
         connections: HashMap::new(),
         tokens: HashMap::new(),
         token_of: HashMap::new(),
@@ -169,6 +172,9 @@ struct Actor {
     meeting: Meeting,
     ctx: Arc<ActorContext>,
     persister: Option<Persister>,
+    /// Where forwarding rules go; the last rules sent.
+    media: Box<dyn MediaRouter>,
+    media_map: MediaMap,
     connections: HashMap<ParticipantId, Connection>,
     tokens: HashMap<String, ParticipantId>,
     token_of: HashMap<ParticipantId, SessionToken>,
@@ -235,6 +241,7 @@ impl Actor {
                 }
             };
             if changed {
+                self.update_media();
                 // Write-through: the next message (say, a client's snapshot request) is handled
                 // only once this change is on disk, so whatever a client saw confirmed survives
                 // a crash.
@@ -385,6 +392,15 @@ impl Actor {
     fn snapshot(&mut self, from: ParticipantId) {
         let meeting = self.meeting.view_for(from);
         self.send_to(from, encode(&ServerMsg::Snapshot { meeting }));
+    }
+
+    /// Tells the media layer who may receive whom, if that changed.
+    fn update_media(&mut self) {
+        let map = self.meeting.media_map();
+        if map != self.media_map {
+            self.media.update(&map);
+            self.media_map = map;
+        }
     }
 
     /// Hands the current state to the writer task, if the server persists.

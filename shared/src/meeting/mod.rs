@@ -11,6 +11,7 @@ mod breakout;
 pub mod chat;
 pub mod command;
 pub mod event;
+pub mod media;
 pub mod permissions;
 pub mod plan;
 mod roles;
@@ -508,4 +509,4 @@ impl Meeting {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
