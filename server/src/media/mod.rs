@@ -1,7 +1,7 @@
 //! The media seam. The meeting actor tells the media layer only *who may receive whom* — the
 //! engine's `MediaMap` — after every change; the media layer (a WebRTC SFU built on the `webrtc`
 //! crate, which nothing outside this module imports) forwards packets accordingly. Until the SFU
-//! lands, `NoMedia` stands in, so the actor's side of the seam is already exercised.
+//! lands, `NoMedia` stands in.
 
 pub use plenary_shared::meeting::media::MediaMap;
 
