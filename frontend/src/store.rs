@@ -6,7 +6,7 @@ use plenary_shared::ids::ParticipantId;
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
-use plenary_shared::protocol::ServerMsg;
+use plenary_shared::protocol::{ProtocolError, ServerMsg};
 
 /// Where this tab is in its life with the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,8 +67,10 @@ impl Store {
                 }
                 self.meeting.update(|m| m.apply(&event));
             }
-            ServerMsg::Error { message, .. } => {
-                if self.phase.get_untracked() == Phase::Joining {
+            ServerMsg::Error { error, message } => {
+                let phase = self.phase.get_untracked();
+                let resume_failed = phase == Phase::Lost && error == ProtocolError::UnknownSession;
+                if phase == Phase::Joining || resume_failed {
                     self.phase.set(Phase::NotJoined);
                 }
                 self.error.set(Some(message));
@@ -187,6 +189,30 @@ mod tests {
         store.receive(ServerMsg::error(ProtocolError::UnknownMeeting));
         assert_eq!(store.phase.get_untracked(), Phase::NotJoined);
         assert!(store.error.get_untracked().is_some());
+    }
+
+    #[test]
+    fn a_failed_resume_returns_to_the_join_form_and_a_good_one_to_the_meeting() {
+        let store = Store::new();
+        store.phase.set(Phase::InMeeting);
+        store.closed();
+        assert_eq!(store.phase.get_untracked(), Phase::Lost);
+        store.receive(ServerMsg::error(ProtocolError::RateLimited));
+        assert_eq!(
+            store.phase.get_untracked(),
+            Phase::Lost,
+            "other errors keep trying"
+        );
+        store.receive(ServerMsg::Welcome {
+            version: PROTOCOL_VERSION,
+            you: ParticipantId(1),
+            token: plenary_shared::ids::SessionToken("t".into()),
+            meeting: MeetingView::default(),
+        });
+        assert_eq!(store.phase.get_untracked(), Phase::InMeeting);
+        store.closed();
+        store.receive(ServerMsg::error(ProtocolError::UnknownSession));
+        assert_eq!(store.phase.get_untracked(), Phase::NotJoined);
     }
 
     #[test]

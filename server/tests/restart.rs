@@ -11,48 +11,11 @@ use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::rooms::{BreakoutOptions, RoomCount, RoomStatus, Strategy};
 use plenary_shared::protocol::ServerMsg;
 use plenary_shared::time::Timestamp;
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command as Process};
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-}
-
-/// Starts the binary on a free port and waits for the line that says where it listens.
-async fn start(data: &Path) -> Result<Server> {
-    let mut child = Process::new(env!("CARGO_BIN_EXE_plenary"))
-        .args([
-            "--addr",
-            "127.0.0.1:0",
-            "--dist",
-            "no-frontend-needed",
-            "--data-dir",
-        ])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let stdout = child
-        .stdout
-        .take()
-        .ok_or_else(|| HarnessError::Other("no stdout".into()))?;
-    let mut lines = BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(plenary_e2e::DEADLINE, lines.next_line())
-        .await
-        .map_err(|_| HarnessError::Timeout("the server to start".into()))??
-        .ok_or_else(|| HarnessError::Other("server exited before listening".into()))?;
-    let addr = line
-        .rsplit("http://")
-        .next()
-        .and_then(|a| a.trim().parse().ok())
-        .ok_or_else(|| HarnessError::Other(format!("unexpected first line {line:?}")))?;
-    Ok(Server { child, addr })
-}
+mod common;
+use common::start;
 
 fn wall_clock() -> Timestamp {
     let ms = SystemTime::now()
@@ -71,7 +34,7 @@ fn data_dir() -> PathBuf {
 #[tokio::test]
 async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadline() -> Result<()> {
     let data = data_dir();
-    let mut server = start(&data).await?;
+    let mut server = start(&data, None).await?;
     let (status, body) = http_request(server.addr, "POST", "/api/meetings").await?;
     assert_eq!(status, 201);
     let created: CreatedMeeting = serde_json::from_str(&body)?;
@@ -128,7 +91,7 @@ async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadli
     }
 
     server.child.kill().await?; // SIGKILL
-    let restarted = start(&data).await?;
+    let restarted = start(&data, None).await?;
     let mut resumed = Vec::new();
     for (me, place, token) in &before {
         let c = Client::resume(restarted.addr, m, token.clone()).await?;
@@ -180,7 +143,7 @@ async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadli
         .await
         .map_err(|_| HarnessError::Timeout("a clean exit".into()))??;
     assert!(exit.success(), "exit status {exit}");
-    let third = start(&data).await?;
+    let third = start(&data, None).await?;
     let (me, _, token) = before[1].clone();
     let c = Client::resume(third.addr, m, token).await?;
     assert_eq!(c.me, Some(me));

@@ -248,12 +248,12 @@ impl Page {
         }
     }
 
-    /// The texts of every element with role `alert`.
-    pub async fn alerts(&self) -> Result<Vec<String>> {
+    /// The texts of every element with the ARIA role `role`.
+    pub async fn texts_with_role(&self, role: &str) -> Result<Vec<String>> {
         let value = self
             .eval(
-                "return [...document.querySelectorAll('[role=alert]')].map(e => e.innerText.trim());",
-                vec![],
+                "return [...document.querySelectorAll(`[role=${arguments[0]}]`)].map(e => e.innerText.trim());",
+                vec![json!(role)],
             )
             .await?;
         Ok(value
@@ -266,18 +266,41 @@ impl Page {
             .unwrap_or_default())
     }
 
-    /// Waits until some alert contains `text`.
-    pub async fn until_alert(&self, text: &str) -> Result<()> {
+    /// Waits until an element with role `role` contains `text` (or, with `present` false, none).
+    async fn until_role_text(&self, role: &str, text: &str, present: bool) -> Result<()> {
         let start = Instant::now();
         loop {
-            if self.alerts().await?.iter().any(|a| a.contains(text)) {
+            let found = self
+                .texts_with_role(role)
+                .await?
+                .iter()
+                .any(|a| a.contains(text));
+            if found == present {
                 return Ok(());
             }
             if start.elapsed() > DEADLINE {
-                return Err(HarnessError::Timeout(format!("an alert saying {text:?}")));
+                let what = if present { "an" } else { "no" };
+                return Err(HarnessError::Timeout(format!(
+                    "{what} {role} saying {text:?}"
+                )));
             }
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Waits until some element with role `role` contains `text`.
+    pub async fn until_role(&self, role: &str, text: &str) -> Result<()> {
+        self.until_role_text(role, text, true).await
+    }
+
+    /// Waits until no element with role `role` contains `text`.
+    pub async fn until_no_role(&self, role: &str, text: &str) -> Result<()> {
+        self.until_role_text(role, text, false).await
+    }
+
+    /// Waits until some alert contains `text`.
+    pub async fn until_alert(&self, text: &str) -> Result<()> {
+        self.until_role("alert", text).await
     }
 
     /// Saves a PNG screenshot under `target/screenshots/`.

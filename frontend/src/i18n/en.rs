@@ -22,7 +22,7 @@ pub const TEXTS: Texts = Texts {
     rejoin: "Join again",
     not_found: "There is nothing at this address.",
     go_home: "Go to the start page",
-    connection_lost: "The connection to the meeting was lost.",
+    reconnecting: "Connection lost. Reconnecting…",
     language: "Language",
     could_not_start: "Could not start a meeting",
     chat: "Chat",

@@ -65,7 +65,7 @@ pub struct Texts {
     pub rejoin: &'static str,
     pub not_found: &'static str,
     pub go_home: &'static str,
-    pub connection_lost: &'static str,
+    pub reconnecting: &'static str,
     pub language: &'static str,
     pub could_not_start: &'static str,
     pub chat: &'static str,

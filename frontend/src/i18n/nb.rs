@@ -22,7 +22,7 @@ pub const TEXTS: Texts = Texts {
     rejoin: "Bli med igjen",
     not_found: "Det finnes ingenting på denne adressen.",
     go_home: "Gå til startsiden",
-    connection_lost: "Forbindelsen til møtet ble brutt.",
+    reconnecting: "Forbindelsen ble brutt. Kobler til igjen …",
     language: "Språk",
     could_not_start: "Kunne ikke starte et møte",
     chat: "Chat",

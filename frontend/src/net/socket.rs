@@ -1,9 +1,9 @@
 //! The meeting WebSocket: sends `ClientMsg`s, feeds every `ServerMsg` into the store.
 
-use super::js_error;
+use super::{js_error, storage};
 use crate::store::Store;
 use plenary_shared::ids::MeetingId;
-use plenary_shared::protocol::{ClientMsg, ServerMsg};
+use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -28,8 +28,9 @@ fn url(meeting: &MeetingId) -> Result<String, String> {
 }
 
 impl Socket {
-    /// Opens the socket and sends `first` as soon as it is open.
+    /// Opens the socket and sends `first` (a join or a resume) as soon as it is open.
     pub fn connect(meeting: &MeetingId, first: &ClientMsg, store: Store) -> Result<Socket, String> {
+        let meeting_id = meeting.clone();
         let ws = WebSocket::new(&url(meeting)?).map_err(js_error)?;
         let hello = serde_json::to_string(first).map_err(|e| e.to_string())?;
         let opened = ws.clone();
@@ -43,7 +44,19 @@ impl Socket {
                 return;
             };
             match serde_json::from_str::<ServerMsg>(&text) {
-                Ok(msg) => store.receive(msg),
+                Ok(msg) => {
+                    match &msg {
+                        ServerMsg::Welcome { token, .. } => {
+                            storage::remember_session(&meeting_id, token)
+                        }
+                        ServerMsg::Error {
+                            error: ProtocolError::UnknownSession,
+                            ..
+                        } => storage::forget_session(&meeting_id),
+                        _ => {}
+                    }
+                    store.receive(msg);
+                }
                 Err(err) => store.local_error(format!("unreadable message from server: {err}")),
             }
         });
@@ -51,7 +64,9 @@ impl Socket {
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        store.joining();
+        if matches!(first, ClientMsg::Join { .. }) {
+            store.joining();
+        }
         Ok(Socket {
             ws,
             _on_open: on_open,

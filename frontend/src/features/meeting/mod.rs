@@ -13,6 +13,7 @@ use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
+use std::time::Duration;
 
 /// `/m/{id}`: join, then take part.
 #[component]
@@ -57,9 +58,45 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
                 );
             }
         });
+        storage::forget_session(&id.get_value());
         store.left();
         socket.set_value(None);
     };
+    // A dropped connection comes back by itself: resume with this tab's token, retrying with
+    // growing pauses while the server is unreachable.
+    let attempts = StoredValue::new(0u32);
+    let resume = move || {
+        let Some(token) = storage::session_token(&id.get_value()) else {
+            store.phase.set(Phase::NotJoined);
+            return;
+        };
+        let hello = ClientMsg::Resume {
+            version: PROTOCOL_VERSION,
+            token,
+        };
+        socket.set_value(None);
+        match Socket::connect(&id.get_value(), &hello, store) {
+            Ok(s) => socket.set_value(Some(s)),
+            Err(e) => store.local_error(e),
+        }
+    };
+    Effect::new(move || match store.phase.get() {
+        Phase::Lost => {
+            let n = attempts.get_value();
+            attempts.set_value(n.saturating_add(1));
+            let delay = Duration::from_millis((250u64 << n.min(5)).min(5_000));
+            set_timeout(
+                move || {
+                    if store.phase.get_untracked() == Phase::Lost {
+                        resume();
+                    }
+                },
+                delay,
+            );
+        }
+        Phase::InMeeting => attempts.set_value(0),
+        _ => {}
+    });
     // The host who just clicked `Start a meeting` typed a name already: go straight in.
     let is_host_link = matches!(credential.get_value(), Credential::Host { .. });
     if let (true, Some(name)) = (is_host_link, storage::remembered_name())
@@ -70,26 +107,32 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
     let t = use_texts();
     let joining = Signal::derive(move || store.phase.get() == Phase::Joining);
     let error = Signal::derive(move || store.error.get());
+    // Which screen, changing only when the screen does (not on every reconnect attempt).
+    let screen = Memo::new(move |_| match store.phase.get() {
+        Phase::NotJoined | Phase::Joining => Screen::Join,
+        Phase::InMeeting | Phase::Lost => Screen::Meeting,
+        Phase::Left => Screen::Left,
+    });
     move || {
-        match store.phase.get() {
-        Phase::NotJoined | Phase::Joining => join_form(joining, error, join).into_any(),
-        Phase::InMeeting => in_meeting(store, id.get_value(), leave, send).into_any(),
-        Phase::Left => view! {
+        match screen.get() {
+        Screen::Join => join_form(joining, error, join).into_any(),
+        Screen::Meeting => in_meeting(store, id.get_value(), leave, send).into_any(),
+        Screen::Left => view! {
             <main>
                 <p role="status">{move || t().left_meeting}</p>
                 <button on:click=move |_| store.phase.set(Phase::NotJoined)>{move || t().rejoin}</button>
             </main>
         }
         .into_any(),
-        Phase::Lost => view! {
-            <main>
-                <p class="error" role="alert">{move || t().connection_lost}</p>
-                <button on:click=move |_| store.phase.set(Phase::NotJoined)>{move || t().rejoin}</button>
-            </main>
-        }
-        .into_any(),
     }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Screen {
+    Join,
+    Meeting,
+    Left,
 }
 
 fn in_meeting(
@@ -105,6 +148,10 @@ fn in_meeting(
     view! {
         <main>
             <h1>{move || t().app_name}</h1>
+            {move || {
+                (store.phase.get() == Phase::Lost)
+                    .then(|| view! { <div class="reconnecting" role="status">{t().reconnecting}</div> })
+            }}
             {move || store.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
             {move || {
                 store
