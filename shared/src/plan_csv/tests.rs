@@ -181,3 +181,57 @@ fn a_thousand_rows_parse_quickly_and_round_trip() {
     assert_eq!(import.rows, rows);
     assert_eq!(import.to_plan().rooms.len(), 50);
 }
+
+mod props {
+    use super::super::*;
+    use proptest::prelude::{any, prop_assert, prop_assert_eq, proptest};
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_read_without_panic_and_non_utf8_is_one_error(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let import = parse(&bytes);
+            prop_assert!(import.rows.len() <= MAX_ROWS);
+            if std::str::from_utf8(&bytes).is_err() {
+                prop_assert!(import.rows.is_empty());
+                prop_assert_eq!(import.errors.len(), 1);
+                prop_assert_eq!(&import.errors[0].problem, &RowProblem::NotUtf8);
+            }
+        }
+
+        #[test]
+        fn every_data_line_is_a_good_row_or_an_error(
+            lines in proptest::collection::vec("[a-zA-Zæøå@.,; \"]{0,12}", 1..30)
+        ) {
+            let mut file = String::from("room,name,email\n");
+            for l in &lines {
+                file.push_str(l);
+                file.push('\n');
+            }
+            let import = parse(file.as_bytes());
+            // Lines with quotes may span several physical lines, so count records, not lines:
+            // every record the reader saw is either kept or reported, none silently lost.
+            let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(file.as_bytes());
+            let non_blank = reader.records().filter(|r| r.as_ref().map_or(true, |r| !r.iter().all(|f| f.trim().is_empty()))).count();
+            prop_assert_eq!(import.rows.len() + import.errors.len(), non_blank);
+        }
+
+        #[test]
+        fn written_rows_read_back_the_same(
+            rows in proptest::collection::vec(("[A-Za-zæøå ,\"]{1,20}", "[A-Za-zæøå ,\"]{1,30}"), 1..40)
+        ) {
+            let rows: Vec<PlanRow> = rows
+                .iter()
+                .enumerate()
+                .filter(|(_, (room, name))| !room.trim().is_empty() && !name.trim().is_empty())
+                .map(|(i, (room, name))| PlanRow {
+                    room: room.split_whitespace().collect::<Vec<_>>().join(" "),
+                    name: Some(format!("{} {i}", name.split_whitespace().collect::<Vec<_>>().join(" "))),
+                    email: None,
+                })
+                .collect();
+            let import = parse(write(&rows).map_err(proptest::test_runner::TestCaseError::fail)?.as_bytes());
+            prop_assert!(import.is_clean(), "{:?}", import.errors.first());
+            prop_assert_eq!(import.rows, rows);
+        }
+    }
+}
