@@ -61,7 +61,7 @@ impl Meeting {
 #[cfg(test)]
 mod tests {
     use super::super::command::Command;
-    use super::super::rooms::{BreakoutOptions, RoomCount, Strategy};
+    use super::super::rooms::BreakoutOptions;
     use super::super::tests::Harness;
 
     #[test]
@@ -70,23 +70,11 @@ mod tests {
         let map = h.m.media_map();
         assert!(map.may_hear(p[0], p[1]) && map.may_see(host, p[3]));
         assert!(!map.may_see(p[0], p[0]), "nobody receives themselves");
-        h.ok(
-            host,
-            Command::CreateRooms {
-                count: RoomCount::Rooms { count: 2 },
-                strategy: Strategy::Automatically,
-            },
-        );
-        h.ok(
-            host,
-            Command::SetOptions {
-                options: BreakoutOptions {
-                    move_automatically: true,
-                    ..BreakoutOptions::default()
-                },
-            },
-        );
-        h.ok(host, Command::OpenRooms);
+        let options = BreakoutOptions {
+            move_automatically: true,
+            ..BreakoutOptions::default()
+        };
+        h.open_rooms(host, 2, options);
         let map = h.m.media_map();
         for a in &p {
             for b in &p {

@@ -3,7 +3,7 @@
 use super::super::chat::{CHAT_HISTORY, MAX_CHAT_CHARS};
 use super::super::command::{Command, CommandError};
 use super::super::event::Event;
-use super::super::rooms::{BreakoutOptions, Place, RoomCount, Strategy};
+use super::super::rooms::{BreakoutOptions, Place};
 use super::Harness;
 use crate::ids::ParticipantId;
 use crate::names::TextError;
@@ -15,24 +15,12 @@ fn said(h: &Harness, who: ParticipantId, text: &str) -> bool {
 }
 
 fn open_two_rooms(h: &mut Harness, host: ParticipantId) {
-    h.ok(
-        host,
-        Command::CreateRooms {
-            count: RoomCount::Rooms { count: 2 },
-            strategy: Strategy::Automatically,
-        },
-    );
-    h.ok(
-        host,
-        Command::SetOptions {
-            options: BreakoutOptions {
-                move_automatically: true,
-                countdown_seconds: None,
-                ..BreakoutOptions::default()
-            },
-        },
-    );
-    h.ok(host, Command::OpenRooms);
+    let options = BreakoutOptions {
+        move_automatically: true,
+        countdown_seconds: None,
+        ..BreakoutOptions::default()
+    };
+    h.open_rooms(host, 2, options);
 }
 
 #[test]

@@ -9,6 +9,7 @@ mod props;
 mod timers;
 
 use super::command::{Command, CommandError};
+use super::rooms::{BreakoutOptions, RoomCount, Strategy};
 use super::view::MeetingView;
 use super::{Credential, Meeting};
 use crate::ids::{HostSecret, ParticipantId, RoomId};
@@ -78,6 +79,19 @@ impl Harness {
         if let Err(e) = self.apply(who, cmd) {
             panic!("{shown} by {who} failed: {e}");
         }
+    }
+
+    /// Creates `rooms` rooms with an automatic split, sets `options`, and opens them.
+    pub fn open_rooms(&mut self, host: ParticipantId, rooms: u32, options: BreakoutOptions) {
+        self.ok(
+            host,
+            Command::CreateRooms {
+                count: RoomCount::Rooms { count: rooms },
+                strategy: Strategy::Automatically,
+            },
+        );
+        self.ok(host, Command::SetOptions { options });
+        self.ok(host, Command::OpenRooms);
     }
 
     pub fn disconnect(&mut self, who: ParticipantId) {

@@ -3,20 +3,12 @@
 use super::super::assign::PairCounts;
 use super::super::command::{Command, CommandError};
 use super::super::event::Event;
-use super::super::rooms::{BreakoutOptions, Phase, Place, RoomCount, RoomStatus, Strategy};
+use super::super::rooms::{BreakoutOptions, Phase, Place, RoomStatus};
 use super::Harness;
 use crate::ids::ParticipantId;
 
 fn open_with(h: &mut Harness, host: ParticipantId, rooms: u32, options: BreakoutOptions) {
-    h.ok(
-        host,
-        Command::CreateRooms {
-            count: RoomCount::Rooms { count: rooms },
-            strategy: Strategy::Automatically,
-        },
-    );
-    h.ok(host, Command::SetOptions { options });
-    h.ok(host, Command::OpenRooms);
+    h.open_rooms(host, rooms, options);
 }
 
 fn timed(minutes: u32, countdown: Option<u32>) -> BreakoutOptions {
