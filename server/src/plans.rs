@@ -14,8 +14,8 @@ use axum::response::IntoResponse;
 use plenary_shared::api::{CsvImported, PlanSaved};
 use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::command::{Command, CommandError};
-use plenary_shared::meeting::plan::{Plan, clean_email};
-use plenary_shared::plan_csv::{self, PlanRow};
+use plenary_shared::meeting::plan::Plan;
+use plenary_shared::plan_csv;
 use tokio::sync::oneshot;
 
 fn bearer(headers: &HeaderMap) -> Result<HostSecret, ApiError> {
@@ -142,24 +142,7 @@ pub async fn export_csv(
     let secret = bearer(&headers)?;
     let handle = meeting(&state, id)?;
     let plan = current_plan(&handle, secret).await?;
-    let rows: Vec<PlanRow> = plan
-        .rooms
-        .iter()
-        .flat_map(|room| {
-            room.members.iter().map(|who| match clean_email(who) {
-                Some(email) => PlanRow {
-                    room: room.name.clone(),
-                    name: None,
-                    email: Some(email),
-                },
-                None => PlanRow {
-                    room: room.name.clone(),
-                    name: Some(who.clone()),
-                    email: None,
-                },
-            })
-        })
-        .collect();
+    let rows = plan_csv::plan_to_rows(&plan);
     let csv = plan_csv::write(&rows).map_err(|e| {
         tracing::error!(error = %e, "cannot write CSV");
         ApiError::Internal

@@ -108,6 +108,28 @@ pub fn rows_to_plan(rows: &[PlanRow]) -> Plan {
     Plan { rooms }
 }
 
+/// A plan as rows: a member that is an email address fills the email column, anyone else the
+/// name column. (Topics have no column; they stay in the JSON plan.)
+pub fn plan_to_rows(plan: &Plan) -> Vec<PlanRow> {
+    plan.rooms
+        .iter()
+        .flat_map(|room| {
+            room.members.iter().map(|who| match clean_email(who) {
+                Some(email) => PlanRow {
+                    room: room.name.clone(),
+                    name: None,
+                    email: Some(email),
+                },
+                None => PlanRow {
+                    room: room.name.clone(),
+                    name: Some(who.clone()),
+                    email: None,
+                },
+            })
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy)]
 enum Column {
     Room,

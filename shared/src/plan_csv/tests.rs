@@ -2,6 +2,7 @@
 //! Norwegian letters, mixed good and bad rows, and a 1,000-row file.
 
 use super::*;
+use crate::meeting::plan::{Plan, PlannedRoom};
 
 fn row(room: &str, name: Option<&str>, email: Option<&str>) -> PlanRow {
     PlanRow {
@@ -180,6 +181,26 @@ fn a_thousand_rows_parse_quickly_and_round_trip() {
     assert!(import.is_clean(), "{:?}", import.errors.first());
     assert_eq!(import.rows, rows);
     assert_eq!(import.to_plan().rooms.len(), 50);
+}
+
+#[test]
+fn plans_become_rows_with_emails_in_their_own_column_and_back() {
+    let plan = Plan {
+        rooms: vec![PlannedRoom {
+            name: "Fjord".into(),
+            topic: String::new(),
+            members: vec!["Åse".into(), "kari@skole.no".into()],
+        }],
+    };
+    let rows = plan_to_rows(&plan);
+    assert_eq!(
+        rows,
+        vec![
+            row("Fjord", Some("Åse"), None),
+            row("Fjord", None, Some("kari@skole.no"))
+        ]
+    );
+    assert_eq!(rows_to_plan(&rows), plan);
 }
 
 mod props {
