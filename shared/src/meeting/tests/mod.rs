@@ -2,10 +2,12 @@
 //! audience's own copy of the view, exactly as the relay does, so every test can check that every
 //! participant's picture equals the engine's.
 
+mod arrivals;
 mod breakout;
 mod chat;
 mod membership;
 mod props;
+mod running;
 mod timers;
 
 use super::command::{Command, CommandError};
@@ -79,6 +81,29 @@ impl Harness {
         if let Err(e) = self.apply(who, cmd) {
             panic!("{shown} by {who} failed: {e}");
         }
+    }
+
+    /// Creates `count` rooms with `strategy`.
+    pub fn create(&mut self, host: ParticipantId, count: u32, strategy: Strategy) {
+        self.ok(
+            host,
+            Command::CreateRooms {
+                count: RoomCount::Rooms { count },
+                strategy,
+            },
+        );
+    }
+
+    /// The options as they stand.
+    pub fn options(&self) -> BreakoutOptions {
+        self.m.view_for(ParticipantId(0)).options
+    }
+
+    /// Changes some options.
+    pub fn set_options(&mut self, host: ParticipantId, f: impl FnOnce(&mut BreakoutOptions)) {
+        let mut options = self.options();
+        f(&mut options);
+        self.ok(host, Command::SetOptions { options });
     }
 
     /// Creates `rooms` rooms with an automatic split, sets `options`, and opens them.

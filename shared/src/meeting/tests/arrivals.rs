@@ -1,0 +1,211 @@
+//! Unit tests of arrivals: late joiners, people who come back, and plans matched by name or email.
+
+use super::super::Credential;
+use super::super::command::{Command, CommandError, Required};
+use super::super::event::Event;
+use super::super::plan::{Plan, PlannedRoom};
+use super::super::rooms::{Place, RoomCount, Strategy};
+use super::Harness;
+
+#[test]
+fn late_joiners_go_to_the_smallest_room_when_auto_moving() {
+    let (mut h, host, _) = Harness::with_people(5);
+    h.create(host, 2, Strategy::Automatically);
+    h.set_options(host, |o| o.move_automatically = true);
+    h.ok(host, Command::OpenRooms);
+    let late = h.join("Late", Credential::Participant).expect("join");
+    let room = h.m.place_of(late).and_then(Place::room).expect("placed");
+    let v = h.view(late);
+    let count = |r| v.people_in(Place::Room { room: r }).count();
+    assert!(
+        h.m.room_ids()
+            .iter()
+            .all(|r| count(room) <= count(*r) || *r == room)
+    );
+    assert_eq!(count(room), 3);
+    h.check();
+}
+
+#[test]
+fn late_joiners_wait_in_main_without_auto_move() {
+    let (mut h, host, _) = Harness::with_people(2);
+    h.create(host, 2, Strategy::Automatically);
+    h.ok(host, Command::OpenRooms);
+    let late = h.join("Late", Credential::Participant).expect("join");
+    assert_eq!(h.m.place_of(late), Some(Place::Main));
+    assert_eq!(
+        h.view(late).participant(late).and_then(|p| p.assigned),
+        None
+    );
+    h.check();
+}
+
+#[test]
+fn rejoining_restores_the_room_by_identity() {
+    let (mut h, host, p) = Harness::with_people(4);
+    h.create(host, 2, Strategy::Automatically);
+    h.set_options(host, |o| o.move_automatically = true);
+    h.ok(host, Command::OpenRooms);
+    let room = h.m.place_of(p[1]).and_then(Place::room).expect("in a room");
+    h.disconnect(p[1]);
+    let back = h.join("  p2 ", Credential::Participant).expect("rejoin");
+    assert_eq!(h.m.place_of(back), Some(Place::Room { room }));
+    h.check();
+}
+
+fn plan(rooms: &[(&str, &[&str])]) -> Plan {
+    Plan {
+        rooms: rooms
+            .iter()
+            .map(|(name, members)| PlannedRoom {
+                name: (*name).into(),
+                topic: String::new(),
+                members: members.iter().map(|m| (*m).to_string()).collect(),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn plans_pre_assign_people_now_and_when_they_join() {
+    let (mut h, host, p) = Harness::with_people(2);
+    h.ok(
+        host,
+        Command::LoadPlan {
+            plan: plan(&[("Red", &["p1", "Kari Nordmann"]), ("Blue", &["P2"])]),
+        },
+    );
+    let (red, blue) = (h.room(0), h.room(1));
+    assert_eq!(
+        h.view(host).participant(p[0]).and_then(|x| x.assigned),
+        Some(red)
+    );
+    assert_eq!(
+        h.view(host).participant(p[1]).and_then(|x| x.assigned),
+        Some(blue)
+    );
+    h.set_options(host, |o| o.move_automatically = true);
+    h.ok(host, Command::OpenRooms);
+    let kari = h
+        .join("KARI  nordmann", Credential::Participant)
+        .expect("join");
+    assert_eq!(h.m.place_of(kari), Some(Place::Room { room: red }));
+    h.check();
+}
+
+#[test]
+fn a_plan_row_matching_two_people_is_flagged_not_guessed() {
+    let (mut h, host, _) = Harness::with_people(0);
+    let a = h.join("Ola", Credential::Participant).expect("join");
+    let b = h.join("ola", Credential::Participant).expect("join");
+    h.log.clear();
+    h.ok(
+        host,
+        Command::LoadPlan {
+            plan: plan(&[("Red", &["Ola"])]),
+        },
+    );
+    assert_eq!(h.view(host).participant(a).and_then(|x| x.assigned), None);
+    assert_eq!(h.view(host).participant(b).and_then(|x| x.assigned), None);
+    assert!(
+        h.received(host).iter().any(
+            |e| matches!(e, Event::PlanConflict { participants, .. } if participants.len() == 2)
+        )
+    );
+    assert!(
+        h.received(a)
+            .iter()
+            .all(|e| !matches!(e, Event::PlanConflict { .. }))
+    );
+    h.check();
+}
+
+#[test]
+fn invalid_plans_are_refused_whole() {
+    let (mut h, host, _) = Harness::with_people(1);
+    assert!(matches!(
+        h.apply(
+            host,
+            Command::LoadPlan {
+                plan: plan(&[("A", &["x"]), ("B", &["X "])])
+            }
+        ),
+        Err(CommandError::InvalidPlan { .. })
+    ));
+    assert!(matches!(
+        h.apply(host, Command::LoadPlan { plan: plan(&[]) }),
+        Err(CommandError::InvalidPlan { .. })
+    ));
+    assert!(h.m.room_ids().is_empty());
+}
+
+#[test]
+fn plans_match_by_email_too_and_bad_emails_are_refused() {
+    let (mut h, host, _) = Harness::with_people(0);
+    h.ok(
+        host,
+        Command::LoadPlan {
+            plan: plan(&[("Red", &["kari@skole.no"]), ("Blue", &["Per"])]),
+        },
+    );
+    let red = h.room(0);
+    let kari =
+        h.m.join_with_email(
+            "Kari",
+            Some(" KARI@skole.no"),
+            &Credential::Participant,
+            h.now,
+        )
+        .expect("join");
+    assert_eq!(
+        h.m.view_for(host)
+            .participant(kari)
+            .and_then(|p| p.assigned),
+        Some(red)
+    );
+    assert_eq!(
+        h.m.join_with_email("Ola", Some("not-an-email"), &Credential::Participant, h.now),
+        Err(CommandError::InvalidEmail)
+    );
+}
+
+#[test]
+fn the_host_secret_alone_may_plan_but_not_act_for_someone() {
+    let mut m = super::super::Meeting::new(super::secret(), 1);
+    let p = plan(&[("Red", &["kari@skole.no"])]);
+    let wrong = crate::ids::HostSecret("nope".into());
+    assert_eq!(
+        m.apply_as_host(Command::LoadPlan { plan: p.clone() }, &wrong, super::T0),
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    assert_eq!(
+        m.plan_for_host(&wrong),
+        Err(CommandError::NotAllowed {
+            required: Required::Host
+        })
+    );
+    m.apply_as_host(
+        Command::LoadPlan { plan: p.clone() },
+        &super::secret(),
+        super::T0,
+    )
+    .expect("plan");
+    assert_eq!(m.plan_for_host(&super::secret()), Ok(Some(&p)));
+    assert_eq!(
+        m.apply_as_host(Command::OpenRooms, &super::secret(), super::T0),
+        Err(CommandError::NeedsParticipant)
+    );
+    // Recreating rooms drops the plan document with the planned rooms.
+    m.apply_as_host(
+        Command::CreateRooms {
+            count: RoomCount::Rooms { count: 2 },
+            strategy: Strategy::Manually,
+        },
+        &super::secret(),
+        super::T0,
+    )
+    .expect("create");
+    assert_eq!(m.plan_for_host(&super::secret()), Ok(None));
+}
