@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod client;
+pub mod support;
 
 use plenary_server::app::AppState;
 use plenary_shared::api::CreatedMeeting;

@@ -1,0 +1,72 @@
+//! Helpers shared by the wire-level tests: a server on a manual clock, credentials, view checks,
+//! refusals and metrics.
+
+use crate::client::Client;
+use crate::{HarnessError, Result, TestServer, http_request};
+use plenary_server::app::AppState;
+use plenary_server::clock::{Clock, ManualClock};
+use plenary_shared::api::CreatedMeeting;
+use plenary_shared::ids::ParticipantId;
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::{Command, CommandError};
+use plenary_shared::meeting::rooms::Place;
+use plenary_shared::protocol::ProtocolError;
+use plenary_shared::time::Timestamp;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Where manual clocks start.
+pub const START: Timestamp = Timestamp(1_800_000_000_000);
+
+pub async fn manual_server(grace_ms: u64) -> Result<(TestServer, Arc<ManualClock>)> {
+    let clock = ManualClock::new(START);
+    let server =
+        TestServer::start_with(AppState::with(Clock::Manual(clock.clone()), grace_ms)).await?;
+    Ok((server, clock))
+}
+
+pub fn host(created: &CreatedMeeting) -> Credential {
+    Credential::Host {
+        secret: created.host_secret.clone(),
+    }
+}
+
+/// Every client asks the server for its picture and must hold exactly that.
+pub async fn check_all(clients: &mut [&mut Client]) -> Result<()> {
+    for c in clients.iter_mut() {
+        c.sync().await?;
+    }
+    Ok(())
+}
+
+pub fn place_of(c: &Client, who: ParticipantId) -> Option<Place> {
+    c.view.participant(who).map(|p| p.place)
+}
+
+/// Waits until `/metrics` shows `line` (the server updates it as it notices things).
+pub async fn wait_for_metric(server: &TestServer, line: &str) -> Result<()> {
+    let t = Instant::now();
+    loop {
+        let (_, body) = http_request(server.addr, "GET", "/metrics").await?;
+        if body.lines().any(|l| l == line) {
+            return Ok(());
+        }
+        if t.elapsed() > crate::DEADLINE {
+            let figures: Vec<&str> = body.lines().filter(|l| !l.starts_with('#')).collect();
+            return Err(HarnessError::Timeout(format!(
+                "metric {line:?}; have {figures:?}"
+            )));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+pub async fn rejected(c: &mut Client, command: Command) -> Result<CommandError> {
+    c.command(command).await?;
+    match c.next_error().await? {
+        ProtocolError::Rejected { error } => Ok(error),
+        other => Err(HarnessError::Other(format!(
+            "expected a refusal, got {other:?}"
+        ))),
+    }
+}
