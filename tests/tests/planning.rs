@@ -14,8 +14,16 @@ use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use plenary_shared::plan_csv::RowProblem;
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 
-fn auth(secret: &str) -> String {
-    format!("Bearer {secret}")
+/// A request carrying the host secret as a bearer token.
+async fn as_host(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    secret: &str,
+    body: &[u8],
+) -> Result<(u16, String)> {
+    let bearer = format!("Bearer {secret}");
+    http(addr, method, path, &[("Authorization", &bearer)], body).await
 }
 
 #[tokio::test]
@@ -31,14 +39,7 @@ async fn thirty_people_joining_by_email_land_in_their_planned_rooms() -> Result<
         ));
     }
     let path = format!("/api/meetings/{m}/plan/csv");
-    let (status, body) = http(
-        server.addr,
-        "POST",
-        &path,
-        &[("Authorization", &auth(secret))],
-        csv.as_bytes(),
-    )
-    .await?;
+    let (status, body) = as_host(server.addr, "POST", &path, secret, csv.as_bytes()).await?;
     assert_eq!(status, 200, "{body}");
     let imported: CsvImported = serde_json::from_str(&body)?;
     assert!(imported.applied && imported.import.is_clean());
@@ -104,14 +105,7 @@ async fn bad_csv_rows_are_listed_and_nothing_is_imported_unless_good_rows_are_ac
     let (m, secret) = (&created.meeting, created.host_secret.0.as_str());
     let csv = "room,name,email\nA,Ola,\n,Kari,\nB,Per,per@\nB,Liv,\n";
     let path = format!("/api/meetings/{m}/plan/csv");
-    let (status, body) = http(
-        server.addr,
-        "POST",
-        &path,
-        &[("Authorization", &auth(secret))],
-        csv.as_bytes(),
-    )
-    .await?;
+    let (status, body) = as_host(server.addr, "POST", &path, secret, csv.as_bytes()).await?;
     assert_eq!(status, 422);
     let error: ApiErrorBody = serde_json::from_str(&body)?;
     assert_eq!(error.code, "csv_errors");
@@ -133,14 +127,7 @@ async fn bad_csv_rows_are_listed_and_nothing_is_imported_unless_good_rows_are_ac
         ]
     );
     let plan_path = format!("/api/meetings/{m}/plan");
-    let (_, body) = http(
-        server.addr,
-        "GET",
-        &plan_path,
-        &[("Authorization", &auth(secret))],
-        b"",
-    )
-    .await?;
+    let (_, body) = as_host(server.addr, "GET", &plan_path, secret, b"").await?;
     assert_eq!(
         serde_json::from_str::<Plan>(&body)?,
         Plan::default(),
@@ -148,23 +135,9 @@ async fn bad_csv_rows_are_listed_and_nothing_is_imported_unless_good_rows_are_ac
     );
 
     let accept = format!("{path}?accept_good_rows=true");
-    let (status, body) = http(
-        server.addr,
-        "POST",
-        &accept,
-        &[("Authorization", &auth(secret))],
-        csv.as_bytes(),
-    )
-    .await?;
+    let (status, body) = as_host(server.addr, "POST", &accept, secret, csv.as_bytes()).await?;
     assert_eq!(status, 200, "{body}");
-    let (_, body) = http(
-        server.addr,
-        "GET",
-        &plan_path,
-        &[("Authorization", &auth(secret))],
-        b"",
-    )
-    .await?;
+    let (_, body) = as_host(server.addr, "GET", &plan_path, secret, b"").await?;
     let plan: Plan = serde_json::from_str(&body)?;
     assert_eq!(
         plan.rooms
@@ -220,15 +193,8 @@ async fn the_plan_api_needs_the_host_secret_and_answers_in_json() -> Result<()> 
         ),
         (404, "unknown_meeting")
     );
-    let secret = auth(&created.host_secret.0);
-    let (status, body) = http(
-        server.addr,
-        "PUT",
-        &path,
-        &[("Authorization", &secret)],
-        b"{not json",
-    )
-    .await?;
+    let secret = created.host_secret.0.as_str();
+    let (status, body) = as_host(server.addr, "PUT", &path, secret, b"{not json").await?;
     assert_eq!(
         (
             status,
@@ -237,14 +203,7 @@ async fn the_plan_api_needs_the_host_secret_and_answers_in_json() -> Result<()> 
         (400, "bad_body")
     );
     let twice = br#"{"rooms":[{"name":"A","members":["ola"]},{"name":"B","members":["OLA"]}]}"#;
-    let (status, body) = http(
-        server.addr,
-        "PUT",
-        &path,
-        &[("Authorization", &secret)],
-        twice,
-    )
-    .await?;
+    let (status, body) = as_host(server.addr, "PUT", &path, secret, twice).await?;
     let error: ApiErrorBody = serde_json::from_str(&body)?;
     assert_eq!((status, error.code.as_str()), (400, "invalid_plan"));
     assert!(error.message.contains("planned twice"), "{}", error.message);
@@ -263,7 +222,7 @@ async fn plans_export_as_csv_and_survive_a_restart() -> Result<()> {
     let server =
         TestServer::start_with(AppState::with_store(Clock::System, 60_000, Some(store))).await?;
     let created = server.create_meeting().await?;
-    let (m, secret) = (&created.meeting, auth(&created.host_secret.0));
+    let (m, secret) = (&created.meeting, created.host_secret.0.as_str());
     let plan = Plan {
         rooms: vec![
             PlannedRoom {
@@ -279,11 +238,11 @@ async fn plans_export_as_csv_and_survive_a_restart() -> Result<()> {
         ],
     };
     let path = format!("/api/meetings/{m}/plan");
-    let (status, body) = http(
+    let (status, body) = as_host(
         server.addr,
         "PUT",
         &path,
-        &[("Authorization", &secret)],
+        secret,
         serde_json::to_string(&plan)?.as_bytes(),
     )
     .await?;
@@ -295,14 +254,7 @@ async fn plans_export_as_csv_and_survive_a_restart() -> Result<()> {
             people: 3
         }
     );
-    let (status, csv) = http(
-        server.addr,
-        "GET",
-        &format!("{path}/csv"),
-        &[("Authorization", &secret)],
-        b"",
-    )
-    .await?;
+    let (status, csv) = as_host(server.addr, "GET", &format!("{path}/csv"), secret, b"").await?;
     assert_eq!(status, 200);
     assert_eq!(
         csv,
@@ -321,7 +273,7 @@ async fn plans_export_as_csv_and_survive_a_restart() -> Result<()> {
         .await
         .map_err(|e| plenary_e2e::HarnessError::Other(e.to_string()))?;
     let again = TestServer::start_with(state).await?;
-    let (status, body) = http(again.addr, "GET", &path, &[("Authorization", &secret)], b"").await?;
+    let (status, body) = as_host(again.addr, "GET", &path, secret, b"").await?;
     assert_eq!(status, 200);
     assert_eq!(serde_json::from_str::<Plan>(&body)?, plan);
     let _ = std::fs::remove_dir_all(&dir);

@@ -209,26 +209,7 @@ impl Actor {
             };
             let changed = tokio::select! {
                 msg = rx.recv() => match msg {
-                    Some(ActorMsg::Flush { done }) => {
-                        if let Some(p) = &self.persister {
-                            p.flush().await;
-                        }
-                        let _ = done.send(());
-                        false
-                    }
-                    Some(ActorMsg::Snapshot { from }) => {
-                        self.snapshot(from);
-                        false
-                    }
-                    Some(ActorMsg::GetPlan { secret, reply }) => {
-                        let plan = self.meeting.plan_for_host(&secret).map(|p| p.cloned());
-                        let _ = reply.send(plan);
-                        false
-                    }
-                    Some(msg) => {
-                        self.handle(msg);
-                        true
-                    }
+                    Some(msg) => self.handle(msg).await,
                     None => break,
                 },
                 () = timer => {
@@ -281,7 +262,8 @@ impl Actor {
         self.fan_out();
     }
 
-    fn handle(&mut self, msg: ActorMsg) {
+    /// Handles one message; returns whether the meeting may have changed (and must be saved).
+    async fn handle(&mut self, msg: ActorMsg) -> bool {
         let now = self.ctx.clock.now();
         match msg {
             ActorMsg::Join {
@@ -296,7 +278,7 @@ impl Actor {
                     Err(e) => {
                         tracing::error!(error = %e, "cannot mint a session token");
                         let _ = reply.send(Err(ProtocolError::ServerError));
-                        return;
+                        return false;
                     }
                 };
                 let joined =
@@ -306,7 +288,7 @@ impl Actor {
                     Ok(id) => id,
                     Err(error) => {
                         let _ = reply.send(Err(ProtocolError::Rejected { error }));
-                        return;
+                        return false;
                     }
                 };
                 // Everyone already here hears of the join; the newcomer gets a snapshot that
@@ -317,6 +299,7 @@ impl Actor {
                 self.attach(id, connection, token);
                 tracing::info!(meeting = %self.id, participant = %id, "joined");
                 let _ = reply.send(Ok(id));
+                true
             }
             ActorMsg::Resume {
                 token,
@@ -325,7 +308,7 @@ impl Actor {
             } => {
                 let Some(id) = self.tokens.get(&token.0).copied() else {
                     let _ = reply.send(Err(ProtocolError::UnknownSession));
-                    return;
+                    return false;
                 };
                 self.away.remove(&id);
                 if let Some(old) = self.connections.remove(&id) {
@@ -334,6 +317,7 @@ impl Actor {
                 self.attach(id, connection, token);
                 tracing::info!(meeting = %self.id, participant = %id, "resumed");
                 let _ = reply.send(Ok(id));
+                false // a new connection for the same participant: nothing stored changes
             }
             ActorMsg::Command { from, command } => {
                 let leaving = command == Command::Leave;
@@ -349,14 +333,22 @@ impl Actor {
                 if leaving {
                     self.forget(from);
                 }
+                true
             }
-            ActorMsg::Snapshot { from } => self.snapshot(from),
+            ActorMsg::Snapshot { from } => {
+                self.snapshot(from);
+                false
+            }
             ActorMsg::Flush { done } => {
-                // Handled in `run`, which can wait for the writer.
+                if let Some(p) = &self.persister {
+                    p.flush().await;
+                }
                 let _ = done.send(());
+                false
             }
             ActorMsg::GetPlan { secret, reply } => {
                 let _ = reply.send(self.meeting.plan_for_host(&secret).map(|p| p.cloned()));
+                false
             }
             ActorMsg::HostCommand {
                 secret,
@@ -369,6 +361,7 @@ impl Actor {
                 }
                 self.fan_out();
                 let _ = reply.send(result);
+                true
             }
             ActorMsg::Disconnected {
                 who,
@@ -376,15 +369,17 @@ impl Actor {
                 clean,
             } => {
                 if self.connections.get(&who).map(|c| c.id) != Some(connection) {
-                    return; // a newer connection took over; this one is history
+                    return false; // a newer connection took over; this one is history
                 }
                 self.connections.remove(&who);
                 if clean {
                     self.remove_participant(who);
                     self.fan_out();
                 } else {
+                    // Only the connection changed; the meeting (and what is stored) did not.
                     self.away.insert(who, now.plus_ms(self.ctx.grace_ms));
                 }
+                clean
             }
         }
     }

@@ -7,10 +7,6 @@ use super::super::rooms::{BreakoutOptions, Phase, Place, RoomStatus};
 use super::Harness;
 use crate::ids::ParticipantId;
 
-fn open_with(h: &mut Harness, host: ParticipantId, rooms: u32, options: BreakoutOptions) {
-    h.open_rooms(host, rooms, options);
-}
-
 fn timed(minutes: u32, countdown: Option<u32>) -> BreakoutOptions {
     BreakoutOptions {
         move_automatically: true,
@@ -27,7 +23,7 @@ fn count(h: &Harness, who: ParticipantId, pred: impl Fn(&Event) -> bool) -> usiz
 #[test]
 fn rooms_close_automatically_with_notice_and_countdown_exactly_once() {
     let (mut h, host, p) = Harness::with_people(4);
-    open_with(&mut h, host, 2, timed(10, Some(30)));
+    h.open_rooms(host, 2, timed(10, Some(30)));
     let opened = h.now;
     assert_eq!(h.m.next_deadline(), Some(opened.plus_secs(600)));
     assert_eq!(h.view(p[0]).time_left(h.room(0), opened), Some(600_000));
@@ -68,8 +64,7 @@ fn rooms_close_automatically_with_notice_and_countdown_exactly_once() {
 #[test]
 fn closing_by_hand_counts_down_then_returns_everyone() {
     let (mut h, host, p) = Harness::with_people(3);
-    open_with(
-        &mut h,
+    h.open_rooms(
         host,
         1,
         BreakoutOptions {
@@ -108,8 +103,7 @@ fn closing_by_hand_counts_down_then_returns_everyone() {
 #[test]
 fn without_a_countdown_closing_is_immediate() {
     let (mut h, host, p) = Harness::with_people(2);
-    open_with(
-        &mut h,
+    h.open_rooms(
         host,
         1,
         BreakoutOptions {
@@ -127,7 +121,7 @@ fn without_a_countdown_closing_is_immediate() {
 #[test]
 fn one_room_can_get_more_or_less_time() {
     let (mut h, host, _) = Harness::with_people(4);
-    open_with(&mut h, host, 2, timed(5, None));
+    h.open_rooms(host, 2, timed(5, None));
     let (r1, r2) = (h.room(0), h.room(1));
     h.ok(
         host,
@@ -173,7 +167,7 @@ fn one_room_can_get_more_or_less_time() {
 #[test]
 fn extending_a_room_without_a_timer_is_refused() {
     let (mut h, host, _) = Harness::with_people(2);
-    open_with(&mut h, host, 1, BreakoutOptions::default());
+    h.open_rooms(host, 1, BreakoutOptions::default());
     assert_eq!(
         h.apply(
             host,
@@ -189,8 +183,7 @@ fn extending_a_room_without_a_timer_is_refused() {
 #[test]
 fn without_notify_hosts_get_no_time_up() {
     let (mut h, host, _) = Harness::with_people(2);
-    open_with(
-        &mut h,
+    h.open_rooms(
         host,
         1,
         BreakoutOptions {
@@ -207,7 +200,7 @@ fn without_notify_hosts_get_no_time_up() {
 #[test]
 fn a_late_tick_fires_every_missed_timer_once_in_order() {
     let (mut h, host, p) = Harness::with_people(2);
-    open_with(&mut h, host, 1, timed(1, Some(10)));
+    h.open_rooms(host, 1, timed(1, Some(10)));
     h.log.clear();
     h.advance_secs(3600); // the server was away for an hour
     let kinds: Vec<&str> = h
