@@ -5,11 +5,11 @@ use crate::clock::Clock;
 use crate::meetings::{ActorContext, Registry};
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::{http, plans, ws};
+use crate::{http, plans, settings, ws};
 use axum::Router;
 use axum::extract::{Path, State, WebSocketUpgrade};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use plenary_shared::ids::MeetingId;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -65,7 +65,21 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
-        .route("/api/meetings", post(http::create_meeting))
+        .route("/api/meetings", post(settings::create_meeting))
+        .route("/api/meetings/{id}", get(settings::public_info))
+        .route(
+            "/api/meetings/{id}/settings",
+            get(settings::get_settings).put(settings::put_settings),
+        )
+        .route("/api/meetings/{id}/groups", get(settings::list_groups))
+        .route(
+            "/api/meetings/{id}/groups/{name}",
+            put(settings::save_groups).delete(settings::delete_groups),
+        )
+        .route(
+            "/api/meetings/{id}/groups/{name}/load",
+            post(settings::load_groups),
+        )
         .route("/api/meetings/{id}/ws", get(meeting_socket))
         .route(
             "/api/meetings/{id}/plan",

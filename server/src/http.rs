@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use plenary_shared::api::{ApiErrorBody, CreatedMeeting};
+use plenary_shared::api::ApiErrorBody;
 use plenary_shared::meeting::command::CommandError;
 use plenary_shared::plan_csv::CsvImport;
 use thiserror::Error;
@@ -67,6 +67,7 @@ impl From<CreateError> for ApiError {
     fn from(e: CreateError) -> Self {
         match e {
             CreateError::Full { .. } => ApiError::Capacity,
+            CreateError::Rejected(e) => ApiError::Rejected(e),
             CreateError::Randomness(inner) => {
                 tracing::error!(error = %inner, "cannot create meeting");
                 ApiError::Internal
@@ -88,21 +89,6 @@ impl IntoResponse for ApiError {
         };
         (self.status(), Json(body)).into_response()
     }
-}
-
-/// `POST /api/meetings`: a new meeting, with its host capability.
-pub async fn create_meeting(
-    State(state): State<AppState>,
-) -> Result<(StatusCode, Json<CreatedMeeting>), ApiError> {
-    let (meeting, host_secret) = state.registry.create()?;
-    tracing::info!(%meeting, "meeting created");
-    Ok((
-        StatusCode::CREATED,
-        Json(CreatedMeeting {
-            meeting,
-            host_secret,
-        }),
-    ))
 }
 
 /// `GET /metrics`: Prometheus text format.

@@ -13,6 +13,7 @@ pub mod meetings;
 pub mod metrics;
 pub mod plans;
 pub mod secrets;
+pub mod settings;
 pub mod store;
 pub mod ws;
 

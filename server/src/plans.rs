@@ -4,7 +4,7 @@
 
 use crate::app::AppState;
 use crate::http::ApiError;
-use crate::meetings::{ActorMsg, MeetingHandle};
+use crate::meetings::{ActorMsg, HostReadout, MeetingHandle};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -18,7 +18,8 @@ use plenary_shared::meeting::plan::Plan;
 use plenary_shared::plan_csv;
 use tokio::sync::oneshot;
 
-fn bearer(headers: &HeaderMap) -> Result<HostSecret, ApiError> {
+/// The host secret from `Authorization: Bearer <secret>`.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<HostSecret, ApiError> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -28,7 +29,8 @@ fn bearer(headers: &HeaderMap) -> Result<HostSecret, ApiError> {
         .ok_or(ApiError::MissingToken)
 }
 
-fn meeting(state: &AppState, id: String) -> Result<MeetingHandle, ApiError> {
+/// The live meeting of that id.
+pub(crate) fn meeting(state: &AppState, id: String) -> Result<MeetingHandle, ApiError> {
     state
         .registry
         .get(&MeetingId(id))
@@ -36,8 +38,16 @@ fn meeting(state: &AppState, id: String) -> Result<MeetingHandle, ApiError> {
 }
 
 async fn load_plan(handle: &MeetingHandle, secret: HostSecret, plan: Plan) -> Result<(), ApiError> {
+    host_command(handle, secret, Command::LoadPlan { plan }).await
+}
+
+/// Applies a command on the strength of the host secret.
+pub(crate) async fn host_command(
+    handle: &MeetingHandle,
+    secret: HostSecret,
+    command: Command,
+) -> Result<(), ApiError> {
     let (reply, answer) = oneshot::channel();
-    let command = Command::LoadPlan { plan };
     handle
         .send(ActorMsg::HostCommand {
             secret,
@@ -53,19 +63,27 @@ async fn load_plan(handle: &MeetingHandle, secret: HostSecret, plan: Plan) -> Re
 }
 
 async fn current_plan(handle: &MeetingHandle, secret: HostSecret) -> Result<Plan, ApiError> {
-    let (reply, answer) = oneshot::channel();
-    handle
-        .send(ActorMsg::GetPlan { secret, reply })
-        .await
-        .map_err(|_| ApiError::UnknownMeeting)?;
-    let plan = answer
-        .await
-        .map_err(|_| ApiError::Internal)?
-        .map_err(ApiError::Rejected)?;
-    Ok(plan.unwrap_or_default())
+    Ok(host_read(handle, secret).await?.plan.unwrap_or_default())
 }
 
-fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
+/// Everything the host secret may read.
+pub(crate) async fn host_read(
+    handle: &MeetingHandle,
+    secret: HostSecret,
+) -> Result<HostReadout, ApiError> {
+    let (reply, answer) = oneshot::channel();
+    handle
+        .send(ActorMsg::HostRead { secret, reply })
+        .await
+        .map_err(|_| ApiError::UnknownMeeting)?;
+    answer
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::Rejected)
+}
+
+/// The request body, or a `bad_body` error.
+pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|e| ApiError::BadBody(e.body_text()))
 }
 

@@ -204,6 +204,7 @@ impl Session {
                     name,
                     email,
                     credential,
+                    passcode,
                 },
                 None,
             ) => {
@@ -214,6 +215,7 @@ impl Session {
                         name,
                         email,
                         credential,
+                        passcode,
                         connection,
                         reply,
                     };

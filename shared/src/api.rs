@@ -1,8 +1,19 @@
 //! JSON bodies of the REST API, shared so the frontend and the server cannot drift apart.
 
 use crate::ids::{HostSecret, MeetingId};
+use crate::meeting::info::MeetingInfo;
+use crate::meeting::plan::Plan;
 use crate::plan_csv::{CsvImport, RowError};
 use serde::{Deserialize, Serialize};
+
+/// Body of `POST /api/meetings` (all optional): the settings and a breakout plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct NewMeeting {
+    #[serde(default)]
+    pub info: MeetingInfo,
+    #[serde(default)]
+    pub plan: Option<Plan>,
+}
 
 /// Answer to `POST /api/meetings`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

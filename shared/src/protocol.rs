@@ -30,6 +30,9 @@ pub enum ClientMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         email: Option<String>,
         credential: Credential,
+        /// The meeting's passcode, if it has one (the host link needs none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        passcode: Option<String>,
     },
     /// Come back after a dropped connection, as the same participant in the same place.
     Resume { version: u16, token: SessionToken },
@@ -111,6 +114,7 @@ mod tests {
             version: PROTOCOL_VERSION,
             name: "Ada".into(),
             email: None,
+            passcode: None,
             credential: Credential::Host {
                 secret: HostSecret("x".into()),
             },

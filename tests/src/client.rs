@@ -67,6 +67,7 @@ impl Client {
             version: PROTOCOL_VERSION,
             name: name.into(),
             email: None,
+            passcode: None,
             credential,
         })
         .await?;

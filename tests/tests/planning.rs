@@ -62,6 +62,7 @@ async fn thirty_people_joining_by_email_land_in_their_planned_rooms() -> Result<
             version: PROTOCOL_VERSION,
             name: format!("Pupil {i}"),
             email: Some(format!("  ELEV{i}@skole.no ")),
+            passcode: None,
             credential: Credential::Participant,
         })
         .await?;

@@ -80,6 +80,7 @@ async fn the_participant_link_never_gives_host_rights() -> Result<()> {
         version: 1,
         name: "Mallory".into(),
         email: None,
+        passcode: None,
         credential: Credential::Host {
             secret: HostSecret("guessed".into()),
         },
@@ -161,6 +162,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         version: 99,
         name: "X".into(),
         email: None,
+        passcode: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -173,6 +175,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         version: 1,
         name: "   ".into(),
         email: None,
+        passcode: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -188,6 +191,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         version: 1,
         name: "<b>Eve</b>".into(),
         email: None,
+        passcode: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -198,6 +202,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         version: 1,
         name: "Again".into(),
         email: None,
+        passcode: None,
         credential: Credential::Participant,
     })
     .await?;
@@ -260,6 +265,7 @@ async fn credentials_of_one_meeting_mean_nothing_in_another() -> Result<()> {
         version: 1,
         name: "Ada".into(),
         email: None,
+        passcode: None,
         credential: Credential::Host {
             secret: a.host_secret.clone(),
         },

@@ -13,8 +13,10 @@ use crate::store::{MeetingRecord, Store};
 use axum::extract::ws::Utf8Bytes;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
 use plenary_shared::meeting::command::{Command, CommandError};
+use plenary_shared::meeting::groups::GroupSetView;
+use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use plenary_shared::meeting::plan::Plan;
-use plenary_shared::meeting::{Credential, Meeting};
+use plenary_shared::meeting::{Admission, Credential, Meeting};
 use plenary_shared::protocol::{PROTOCOL_VERSION, ProtocolError, ServerMsg};
 use plenary_shared::time::Timestamp;
 use std::collections::HashMap;
@@ -57,6 +59,7 @@ pub enum ActorMsg {
         name: String,
         email: Option<String>,
         credential: Credential,
+        passcode: Option<String>,
         connection: Connection,
         reply: Reply,
     },
@@ -88,11 +91,23 @@ pub enum ActorMsg {
         command: Command,
         reply: oneshot::Sender<Result<(), CommandError>>,
     },
-    /// The plan as loaded, for the holder of the host secret.
-    GetPlan {
+    /// Settings, plan and saved group sets, for the holder of the host secret.
+    HostRead {
         secret: HostSecret,
-        reply: oneshot::Sender<Result<Option<Plan>, CommandError>>,
+        reply: oneshot::Sender<Result<HostReadout, CommandError>>,
     },
+    /// What anyone with the link may know before joining.
+    PublicInfo {
+        reply: oneshot::Sender<PublicInfo>,
+    },
+}
+
+/// What the REST API may read with the host secret.
+#[derive(Debug, Clone)]
+pub struct HostReadout {
+    pub info: MeetingInfo,
+    pub plan: Option<Plan>,
+    pub group_sets: Vec<GroupSetView>,
 }
 
 /// Address of a running meeting actor.
@@ -270,6 +285,7 @@ impl Actor {
                 name,
                 email,
                 credential,
+                passcode,
                 connection,
                 reply,
             } => {
@@ -281,9 +297,15 @@ impl Actor {
                         return false;
                     }
                 };
-                let joined =
-                    self.meeting
-                        .join_with_email(&name, email.as_deref(), &credential, now);
+                let joined = self.meeting.admit(
+                    Admission {
+                        name: &name,
+                        email: email.as_deref(),
+                        credential: &credential,
+                        passcode: passcode.as_deref(),
+                    },
+                    now,
+                );
                 let id = match joined {
                     Ok(id) => id,
                     Err(error) => {
@@ -346,8 +368,17 @@ impl Actor {
                 let _ = done.send(());
                 false
             }
-            ActorMsg::GetPlan { secret, reply } => {
-                let _ = reply.send(self.meeting.plan_for_host(&secret).map(|p| p.cloned()));
+            ActorMsg::HostRead { secret, reply } => {
+                let readout = self.meeting.plan_for_host(&secret).map(|plan| HostReadout {
+                    info: self.meeting.info().clone(),
+                    plan: plan.cloned(),
+                    group_sets: self.meeting.group_set_views(),
+                });
+                let _ = reply.send(readout);
+                false
+            }
+            ActorMsg::PublicInfo { reply } => {
+                let _ = reply.send(self.meeting.public_info());
                 false
             }
             ActorMsg::HostCommand {

@@ -5,11 +5,13 @@
 mod actor;
 mod persist;
 
-pub use actor::{ActorContext, ActorMsg, ConnId, Connection, MeetingHandle, encode};
+pub use actor::{ActorContext, ActorMsg, ConnId, Connection, HostReadout, MeetingHandle, encode};
 
 use crate::secrets::{self, RandomnessError};
 use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::Meeting;
+use plenary_shared::meeting::command::CommandError;
+use plenary_shared::time::Timestamp;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use thiserror::Error;
@@ -24,6 +26,8 @@ pub enum CreateError {
     Randomness(#[from] RandomnessError),
     #[error("this server already holds {max} meetings")]
     Full { max: usize },
+    #[error(transparent)]
+    Rejected(#[from] CommandError),
 }
 
 /// Map of live meetings. Cheap to clone.
@@ -44,7 +48,20 @@ impl Registry {
 
     /// Creates a meeting, starts its actor, and returns its id and host capability.
     pub fn create(&self) -> Result<(MeetingId, HostSecret), CreateError> {
+        self.create_prepared(|_, _, _| Ok(()))
+    }
+
+    /// Creates a meeting and lets `prepare` set it up (settings, plan) with its host secret
+    /// before anyone can reach it; if `prepare` refuses, nothing is created.
+    pub fn create_prepared(
+        &self,
+        prepare: impl FnOnce(&mut Meeting, &HostSecret, Timestamp) -> Result<(), CommandError>,
+    ) -> Result<(MeetingId, HostSecret), CreateError> {
         let secret = secrets::host_secret()?;
+        let mut meeting = Meeting::new(secret.clone(), secrets::seed()?);
+        prepare(&mut meeting, &secret, self.ctx.clock.now())?;
+        // Nobody is present yet: there is no one to tell.
+        meeting.drain_events();
         let mut map = self.meetings.lock().unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_MEETINGS {
             return Err(CreateError::Full { max: MAX_MEETINGS });
@@ -55,7 +72,6 @@ impl Registry {
                 break id;
             }
         };
-        let meeting = Meeting::new(secret.clone(), secrets::seed()?);
         let handle = actor::spawn(id.clone(), meeting, self.ctx.clone());
         map.insert(id.clone(), handle);
         Ok((id, secret))

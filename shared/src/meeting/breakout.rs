@@ -51,7 +51,7 @@ impl Meeting {
                 group_size,
                 round_minutes,
             } => self.start_rotation(rounds, group_size, round_minutes, now),
-            // Membership, roles and audio are handled in `Meeting::apply` before this point.
+            // Membership, roles, audio, settings and saved sets are handled in `Meeting::apply` before this point.
             Leave
             | MakeCoHost { .. }
             | RemoveCoHost { .. }
@@ -60,7 +60,11 @@ impl Meeting {
             | MuteAll
             | SetSelfUnmute { .. }
             | SetMyMicrophone { .. }
-            | SendChat { .. } => Ok(()),
+            | SendChat { .. }
+            | SetInfo { .. }
+            | SaveGroups { .. }
+            | LoadGroups { .. }
+            | DeleteGroups { .. } => Ok(()),
         }
     }
 

@@ -4,6 +4,7 @@
 //! Who may send which command is decided in one place, `permissions.rs`.
 
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
+use crate::meeting::info::MeetingInfo;
 use crate::meeting::plan::Plan;
 use crate::meeting::rooms::{BreakoutOptions, BroadcastTarget, Place, RoomCount, Strategy};
 use crate::names::TextError;
@@ -50,6 +51,23 @@ pub enum Command {
     /// Say something to everyone in one's current place (main session or room).
     SendChat {
         text: String,
+    },
+
+    // --- the meeting itself ---
+    /// Replace the title, start time, passcode and designated co-hosts.
+    SetInfo {
+        info: MeetingInfo,
+    },
+    /// Keep the current rooms and their people under a name, for a later session.
+    SaveGroups {
+        name: String,
+    },
+    /// Replace the rooms with a saved set (its people are matched as they join).
+    LoadGroups {
+        name: String,
+    },
+    DeleteGroups {
+        name: String,
     },
 
     // --- setting rooms up ---
@@ -196,6 +214,16 @@ pub enum CommandError {
     SelfUnmuteForbidden,
     #[error("the host cannot be muted")]
     CannotMuteHost,
+    #[error("this meeting needs a passcode")]
+    PasscodeRequired,
+    #[error("that passcode is not right")]
+    WrongPasscode,
+    #[error("the meeting settings are not valid: {reason}")]
+    InvalidInfo { reason: String },
+    #[error("there is no saved group set of that name")]
+    UnknownGroupSet,
+    #[error("at most {max} group sets can be saved")]
+    TooManyGroupSets { max: usize },
     #[error("the plan is not valid: {reason}")]
     InvalidPlan { reason: String },
     #[error(

@@ -7,6 +7,8 @@
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use crate::meeting::Role;
 use crate::meeting::chat::ChatMessage;
+use crate::meeting::groups::GroupSetView;
+use crate::meeting::info::PublicInfo;
 use crate::meeting::rooms::{BreakoutOptions, Place, RoomStatus, RoomView};
 use crate::meeting::view::{HelpRequestView, ParticipantView};
 use crate::time::Timestamp;
@@ -113,6 +115,16 @@ pub enum Event {
     ChatHistory {
         place: Place,
         messages: Vec<ChatMessage>,
+    },
+    /// The meeting's public settings changed; `suggested_co_hosts` are the people present whom
+    /// the organiser named as co-hosts.
+    InfoChanged {
+        info: PublicInfo,
+        suggested_co_hosts: Vec<ParticipantId>,
+    },
+    /// The saved group sets (to hosts, and to someone who just gained or lost host rights).
+    GroupSetsChanged {
+        sets: Vec<GroupSetView>,
     },
     /// A plan entry matched two people present, so neither was placed by it.
     PlanConflict {

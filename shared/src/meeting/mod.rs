@@ -11,6 +11,8 @@ mod breakout;
 pub mod chat;
 pub mod command;
 pub mod event;
+pub mod groups;
+pub mod info;
 pub mod media;
 pub mod permissions;
 pub mod plan;
@@ -42,6 +44,15 @@ pub enum Role {
     Host,
 }
 
+/// Everything a join request carries.
+#[derive(Debug, Clone, Copy)]
+pub struct Admission<'a> {
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub credential: &'a Credential,
+    pub passcode: Option<&'a str>,
+}
+
 /// How someone asks to join: as anyone with the link, or with the host capability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "as", rename_all = "snake_case")]
@@ -60,6 +71,9 @@ struct Participant {
     joined_seq: u64,
     place: Place,
     muted: bool,
+    /// Named among the organiser's intended co-hosts (see `info.rs`).
+    #[serde(default)]
+    suggested_co_host: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +132,10 @@ pub struct Meeting {
     rotation: Option<Rotation>,
     #[serde(with = "crate::pairs")]
     chat: chat::ChatLogs,
+    #[serde(default)]
+    info: info::MeetingInfo,
+    #[serde(default)]
+    group_sets: BTreeMap<String, groups::GroupSet>,
     /// Not persisted: a restored meeting has delivered everything already.
     #[serde(skip)]
     events: Vec<Envelope>,
@@ -145,6 +163,8 @@ impl Meeting {
             next_help: 1,
             rotation: None,
             chat: chat::ChatLogs::new(),
+            info: info::MeetingInfo::default(),
+            group_sets: BTreeMap::new(),
             events: Vec::new(),
         }
     }
@@ -170,7 +190,31 @@ impl Meeting {
         credential: &Credential,
         now: Timestamp,
     ) -> Result<ParticipantId, CommandError> {
+        self.admit(
+            Admission {
+                name,
+                email,
+                credential,
+                passcode: None,
+            },
+            now,
+        )
+    }
+
+    /// Admits someone who asked to join: checks the passcode (unless they hold the host
+    /// capability), their name and email, and places them.
+    pub fn admit(
+        &mut self,
+        request: Admission<'_>,
+        now: Timestamp,
+    ) -> Result<ParticipantId, CommandError> {
         let _ = now;
+        let Admission {
+            name,
+            email,
+            credential,
+            passcode,
+        } = request;
         let name = clean_name(name).map_err(|problem| CommandError::InvalidName { problem })?;
         let email = email
             .map(|e| plan::clean_email(e).ok_or(CommandError::InvalidEmail))
@@ -181,7 +225,10 @@ impl Meeting {
             });
         }
         let role = match credential {
-            Credential::Participant => Role::Participant,
+            Credential::Participant => {
+                self.check_passcode(credential, passcode)?;
+                Role::Participant
+            }
             Credential::Host { secret } if secret.matches(&self.host_secret) => {
                 if self.host().is_some() {
                     Role::CoHost
@@ -198,12 +245,14 @@ impl Meeting {
         let id = ParticipantId(self.next_participant);
         self.next_participant += 1;
         self.next_seq += 1;
+        let keys: Vec<String> = email
+            .iter()
+            .map(|e| plan::identity_key(e))
+            .chain(std::iter::once(plan::identity_key(&name)))
+            .collect();
         let participant = Participant {
-            keys: email
-                .iter()
-                .map(|e| plan::identity_key(e))
-                .chain(std::iter::once(plan::identity_key(&name)))
-                .collect(),
+            suggested_co_host: self.suggests(&keys),
+            keys,
             name,
             role,
             joined_seq: self.next_seq,
@@ -252,6 +301,10 @@ impl Meeting {
             }
             Command::SetMyMicrophone { muted } => self.set_my_microphone(actor, role, muted),
             Command::SendChat { text } => self.send_chat(actor, &text, now),
+            Command::SetInfo { info } => self.set_info(&info),
+            Command::SaveGroups { name } => self.save_groups(&name, now),
+            Command::LoadGroups { name } => self.load_groups(&name),
+            Command::DeleteGroups { name } => self.delete_groups(&name),
             other => self.apply_breakout(other, actor, role, now),
         }
     }
@@ -275,6 +328,10 @@ impl Meeting {
             | RenameRoom { .. }
             | SetTopic { .. }
             | RemoveAllRooms => self.apply_breakout(command, ParticipantId(0), Role::Host, now),
+            SetInfo { info } => self.set_info(&info),
+            SaveGroups { name } => self.save_groups(&name, now),
+            LoadGroups { name } => self.load_groups(&name),
+            DeleteGroups { name } => self.delete_groups(&name),
             _ => Err(CommandError::NeedsParticipant),
         }
     }
@@ -340,6 +397,8 @@ impl Meeting {
                 .place_of(who)
                 .map(|place| self.chat_of(place))
                 .unwrap_or_default(),
+            info: self.info.public(),
+            group_sets: self.group_sets_visible_to(who),
         }
     }
 
@@ -409,6 +468,7 @@ impl Meeting {
             place: p.place,
             muted: p.muted,
             assigned: self.assignments.get(&id).copied(),
+            suggested_co_host: p.suggested_co_host,
         })
     }
 

@@ -7,7 +7,8 @@
 //! | `JoinRoom` (own room; any room if choosing is allowed) | yes | yes (any open room) | yes (any open room) |
 //! | `ReturnToMain` (if returning is allowed) | yes | yes (always) | yes (always) |
 //! | `AskForHelp` (from a room) | yes | yes | yes |
-//! | `MakeCoHost`, `RemoveCoHost`, `MakeHost` | no | no | yes |
+//! | `MakeCoHost`, `RemoveCoHost`, `MakeHost`, `SetInfo` | no | no | yes |
+//! | `SaveGroups`, `LoadGroups`, `DeleteGroups` | no | yes | yes |
 //! | `Mute`, `MuteAll`, `SetSelfUnmute` | no | yes | yes |
 //! | `CreateRooms`, `AddRoom`, `DeleteRoom`, `RenameRoom`, `SetTopic`, `RemoveAllRooms` | no | yes | yes |
 //! | `Assign`, `Swap`, `SetOptions`, `LoadPlan` | no | yes | yes |
@@ -27,7 +28,9 @@ pub fn requirement(command: &Command) -> Option<Required> {
         | JoinRoom { .. }
         | ReturnToMain
         | AskForHelp => None,
-        MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } => Some(Required::Host),
+        MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } | SetInfo { .. } => {
+            Some(Required::Host)
+        }
         Mute { .. }
         | MuteAll
         | SetSelfUnmute { .. }
@@ -47,7 +50,10 @@ pub fn requirement(command: &Command) -> Option<Required> {
         | Broadcast { .. }
         | ResolveHelp { .. }
         | ExtendRoomTime { .. }
-        | StartRotation { .. } => Some(Required::HostOrCoHost),
+        | StartRotation { .. }
+        | SaveGroups { .. }
+        | LoadGroups { .. }
+        | DeleteGroups { .. } => Some(Required::HostOrCoHost),
     }
 }
 
@@ -87,6 +93,22 @@ mod tests {
             (Command::MakeCoHost { participant: p }, false, false, true),
             (Command::RemoveCoHost { participant: p }, false, false, true),
             (Command::MakeHost { participant: p }, false, false, true),
+            (
+                Command::SetInfo {
+                    info: crate::meeting::info::MeetingInfo::default(),
+                },
+                false,
+                false,
+                true,
+            ),
+            (Command::SaveGroups { name: "x".into() }, false, true, true),
+            (Command::LoadGroups { name: "x".into() }, false, true, true),
+            (
+                Command::DeleteGroups { name: "x".into() },
+                false,
+                true,
+                true,
+            ),
             (Command::Mute { participant: p }, false, true, true),
             (Command::MuteAll, false, true, true),
             (Command::SetSelfUnmute { allowed: true }, false, true, true),

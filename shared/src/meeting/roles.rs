@@ -90,6 +90,11 @@ impl Meeting {
                 Audience::Participant { participant: who },
                 Event::HelpQueue { requests },
             );
+            let sets = self.group_sets_visible_to(who);
+            self.emit(
+                Audience::Participant { participant: who },
+                Event::GroupSetsChanged { sets },
+            );
         }
     }
 

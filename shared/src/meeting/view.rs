@@ -6,6 +6,8 @@ use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use crate::meeting::Role;
 use crate::meeting::chat::{CHAT_HISTORY, ChatMessage};
 use crate::meeting::event::Event;
+use crate::meeting::groups::GroupSetView;
+use crate::meeting::info::PublicInfo;
 use crate::meeting::rooms::{BreakoutOptions, Phase, Place, RoomStatus, RoomView};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -21,6 +23,9 @@ pub struct ParticipantView {
     pub muted: bool,
     /// The room they are meant for, if any.
     pub assigned: Option<RoomId>,
+    /// The organiser named them as a co-host: hosts are offered `Make co-host`.
+    #[serde(default)]
+    pub suggested_co_host: bool,
 }
 
 /// A call for help from a room.
@@ -48,6 +53,12 @@ pub struct MeetingView {
     pub rotation: Option<(u32, u32)>,
     /// The conversation of the place one is in.
     pub chat: Vec<ChatMessage>,
+    /// Title, start time, whether a passcode is needed.
+    #[serde(default)]
+    pub info: PublicInfo,
+    /// Saved group sets (hosts only).
+    #[serde(default)]
+    pub group_sets: Vec<GroupSetView>,
 }
 
 impl Default for MeetingView {
@@ -61,6 +72,8 @@ impl Default for MeetingView {
             help: Vec::new(),
             rotation: None,
             chat: Vec::new(),
+            info: PublicInfo::default(),
+            group_sets: Vec::new(),
         }
     }
 }
@@ -175,6 +188,16 @@ impl MeetingView {
                 self.chat.drain(..excess);
             }
             Event::ChatHistory { messages, .. } => self.chat.clone_from(messages),
+            Event::InfoChanged {
+                info,
+                suggested_co_hosts,
+            } => {
+                self.info = info.clone();
+                for p in &mut self.participants {
+                    p.suggested_co_host = suggested_co_hosts.contains(&p.id);
+                }
+            }
+            Event::GroupSetsChanged { sets } => self.group_sets.clone_from(sets),
             Event::TimeUp { .. } | Event::Broadcast { .. } | Event::PlanConflict { .. } => {}
         }
     }

@@ -31,6 +31,7 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
             version: PROTOCOL_VERSION,
             name,
             email: None,
+            passcode: None,
             credential: credential.get_value(),
         };
         // Drop any earlier socket first so its close cannot reach the new session.

@@ -105,8 +105,9 @@ fn host_leaving_without_co_host_hands_over_to_longest_present() {
                 participant: ids[1],
                 role: Role::Host
             },
-            // The new host now sees the (empty) help queue.
-            Event::HelpQueue { requests: vec![] }
+            // The new host now sees the (empty) help queue and saved group sets.
+            Event::HelpQueue { requests: vec![] },
+            Event::GroupSetsChanged { sets: vec![] }
         ]
     );
 }

@@ -8,6 +8,7 @@ mod chat;
 mod membership;
 mod props;
 mod running;
+mod settings;
 mod timers;
 
 use super::command::{Command, CommandError};

@@ -5,6 +5,7 @@
 
 use super::super::command::{Command, CommandError};
 use super::super::event::Event;
+use super::super::info::MeetingInfo;
 use super::super::permissions;
 use super::super::plan::{Plan, PlannedRoom};
 use super::super::rooms::{BreakoutOptions, BroadcastTarget, Place, RoomCount, Strategy as Split};
@@ -60,6 +61,10 @@ enum Abstract {
         minutes: u8,
     },
     Chat(u16),
+    Info(u8),
+    SaveGroups(u8),
+    LoadGroups(u8),
+    DeleteGroups(u8),
 }
 
 #[derive(Debug, Clone)]
@@ -130,6 +135,10 @@ fn abstract_cmd() -> impl Strategy<Value = Abstract> {
         }),
         (0u16..1100).prop_map(A::Chat),
         (0u16..8).prop_map(A::Chat),
+        idx().prop_map(A::Info),
+        (0u8..3).prop_map(A::SaveGroups),
+        (0u8..4).prop_map(A::LoadGroups),
+        (0u8..4).prop_map(A::DeleteGroups),
     ]
 }
 
@@ -284,6 +293,24 @@ fn concrete(h: &Harness, cmd: &Abstract) -> Command {
         },
         A::Chat(len) => Command::SendChat {
             text: "c".repeat(usize::from(len)),
+        },
+        A::Info(i) => Command::SetInfo {
+            info: MeetingInfo {
+                title: format!("Class {i}"),
+                starts_at: None,
+                // Short passcodes are invalid: refusals are exercised too.
+                passcode: (i % 3 == 0).then(|| "x".repeat(usize::from(i % 7))),
+                co_hosts: vec![format!("Name{}", i % 12)],
+            },
+        },
+        A::SaveGroups(i) => Command::SaveGroups {
+            name: format!("Set {i}"),
+        },
+        A::LoadGroups(i) => Command::LoadGroups {
+            name: format!("Set {i}"),
+        },
+        A::DeleteGroups(i) => Command::DeleteGroups {
+            name: format!("Set {i}"),
         },
     }
 }

@@ -1,0 +1,157 @@
+//! Saved group sets: the rooms and who was in each, kept under a name so a recurring class can
+//! reuse last week's groups. A set is stored as a `Plan` (people by email or name), so loading one
+//! works exactly like loading a plan, and it matches people when they come back next time.
+
+use super::command::CommandError;
+use super::event::{Audience, Event};
+use super::plan::{Plan, PlannedRoom, identity_key};
+use super::{Meeting, Role};
+use crate::ids::ParticipantId;
+use crate::names::clean_text;
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// Most saved sets per meeting.
+pub const MAX_GROUP_SETS: usize = 50;
+/// Longest set name, in characters.
+pub const MAX_GROUP_SET_NAME_CHARS: usize = 64;
+
+/// A saved set as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct GroupSet {
+    pub plan: Plan,
+    pub saved_at: Timestamp,
+}
+
+/// A saved set as hosts see it in the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSetView {
+    pub name: String,
+    pub rooms: u32,
+    pub people: u32,
+    pub saved_at: Timestamp,
+}
+
+impl Meeting {
+    /// The current rooms and their people as a plan: everyone assigned now (by email when known,
+    /// else by name), plus planned and remembered people who are not here today.
+    pub fn groups_as_plan(&self) -> Plan {
+        let mut seen: BTreeSet<String> = BTreeSet::new();
+        let rooms = self
+            .rooms
+            .iter()
+            .map(|(room_id, room)| {
+                let mut members: Vec<String> = Vec::new();
+                let mut add = |raw: String, members: &mut Vec<String>| {
+                    if seen.insert(identity_key(&raw)) {
+                        members.push(raw);
+                    }
+                };
+                for (pid, assigned) in &self.assignments {
+                    if assigned != room_id {
+                        continue;
+                    }
+                    if let Some(p) = self.participants.get(pid) {
+                        // keys hold the email (if any) first; a name keeps its spelling.
+                        let who = match p.keys.first() {
+                            Some(k) if k.contains('@') => k.clone(),
+                            _ => p.name.clone(),
+                        };
+                        add(who, &mut members);
+                    }
+                }
+                for (key, r) in self.planned.iter().chain(self.remembered.iter()) {
+                    if r == room_id {
+                        let here = self.participants.values().any(|p| p.keys.contains(key));
+                        if !here {
+                            add(key.clone(), &mut members);
+                        }
+                    }
+                }
+                PlannedRoom {
+                    name: room.name.clone(),
+                    topic: room.topic.clone(),
+                    members,
+                }
+            })
+            .collect();
+        Plan { rooms }
+    }
+
+    /// Saves the current groups under `name`, replacing a set of the same name.
+    pub(super) fn save_groups(&mut self, name: &str, now: Timestamp) -> Result<(), CommandError> {
+        let name = clean_text(name, MAX_GROUP_SET_NAME_CHARS)
+            .map_err(|problem| CommandError::InvalidText { problem })?;
+        if self.rooms.is_empty() {
+            return Err(CommandError::NoRooms);
+        }
+        if !self.group_sets.contains_key(&name) && self.group_sets.len() >= MAX_GROUP_SETS {
+            return Err(CommandError::TooManyGroupSets {
+                max: MAX_GROUP_SETS,
+            });
+        }
+        let plan = self.groups_as_plan();
+        self.group_sets.insert(
+            name,
+            GroupSet {
+                plan,
+                saved_at: now,
+            },
+        );
+        self.emit_group_sets();
+        Ok(())
+    }
+
+    /// Replaces the rooms with a saved set (as a plan: people are matched as they join).
+    pub(super) fn load_groups(&mut self, name: &str) -> Result<(), CommandError> {
+        let plan = self
+            .group_sets
+            .get(name.trim())
+            .ok_or(CommandError::UnknownGroupSet)?
+            .plan
+            .clone();
+        self.load_plan(&plan)
+    }
+
+    pub(super) fn delete_groups(&mut self, name: &str) -> Result<(), CommandError> {
+        self.group_sets
+            .remove(name.trim())
+            .ok_or(CommandError::UnknownGroupSet)?;
+        self.emit_group_sets();
+        Ok(())
+    }
+
+    /// The saved sets, by name, as hosts see them.
+    pub fn group_set_views(&self) -> Vec<GroupSetView> {
+        self.group_sets
+            .iter()
+            .map(|(name, set)| GroupSetView {
+                name: name.clone(),
+                rooms: u32::try_from(set.plan.rooms.len()).unwrap_or(u32::MAX),
+                people: u32::try_from(
+                    set.plan
+                        .rooms
+                        .iter()
+                        .map(|r| r.members.len())
+                        .sum::<usize>(),
+                )
+                .unwrap_or(u32::MAX),
+                saved_at: set.saved_at,
+            })
+            .collect()
+    }
+
+    /// What `who` may see of the saved sets: all of them for hosts, none for participants.
+    pub(super) fn group_sets_visible_to(&self, who: ParticipantId) -> Vec<GroupSetView> {
+        match self.role_of(who) {
+            Some(role) if role >= Role::CoHost => self.group_set_views(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn emit_group_sets(&mut self) {
+        let sets = self.group_set_views();
+        self.emit(Audience::Hosts, Event::GroupSetsChanged { sets });
+    }
+}
