@@ -1,6 +1,6 @@
 //! The root component: picks the language, reads the URL once, and shows that screen.
 
-use crate::features::{lobby, meeting};
+use crate::features::{lobby, meeting, planning};
 use crate::i18n::{Lang, Texts};
 use crate::route::{self, Route};
 use leptos::prelude::*;
@@ -15,6 +15,14 @@ pub fn use_texts() -> impl Fn() -> &'static Texts + Copy + 'static {
         .map(|l| l.0)
         .unwrap_or_else(|| RwSignal::new(Lang::En));
     move || lang.get().texts()
+}
+
+/// The current language, reactively (for formatting dates in it).
+pub fn use_lang() -> impl Fn() -> Lang + Copy + 'static {
+    let lang = use_context::<LangSignal>()
+        .map(|l| l.0)
+        .unwrap_or_else(|| RwSignal::new(Lang::En));
+    move || lang.get()
 }
 
 fn browser_lang() -> Lang {
@@ -42,9 +50,17 @@ pub fn App() -> impl IntoView {
     let t = use_texts();
     let screen = match route {
         Route::Home => lobby::Home().into_any(),
-        Route::Meeting { id, host_secret } => {
-            meeting::MeetingPage(meeting::MeetingPageProps { id, host_secret }).into_any()
-        }
+        Route::Plan => planning::PlanPage().into_any(),
+        Route::Meeting {
+            id,
+            host_secret,
+            passcode,
+        } => meeting::MeetingPage(meeting::MeetingPageProps {
+            id,
+            host_secret,
+            passcode,
+        })
+        .into_any(),
         Route::NotFound => view! {
             <main>
                 <p>{move || t().not_found}</p>

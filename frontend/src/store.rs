@@ -2,7 +2,7 @@
 //! closing) changes it; components never edit meeting state themselves.
 
 use leptos::prelude::*;
-use plenary_shared::ids::ParticipantId;
+use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
@@ -32,6 +32,8 @@ pub struct Store {
     pub error: RwSignal<Option<String>>,
     /// The latest broadcast from the host, shown as an alert.
     pub broadcast: RwSignal<Option<String>>,
+    /// The room whose time ran out last (hosts who asked to be told).
+    pub time_up: RwSignal<Option<RoomId>>,
 }
 
 impl Default for Store {
@@ -48,6 +50,7 @@ impl Store {
             me: RwSignal::new(None),
             error: RwSignal::new(None),
             broadcast: RwSignal::new(None),
+            time_up: RwSignal::new(None),
         }
     }
 
@@ -62,8 +65,15 @@ impl Store {
             }
             ServerMsg::Snapshot { meeting } => self.meeting.set(meeting),
             ServerMsg::Event { event } => {
-                if let Event::Broadcast { text, .. } = &event {
-                    self.broadcast.set(Some(text.clone()));
+                match &event {
+                    Event::Broadcast { text, .. } => self.broadcast.set(Some(text.clone())),
+                    Event::TimeUp { room } => self.time_up.set(Some(*room)),
+                    // A new session starts with a clean slate of alerts.
+                    Event::RoomsClosed => {
+                        self.broadcast.set(None);
+                        self.time_up.set(None);
+                    }
+                    _ => {}
                 }
                 self.meeting.update(|m| m.apply(&event));
             }
@@ -128,6 +138,7 @@ mod tests {
             place: Place::Main,
             muted: false,
             assigned: None,
+            suggested_co_host: false,
         }
     }
 

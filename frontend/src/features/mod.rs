@@ -1,5 +1,7 @@
 //! The app's screens, one folder per feature.
 
+pub mod breakouts;
 pub mod chat;
 pub mod lobby;
 pub mod meeting;
+pub mod planning;

@@ -1,17 +1,67 @@
-//! REST calls to the server.
+//! REST calls to the server. Every answer that is not a success becomes the server's own
+//! sentence (`ApiErrorBody::message`), or the HTTP status if the body is not one.
 
 use super::js_error;
-use plenary_shared::api::{ApiErrorBody, CreatedMeeting};
-use wasm_bindgen::JsCast;
+use plenary_shared::api::{ApiErrorBody, CreatedMeeting, NewMeeting};
+use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// `POST /api/meetings`.
-pub async fn create_meeting() -> Result<CreatedMeeting, String> {
+/// `POST /api/meetings` with settings and a plan (both may be empty).
+pub async fn create_meeting(new: &NewMeeting) -> Result<CreatedMeeting, String> {
+    let body = serde_json::to_string(new).map_err(|e| e.to_string())?;
+    request("POST", "/api/meetings", Some(body)).await
+}
+
+/// `GET /api/meetings/{id}`: what the join page may show before joining.
+pub async fn public_info(meeting: &MeetingId) -> Result<PublicInfo, String> {
+    request("GET", &format!("/api/meetings/{meeting}"), None).await
+}
+
+/// `GET /api/meetings/{id}/settings` with the host secret.
+pub async fn settings(meeting: &MeetingId, secret: &HostSecret) -> Result<MeetingInfo, String> {
+    let url = format!("/api/meetings/{meeting}/settings");
+    request_as(&url, Some(secret)).await
+}
+
+async fn request<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+) -> Result<T, String> {
+    send(method, url, body, None).await
+}
+
+async fn request_as<T: DeserializeOwned>(url: &str, secret: Option<&HostSecret>) -> Result<T, String> {
+    send("GET", url, None, secret).await
+}
+
+async fn send<T: DeserializeOwned>(
+    method: &str,
+    url: &str,
+    body: Option<String>,
+    secret: Option<&HostSecret>,
+) -> Result<T, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = RequestInit::new();
-    init.set_method("POST");
-    let request = Request::new_with_str_and_init("/api/meetings", &init).map_err(js_error)?;
+    init.set_method(method);
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    if let Some(body) = body {
+        init.set_body(&JsValue::from_str(&body));
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_error)?;
+    }
+    if let Some(secret) = secret {
+        headers
+            .set("Authorization", &format!("Bearer {}", secret.0))
+            .map_err(js_error)?;
+    }
+    init.set_headers(&headers);
+    let request = Request::new_with_str_and_init(url, &init).map_err(js_error)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request))
         .await
         .map_err(js_error)?

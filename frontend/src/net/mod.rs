@@ -1,9 +1,11 @@
 //! Everything that talks to the network or browser storage. Components call these functions and
 //! never touch `web_sys` networking themselves.
 
+pub mod files;
 pub mod http;
 pub mod socket;
 pub mod storage;
+pub mod time;
 
 /// Turns a JavaScript exception into a sentence.
 pub fn js_error(value: wasm_bindgen::JsValue) -> String {

@@ -2,6 +2,8 @@
 
 use super::{js_error, storage};
 use crate::store::Store;
+use leptos::prelude::{LocalStorage, StoredValue, WithValue, SetValue};
+use plenary_shared::meeting::command::Command;
 use plenary_shared::ids::MeetingId;
 use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
 use wasm_bindgen::JsCast;
@@ -92,5 +94,52 @@ impl Drop for Socket {
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         let _ = self.ws.close();
+    }
+}
+
+/// The page's way to talk to the meeting: a copyable handle on the current socket (there is at
+/// most one), so any component can send a command without owning the connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Outbox {
+    socket: StoredValue<Option<Socket>, LocalStorage>,
+    store: Store,
+}
+
+impl Outbox {
+    pub fn new(store: Store) -> Self {
+        Outbox {
+            socket: StoredValue::new_local(None),
+            store,
+        }
+    }
+
+    /// Replaces the connection (closing the old one first, so its close cannot reach the new
+    /// session).
+    pub fn connect(&self, meeting: &MeetingId, first: &ClientMsg) {
+        self.socket.set_value(None);
+        match Socket::connect(meeting, first, self.store) {
+            Ok(s) => self.socket.set_value(Some(s)),
+            Err(e) => self.store.local_error(e),
+        }
+    }
+
+    /// Closes the connection.
+    pub fn close(&self) {
+        self.socket.set_value(None);
+    }
+
+    /// Sends a message if connected.
+    pub fn send_msg(&self, msg: &ClientMsg) {
+        let store = self.store;
+        self.socket.with_value(|s| {
+            if let Some(s) = s {
+                s.send(msg, store);
+            }
+        });
+    }
+
+    /// Sends a command.
+    pub fn send(&self, command: Command) {
+        self.send_msg(&ClientMsg::Command { command });
     }
 }

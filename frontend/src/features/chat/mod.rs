@@ -2,12 +2,13 @@
 //! and a field to add to it. Text is rendered as text, never as HTML.
 
 use crate::app::use_texts;
+use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
 use plenary_shared::meeting::command::Command;
 
-/// The chat panel. `send` delivers a command to the server.
-pub fn chat_panel(store: Store, send: impl Fn(Command) + Copy + 'static) -> impl IntoView {
+/// The chat panel.
+pub fn chat_panel(store: Store, outbox: Outbox) -> impl IntoView {
     let t = use_texts();
     let draft = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -16,7 +17,7 @@ pub fn chat_panel(store: Store, send: impl Fn(Command) + Copy + 'static) -> impl
         if text.trim().is_empty() {
             return;
         }
-        send(Command::SendChat { text });
+        outbox.send(Command::SendChat { text });
         draft.set(String::new());
     };
     view! {

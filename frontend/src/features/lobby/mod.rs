@@ -3,8 +3,10 @@
 
 use crate::app::use_texts;
 use crate::i18n::Texts;
-use crate::net::{http, storage};
+use crate::net::{http, storage, time};
 use crate::route;
+use plenary_shared::api::NewMeeting;
+use plenary_shared::meeting::info::PublicInfo;
 use leptos::prelude::*;
 
 /// `/`: type your name and start a meeting as its host.
@@ -18,7 +20,7 @@ pub fn Home() -> impl IntoView {
         busy.set(true);
         error.set(None);
         leptos::task::spawn_local(async move {
-            match http::create_meeting().await {
+            match http::create_meeting(&NewMeeting::default()).await {
                 Ok(created) => {
                     storage::remember_name(typed.trim());
                     let location = window().location();
@@ -50,21 +52,54 @@ pub fn Home() -> impl IntoView {
                 },
                 start,
             )}
+            <p>
+                <a href="/plan">{move || t().plan_meeting}</a>
+            </p>
         </main>
     }
 }
 
-/// The join form: a name and `Join`.
+/// The join form: the meeting's title and start time if it has them, a name, the passcode if
+/// the meeting needs one, and `Join`.
 pub fn join_form(
+    info: Signal<Option<PublicInfo>>,
+    passcode: RwSignal<String>,
     joining: Signal<bool>,
     error: Signal<Option<String>>,
     on_join: impl Fn(String) + Copy + 'static,
 ) -> impl IntoView {
     let t = use_texts();
+    let lang = crate::app::use_lang();
     let name = RwSignal::new(storage::remembered_name().unwrap_or_default());
+    let title = move || {
+        info.get()
+            .map(|i| i.title)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| t().join_heading.to_owned())
+    };
+    let starts = move || {
+        let at = info.get()?.starts_at?;
+        Some(view! {
+            <p class="muted">{t().starts} ": " {time::format(at, lang().tag())}</p>
+        })
+    };
+    let needs_passcode = move || info.get().is_some_and(|i| i.passcode_required);
     view! {
         <main>
-            <h1>{move || t().join_heading}</h1>
+            <h1>{title}</h1>
+            {starts}
+            <Show when=needs_passcode>
+                <label class="card">
+                    {move || t().passcode}
+                    <input
+                        type="text"
+                        autocomplete="off"
+                        maxlength="32"
+                        prop:value=move || passcode.get()
+                        on:input=move |ev| passcode.set(event_target_value(&ev))
+                    />
+                </label>
+            </Show>
             {name_form(
                 name,
                 NameForm {

@@ -2,10 +2,15 @@
 //! the meeting's socket and owns that socket for the page's lifetime.
 
 use crate::app::use_texts;
+use crate::features::breakouts;
 use crate::features::chat::chat_panel;
 use crate::features::lobby::join_form;
-use crate::net::socket::Socket;
-use crate::net::storage;
+
+mod people;
+pub use people::room_select;
+use crate::net::socket::Outbox;
+use crate::net::{http, storage};
+use plenary_shared::meeting::info::PublicInfo;
 use crate::route;
 use crate::store::{Phase, Store};
 use leptos::prelude::*;
@@ -17,9 +22,33 @@ use std::time::Duration;
 
 /// `/m/{id}`: join, then take part.
 #[component]
-pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoView {
+pub fn MeetingPage(
+    id: MeetingId,
+    host_secret: Option<HostSecret>,
+    passcode: Option<String>,
+) -> impl IntoView {
     let store = Store::new();
-    let socket = StoredValue::new_local(None::<Socket>);
+    let passcode = RwSignal::new(passcode.unwrap_or_default());
+    let info = RwSignal::new(None::<PublicInfo>);
+    {
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = http::public_info(&id).await {
+                info.set(Some(found));
+            }
+        });
+    }
+    let outbox = Outbox::new(store);
+    // Hosts share the link with the passcode in it, so people get in with one click.
+    let invite_passcode = RwSignal::new(None::<String>);
+    if let Some(secret) = host_secret.clone() {
+        let id = id.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(settings) = http::settings(&id, &secret).await {
+                invite_passcode.set(settings.passcode);
+            }
+        });
+    }
     let id = StoredValue::new(id);
     let credential = StoredValue::new(match host_secret {
         Some(secret) => Credential::Host { secret },
@@ -31,37 +60,16 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
             version: PROTOCOL_VERSION,
             name,
             email: None,
-            passcode: None,
+            passcode: Some(passcode.get_untracked()).filter(|p| !p.trim().is_empty()),
             credential: credential.get_value(),
         };
-        // Drop any earlier socket first so its close cannot reach the new session.
-        socket.set_value(None);
-        match Socket::connect(&id.get_value(), &hello, store) {
-            Ok(s) => socket.set_value(Some(s)),
-            Err(e) => store.local_error(e),
-        }
-    };
-    let send = move |command: Command| {
-        socket.with_value(|s| {
-            if let Some(s) = s {
-                s.send(&ClientMsg::Command { command }, store);
-            }
-        });
+        outbox.connect(&id.get_value(), &hello);
     };
     let leave = move || {
-        socket.with_value(|s| {
-            if let Some(s) = s {
-                s.send(
-                    &ClientMsg::Command {
-                        command: Command::Leave,
-                    },
-                    store,
-                );
-            }
-        });
+        outbox.send(Command::Leave);
         storage::forget_session(&id.get_value());
         store.left();
-        socket.set_value(None);
+        outbox.close();
     };
     // A dropped connection comes back by itself: resume with this tab's token, retrying with
     // growing pauses while the server is unreachable.
@@ -75,11 +83,7 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
             version: PROTOCOL_VERSION,
             token,
         };
-        socket.set_value(None);
-        match Socket::connect(&id.get_value(), &hello, store) {
-            Ok(s) => socket.set_value(Some(s)),
-            Err(e) => store.local_error(e),
-        }
+        outbox.connect(&id.get_value(), &hello);
     };
     Effect::new(move || match store.phase.get() {
         Phase::Lost => {
@@ -116,8 +120,8 @@ pub fn MeetingPage(id: MeetingId, host_secret: Option<HostSecret>) -> impl IntoV
     });
     move || {
         match screen.get() {
-        Screen::Join => join_form(joining, error, join).into_any(),
-        Screen::Meeting => in_meeting(store, id.get_value(), leave, send).into_any(),
+        Screen::Join => join_form(info.into(), passcode, joining, error, join).into_any(),
+        Screen::Meeting => in_meeting(store, id.get_value(), invite_passcode, leave, outbox).into_any(),
         Screen::Left => view! {
             <main>
                 <p role="status">{move || t().left_meeting}</p>
@@ -139,77 +143,69 @@ enum Screen {
 fn in_meeting(
     store: Store,
     id: MeetingId,
+    invite_passcode: RwSignal<Option<String>>,
     leave: impl Fn() + Copy + 'static,
-    send: impl Fn(Command) + Copy + 'static,
+    outbox: Outbox,
 ) -> impl IntoView {
     let t = use_texts();
     let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     let origin = window().location().origin().unwrap_or_default();
-    let invite = route::invite_link(&origin, &id);
+    let invite = move || match invite_passcode.get() {
+        Some(p) => route::invite_link_with_passcode(&origin, &id, &p),
+        None => route::invite_link(&origin, &id),
+    };
+    let muted = move || {
+        let me = store.me.get();
+        store
+            .meeting
+            .with(|m| me.and_then(|me| m.participant(me)).is_some_and(|p| p.muted))
+    };
+    let may_unmute = move || {
+        is_hosting() || store.meeting.with(|m| m.self_unmute_allowed)
+    };
     view! {
-        <main>
-            <h1>{move || t().app_name}</h1>
+        <main class="meeting">
+            <h1>
+                {move || {
+                    let title = store.meeting.with(|m| m.info.title.clone());
+                    if title.is_empty() { t().app_name.to_owned() } else { title }
+                }}
+            </h1>
             {move || {
                 (store.phase.get() == Phase::Lost)
                     .then(|| view! { <div class="reconnecting" role="status">{t().reconnecting}</div> })
             }}
             {move || store.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
-            {move || {
-                store
-                    .broadcast
-                    .get()
-                    .map(|text| {
-                        view! {
-                            <div class="broadcast" role="alert">
-                                <strong>{t().broadcast_from_host} ": "</strong>
-                                <span>{text}</span>
-                            </div>
-                        }
-                    })
-            }}
+            {breakouts::alerts(store)}
             <div class="layout">
-                <div>
+                <div class="main-column">
+                    {breakouts::my_place(store, outbox)}
                     <Show when=is_hosting>
+                        {breakouts::host_panel(store, outbox)}
                         <section class="card invite">
                             <label>
                                 {move || t().invite_link}
-                                <input type="text" readonly value=invite.clone() />
+                                <input type="text" readonly prop:value=invite.clone() />
                             </label>
                             <p class="muted">{move || t().invite_hint}</p>
                         </section>
                     </Show>
                     <div class="controls card">
+                        <button
+                            disabled=move || muted() && !may_unmute()
+                            on:click=move |_| outbox.send(Command::SetMyMicrophone { muted: !muted() })
+                        >
+                            {move || if muted() { t().unmute } else { t().mute }}
+                        </button>
                         <button class="danger" on:click=move |_| leave()>
                             {move || t().leave_meeting}
                         </button>
                     </div>
-                    {chat_panel(store, send)}
+                    {chat_panel(store, outbox)}
                 </div>
-                {participants(store)}
+                {people::participants(store, outbox)}
             </div>
+            <footer class="statusbar" aria-label=move || t().status_bar>{breakouts::status_bar(store)}</footer>
         </main>
-    }
-}
-
-fn participants(store: Store) -> impl IntoView {
-    let t = use_texts();
-    let count = move || store.meeting.with(|m| m.participants.len());
-    view! {
-        <section class="card">
-            <h2>{move || t().participants} " (" {count} ")"</h2>
-            <ul class="participants" aria-label=move || t().participants>
-                <For
-                    each=move || store.meeting.get().participants
-                    key=|p| (p.id, p.role, p.name.clone())
-                    let:p
-                >
-                    <li>
-                        <span class="name">{p.name.clone()}</span>
-                        {move || t().role_badge(p.role).map(|b| view! { <span class="badge">{b}</span> })}
-                        {move || (store.me.get() == Some(p.id)).then(|| view! { <span class="muted">{t().you_suffix}</span> })}
-                    </li>
-                </For>
-            </ul>
-        </section>
     }
 }

@@ -1,0 +1,119 @@
+//! What the breakout screens compute rather than show: the preview of an automatic split, how
+//! time left reads, and who counts as someone to place. Pure, so it is unit-tested natively.
+
+use plenary_shared::meeting::Role;
+use plenary_shared::meeting::view::MeetingView;
+
+/// Room sizes of an even split of `people` into `rooms` rooms (as the engine splits: sizes
+/// differ by at most one, larger rooms first). Empty when `rooms` is zero.
+pub fn split_sizes(people: usize, rooms: usize) -> Vec<usize> {
+    if rooms == 0 {
+        return Vec::new();
+    }
+    let (base, extra) = (people / rooms, people % rooms);
+    (0..rooms).map(|i| base + usize::from(i < extra)).collect()
+}
+
+/// The preview line: `3, 3, 2`; a long list is shortened to its distinct sizes (`3 or 2`).
+pub fn describe_sizes(sizes: &[usize], or: &str) -> String {
+    if sizes.len() <= 8 {
+        return sizes
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ");
+    }
+    let (max, min) = (
+        sizes.iter().copied().max().unwrap_or(0),
+        sizes.iter().copied().min().unwrap_or(0),
+    );
+    if max == min {
+        max.to_string()
+    } else {
+        format!("{max} {or} {min}")
+    }
+}
+
+/// How many people an automatic split places: everyone but the host and co-hosts.
+pub fn placeable(view: &MeetingView) -> usize {
+    view.participants
+        .iter()
+        .filter(|p| p.role == Role::Participant)
+        .count()
+}
+
+/// Milliseconds as `m:ss` (or `h:mm:ss` from an hour), rounding up so `0:00` means done.
+pub fn clock(ms: u64) -> String {
+    let secs = ms.div_ceil(1000);
+    let (h, m, s) = (secs / 3600, (secs / 60) % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+/// A number field's text as a count within `range`, or `None`.
+pub fn parse_count(text: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
+    text.trim().parse::<u32>().ok().filter(|n| range.contains(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenary_shared::ids::ParticipantId;
+    use plenary_shared::meeting::rooms::Place;
+    use plenary_shared::meeting::view::ParticipantView;
+
+    #[test]
+    fn the_preview_matches_an_even_split() {
+        assert_eq!(split_sizes(8, 3), vec![3, 3, 2]);
+        assert_eq!(split_sizes(2, 4), vec![1, 1, 0, 0]);
+        assert_eq!(split_sizes(5, 0), Vec::<usize>::new());
+        for people in 0..40 {
+            for rooms in 1..12 {
+                let sizes = split_sizes(people, rooms);
+                assert_eq!(sizes.iter().sum::<usize>(), people);
+                let (max, min) = (sizes.iter().max(), sizes.iter().min());
+                assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1));
+            }
+        }
+        assert_eq!(describe_sizes(&[3, 3, 2], "or"), "3, 3, 2");
+        assert_eq!(describe_sizes(&split_sizes(50, 20), "or"), "3 or 2");
+        assert_eq!(describe_sizes(&split_sizes(40, 20), "eller"), "2");
+    }
+
+    #[test]
+    fn time_left_reads_like_a_clock() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(1), "0:01");
+        assert_eq!(clock(59_001), "1:00");
+        assert_eq!(clock(600_000), "10:00");
+        assert_eq!(clock(3_725_000), "1:02:05");
+    }
+
+    #[test]
+    fn only_participants_are_placed_and_counts_are_bounded() {
+        let person = |id, role| ParticipantView {
+            id: ParticipantId(id),
+            name: format!("P{id}"),
+            role,
+            place: Place::Main,
+            muted: false,
+            assigned: None,
+            suggested_co_host: false,
+        };
+        let view = MeetingView {
+            participants: vec![
+                person(1, Role::Host),
+                person(2, Role::CoHost),
+                person(3, Role::Participant),
+            ],
+            ..MeetingView::default()
+        };
+        assert_eq!(placeable(&view), 1);
+        assert_eq!(parse_count(" 4 ", 1..=100), Some(4));
+        assert_eq!(parse_count("0", 1..=100), None);
+        assert_eq!(parse_count("many", 1..=100), None);
+    }
+}

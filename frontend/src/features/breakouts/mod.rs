@@ -1,0 +1,81 @@
+//! Breakout rooms, both sides. Hosts and co-hosts get the `Breakout rooms` panel: set rooms up
+//! (`setup`), arrange them and their people (`rooms`), choose the options (`options`), then run
+//! them (`running`). Everyone gets their own place, invitations and alerts (`participant`).
+//! Everything shown comes from the store; every button sends one engine command.
+
+mod logic;
+mod options;
+mod participant;
+mod rooms;
+mod running;
+mod setup;
+
+pub use participant::{alerts, my_place};
+
+use crate::app::use_texts;
+use crate::net::socket::Outbox;
+use crate::net::time;
+use crate::store::Store;
+use leptos::prelude::*;
+use plenary_shared::meeting::rooms::Phase;
+use std::time::Duration;
+
+/// The status bar: `Breakout rooms - In Progress` with time left, for everyone.
+pub fn status_bar(store: Store) -> impl IntoView {
+    running::status(store, time::ticking(Duration::from_millis(500)))
+}
+
+/// The host's `Breakout rooms` button and the panel it opens.
+pub fn host_panel(store: Store, outbox: Outbox) -> impl IntoView {
+    let t = use_texts();
+    let open = RwSignal::new(false);
+    let now = time::ticking(Duration::from_millis(500));
+    let phase = Memo::new(move |_| store.meeting.with(|m| m.phase()));
+    // Setting up again (`Recreate`) shows the setup form over existing rooms.
+    let redo = RwSignal::new(false);
+    view! {
+        <section class="card breakouts">
+            <button
+                class="panel-toggle"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="breakout-panel"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || t().breakout_rooms}
+            </button>
+            <Show when=move || open.get()>
+                <div id="breakout-panel" role="region" aria-label=move || t().breakout_rooms>
+                    {move || match phase.get() {
+                        Phase::NoRooms => setup::setup(store, outbox, redo).into_any(),
+                        Phase::Planned if redo.get() => setup::setup(store, outbox, redo).into_any(),
+                        Phase::Planned => {
+                            view! {
+                                {rooms::rooms(store, outbox, now)}
+                                {options::options(store, outbox)}
+                                {running::saved_groups(store, outbox)}
+                                <div class="row">
+                                    <button on:click=move |_| outbox.send(plenary_shared::meeting::command::Command::OpenRooms)>
+                                        {move || t().open_all}
+                                    </button>
+                                    <button class="secondary" on:click=move |_| redo.set(true)>
+                                        {move || t().recreate}
+                                    </button>
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Phase::Open | Phase::Closing => {
+                            view! {
+                                {running::help_queue(store, outbox)}
+                                {rooms::rooms(store, outbox, now)}
+                                {running::broadcast(store, outbox)}
+                                {running::close(store, outbox)}
+                            }
+                                .into_any()
+                        }
+                    }}
+                </div>
+            </Show>
+        </section>
+    }
+}

@@ -1,0 +1,225 @@
+//! The rooms as the host arranges and watches them: each with its name (`Rename`), topic and
+//! people. People move by dragging them onto a room or, from the keyboard, by choosing a room in
+//! `Room for {name}`. While rooms run, each shows who is inside, its time left, and `Join` for
+//! the host to hop in.
+
+use super::logic;
+use crate::app::use_texts;
+use crate::features::meeting::room_select;
+use crate::net::socket::Outbox;
+use crate::store::Store;
+use leptos::prelude::*;
+use plenary_shared::ids::{ParticipantId, RoomId};
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{Phase, Place, RoomStatus, RoomView};
+use plenary_shared::meeting::view::MeetingView;
+use plenary_shared::time::Timestamp;
+
+/// Everyone a room lists: while running, the people inside; before, the people assigned.
+fn members(m: &MeetingView, room: Option<RoomId>) -> Vec<(ParticipantId, String)> {
+    let running = matches!(m.phase(), Phase::Open | Phase::Closing);
+    m.participants
+        .iter()
+        .filter(|p| {
+            if running {
+                p.place.room() == room
+            } else {
+                p.assigned == room && p.role == plenary_shared::meeting::Role::Participant
+            }
+        })
+        .map(|p| (p.id, p.name.clone()))
+        .collect()
+}
+
+/// Sends the command that puts `who` in `room` (a move while running, an assignment before).
+fn place(store: Store, outbox: Outbox, who: ParticipantId, room: Option<RoomId>) {
+    let running = store
+        .meeting
+        .with_untracked(|m| matches!(m.phase(), Phase::Open | Phase::Closing));
+    outbox.send(if running {
+        Command::MoveParticipant {
+            participant: who,
+            to: room.map_or(Place::Main, |room| Place::Room { room }),
+        }
+    } else {
+        Command::Assign {
+            participant: who,
+            room,
+        }
+    });
+}
+
+/// The rooms, and (before opening) the people not yet in any.
+pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
+    let t = use_texts();
+    let running = move || store.meeting.with(|m| matches!(m.phase(), Phase::Open | Phase::Closing));
+    view! {
+        <p class="muted">{move || t().drag_hint}</p>
+        <ul class="rooms">
+            <For
+                each=move || store.meeting.with(|m| m.rooms.clone())
+                key=|r| (r.id, r.name.clone(), r.topic.clone())
+                let:room
+            >
+                {room_card(store, outbox, room, now)}
+            </For>
+        </ul>
+        <Show when=move || !running()>
+            <button class="secondary" on:click=move |_| outbox.send(Command::AddRoom { name: None })>
+                {move || t().add_room}
+            </button>
+        </Show>
+        {people_list(
+            store,
+            outbox,
+            None,
+            move || if running() { t().main_session } else { t().unassigned }.to_owned(),
+        )}
+    }
+}
+
+fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Timestamp>) -> impl IntoView {
+    let t = use_texts();
+    let id = room.id;
+    let name = room.name.clone();
+    let renaming = RwSignal::new(false);
+    let draft = RwSignal::new(room.name.clone());
+    let topic = RwSignal::new(room.topic.clone());
+    let status = move || store.meeting.with(|m| m.room(id).map(|r| r.status));
+    let running = move || !matches!(status(), Some(RoomStatus::Idle) | None);
+    let time_left = move || {
+        let ms = store.meeting.with(|m| m.time_left(id, now.get()))?;
+        let label = match status() {
+            Some(RoomStatus::Closing { .. }) => t().closing_in,
+            _ => t().time_left,
+        };
+        Some(format!("{label} {}", logic::clock(ms)))
+    };
+    let save_name = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        outbox.send(Command::RenameRoom {
+            room: id,
+            name: draft.get_untracked(),
+        });
+        renaming.set(false);
+    };
+    let rename_label = format!("{} {name}", t().rename);
+    let join_label = format!("{} {name}", t().join);
+    let topic_label = format!("{} {name}", t().topic);
+    let delete_label = format!("{} {name}", t().delete_room);
+    let list_name = name.clone();
+    view! {
+        <li
+            class="room"
+            on:dragover=|ev| ev.prevent_default()
+            on:drop=move |ev| {
+                ev.prevent_default();
+                let who = ev
+                    .data_transfer()
+                    .and_then(|d| d.get_data("text/plain").ok())
+                    .and_then(|s| s.parse::<u32>().ok());
+                if let Some(who) = who {
+                    place(store, outbox, ParticipantId(who), Some(id));
+                }
+            }
+        >
+            <div class="room-head">
+                <h3>{name.clone()}</h3>
+                <span class="muted">{time_left}</span>
+                <Show when=move || !renaming.get()>
+                    <button class="small" aria-label=rename_label.clone() on:click=move |_| renaming.set(true)>
+                        {move || t().rename}
+                    </button>
+                </Show>
+                <Show when=running>
+                    <button
+                        class="small"
+                        aria-label=join_label.clone()
+                        on:click=move |_| outbox.send(Command::JoinRoom { room: id })
+                    >
+                        {move || t().join}
+                    </button>
+                </Show>
+                <Show when=move || !running()>
+                    <button
+                        class="small secondary"
+                        aria-label=delete_label.clone()
+                        on:click=move |_| outbox.send(Command::DeleteRoom { room: id })
+                    >
+                        {move || t().delete_room}
+                    </button>
+                </Show>
+            </div>
+            <Show when=move || renaming.get()>
+                <form class="row" on:submit=save_name>
+                    <label>
+                        {move || t().new_name}
+                        <input
+                            type="text"
+                            maxlength="64"
+                            prop:value=move || draft.get()
+                            on:input=move |ev| draft.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button type="submit">{move || t().save}</button>
+                    <button type="button" class="secondary" on:click=move |_| renaming.set(false)>
+                        {move || t().cancel}
+                    </button>
+                </form>
+            </Show>
+            <label class="topic">
+                {move || t().topic}
+                <input
+                    type="text"
+                    maxlength="500"
+                    aria-label=topic_label
+                    prop:value=move || topic.get()
+                    on:input=move |ev| topic.set(event_target_value(&ev))
+                    on:change=move |_| outbox.send(Command::SetTopic { room: id, topic: topic.get_untracked() })
+                />
+            </label>
+            {people_list(store, outbox, Some(id), move || list_name.clone())}
+        </li>
+    }
+}
+
+/// The people of one room (or, with `room` `None`, those in no room): draggable, each with the
+/// keyboard alternative `Room for {name}`.
+fn people_list(
+    store: Store,
+    outbox: Outbox,
+    room: Option<RoomId>,
+    label: impl Fn() -> String + Send + Sync + Clone + 'static,
+) -> impl IntoView {
+    let visible = move || room.is_some() || store.meeting.with(|m| !members(m, None).is_empty());
+    view! {
+        <Show when=visible>
+            {
+                let label = label.clone();
+                let heading = label.clone();
+                view! {
+                    {room.is_none().then(|| view! { <h3>{heading.clone()}</h3> })}
+                    <ul class="members" aria-label=label.clone()>
+                        <For
+                            each=move || store.meeting.with(|m| members(m, room))
+                            key=|(id, name)| (*id, name.clone())
+                            let:member
+                        >
+                            <li
+                                draggable="true"
+                                on:dragstart=move |ev| {
+                                    if let Some(d) = ev.data_transfer() {
+                                        let _ = d.set_data("text/plain", &member.0.0.to_string());
+                                    }
+                                }
+                            >
+                                <span class="name">{member.1.clone()}</span>
+                                {room_select(store, outbox, member.0, member.1.clone())}
+                            </li>
+                        </For>
+                    </ul>
+                }
+            }
+        </Show>
+    }
+}

@@ -1,0 +1,169 @@
+//! The `Participants` list: everyone present with their role, place and mute state, and the
+//! host's actions on each person (make or remove co-host, mute, put in a room).
+
+use crate::app::use_texts;
+use crate::net::socket::Outbox;
+use crate::store::Store;
+use leptos::prelude::*;
+use plenary_shared::ids::{ParticipantId, RoomId};
+use plenary_shared::meeting::Role;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{Phase, Place};
+use plenary_shared::meeting::view::ParticipantView;
+
+/// The list, with a heading that counts people.
+pub fn participants(store: Store, outbox: Outbox) -> impl IntoView {
+    let t = use_texts();
+    let count = move || store.meeting.with(|m| m.participants.len());
+    let hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
+    view! {
+        <section class="card">
+            <h2>{move || t().participants} " (" {count} ")"</h2>
+            <Show when=hosting>
+                <button class="small" on:click=move |_| outbox.send(Command::MuteAll)>
+                    {move || t().mute_all}
+                </button>
+            </Show>
+            <ul class="participants" aria-label=move || t().participants>
+                <For
+                    each=move || store.meeting.get().participants
+                    key=|p| (p.id, p.name.clone(), p.role, p.muted, p.suggested_co_host)
+                    let:p
+                >
+                    {person(store, outbox, p)}
+                </For>
+            </ul>
+        </section>
+    }
+}
+
+fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
+    let t = use_texts();
+    let id = p.id;
+    let my_role = move || store.my_role();
+    let is_me = move || store.me.get() == Some(id);
+    let place_name = move || {
+        store.meeting.with(|m| match m.participant(id).map(|p| p.place) {
+            Some(Place::Room { room }) => m.room(room).map(|r| r.name.clone()),
+            _ => None,
+        })
+    };
+    let name = p.name.clone();
+    let role = p.role;
+    view! {
+        <li>
+            <span class="name">{p.name.clone()}</span>
+            {t().role_badge(role).map(|b| view! { <span class="badge">{b}</span> })}
+            {move || is_me().then(|| view! { <span class="muted">{t().you_suffix}</span> })}
+            {p.muted.then(|| view! { <span class="badge muted-badge">{move || t().muted}</span> })}
+            {move || place_name().map(|room| view! { <span class="badge room-badge">{room}</span> })}
+            {(p.suggested_co_host && role == Role::Participant)
+                .then(|| view! { <span class="badge planned">{move || t().planned_co_host}</span> })}
+            {move || {
+                let mine = my_role()?;
+                if is_me() || mine < Role::CoHost || role == Role::Host {
+                    return None;
+                }
+                let name = name.clone();
+                Some(
+                    view! {
+                        <span class="actions">
+                            {(mine == Role::Host && role == Role::Participant)
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            class="small"
+                                            on:click=move |_| outbox.send(Command::MakeCoHost { participant: id })
+                                        >
+                                            {t().make_co_host}
+                                        </button>
+                                    }
+                                })}
+                            {(mine == Role::Host && role == Role::CoHost)
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            class="small"
+                                            on:click=move |_| outbox.send(Command::RemoveCoHost { participant: id })
+                                        >
+                                            {t().remove_co_host}
+                                        </button>
+                                    }
+                                })}
+                            {(!p.muted)
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            class="small"
+                                            aria-label=format!("{} {name}", t().mute)
+                                            on:click=move |_| outbox.send(Command::Mute { participant: id })
+                                        >
+                                            {t().mute}
+                                        </button>
+                                    }
+                                })}
+                            {room_select(store, outbox, id, name)}
+                        </span>
+                    },
+                )
+            }}
+        </li>
+    }
+}
+
+/// `Room for {name}`: while rooms are open it moves the person at once; before, it assigns them.
+pub fn room_select(store: Store, outbox: Outbox, id: ParticipantId, name: String) -> impl IntoView {
+    let t = use_texts();
+    let label = format!("{} {name}", t().room_for);
+    let rooms = move || store.meeting.with(|m| m.rooms.clone());
+    let current = move || {
+        store.meeting.with(|m| {
+            let p = m.participant(id)?;
+            if m.phase() == Phase::Open {
+                p.place.room()
+            } else {
+                p.assigned
+            }
+        })
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let value = event_target_value(&ev);
+        let room = value.parse::<u32>().ok().map(RoomId);
+        let open = store.meeting.with_untracked(|m| m.phase() == Phase::Open);
+        let command = if open {
+            Command::MoveParticipant {
+                participant: id,
+                to: room.map_or(Place::Main, |room| Place::Room { room }),
+            }
+        } else {
+            Command::Assign {
+                participant: id,
+                room,
+            }
+        };
+        outbox.send(command);
+    };
+    move || {
+        let rooms = rooms();
+        (!rooms.is_empty()).then(|| {
+            let now = current();
+            let open = store.meeting.with_untracked(|m| m.phase() == Phase::Open);
+            let none_label = if open { t().main_session } else { t().not_assigned };
+            view! {
+                <select aria-label=label.clone() on:change=on_change>
+                    <option value="" selected=now.is_none()>{none_label}</option>
+                    {rooms
+                        .into_iter()
+                        .map(|r| {
+                            view! {
+                                <option value=r.id.0.to_string() selected=now == Some(r.id)>
+                                    {r.name}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            }
+        })
+    }
+}
