@@ -25,6 +25,13 @@ pub fn use_lang() -> impl Fn() -> Lang + Copy + 'static {
     move || lang.get()
 }
 
+/// One word of the current language as a signal. Every translated label goes through this one
+/// type, so the browser bundle carries its rendering code once, not once per label.
+pub fn tr(pick: fn(&Texts) -> &'static str) -> Signal<&'static str> {
+    let t = use_texts();
+    Signal::derive(move || pick(t()))
+}
+
 fn browser_lang() -> Lang {
     window()
         .navigator()
@@ -47,7 +54,6 @@ pub fn App() -> impl IntoView {
         &location.pathname().unwrap_or_default(),
         &location.hash().unwrap_or_default(),
     );
-    let t = use_texts();
     let screen = match route {
         Route::Home => lobby::Home().into_any(),
         Route::Plan => planning::PlanPage().into_any(),
@@ -63,8 +69,8 @@ pub fn App() -> impl IntoView {
         .into_any(),
         Route::NotFound => view! {
             <main>
-                <p>{move || t().not_found}</p>
-                <a href="/">{move || t().go_home}</a>
+                <p>{tr(|t| t.not_found)}</p>
+                <a href="/">{tr(|t| t.go_home)}</a>
             </main>
         }
         .into_any(),
@@ -72,7 +78,7 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="topbar">
             <label class="lang">
-                {move || t().language}
+                {tr(|t| t.language)}
                 <select on:change=move |ev| {
                     lang.set(if event_target_value(&ev) == "nb" { Lang::Nb } else { Lang::En })
                 }>

@@ -198,11 +198,30 @@ pub fn parse(bytes: &[u8]) -> CsvImport {
     };
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     let mut room_names: Vec<String> = Vec::new();
+    // The csv crate's own line count is off with CRLF endings (a record can start on the break
+    // before it), so lines are counted here from each record's byte offset, incrementally.
+    let bytes = text.as_bytes();
+    let (mut counted_to, mut line_at) = (0usize, 1u64);
+    let mut line_of = |byte: usize| {
+        // A record's recorded start may sit on the line break before it.
+        let mut byte = byte.min(bytes.len());
+        while bytes.get(byte).is_some_and(|b| *b == b'\r' || *b == b'\n') {
+            byte += 1;
+        }
+        if byte >= counted_to {
+            line_at += bytes[counted_to..byte].iter().filter(|b| **b == b'\n').count() as u64;
+            counted_to = byte;
+        }
+        line_at
+    };
     for (index, record) in records.enumerate() {
-        let line = match &record {
-            Ok(r) => r.position().map_or(index as u64 + 2, |p| p.line()),
-            Err(e) => e.position().map_or(index as u64 + 2, |p| p.line()),
+        let position = match &record {
+            Ok(r) => r.position(),
+            Err(e) => e.position(),
         };
+        let line = position.map_or(index as u64 + 2, |p| {
+            line_of(usize::try_from(p.byte()).unwrap_or(usize::MAX))
+        });
         if index >= MAX_ROWS {
             out.errors
                 .push(err(line, RowProblem::TooManyRows { max: MAX_ROWS }));

@@ -93,10 +93,19 @@ impl Driver {
         args.push(format!("--window-size={width},{height}"));
         let binary = env_path("PLENARY_CHROMIUM", "/usr/bin/chromium");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": binary, "args": args }),
-        );
+        // Headless windows do not go below ~500 px: emulate a phone's viewport instead.
+        let options = if width < 500 {
+            json!({
+                "binary": binary,
+                "args": args,
+                "mobileEmulation": {
+                    "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
+                }
+            })
+        } else {
+            json!({ "binary": binary, "args": args })
+        };
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::new(HttpConnector::new())
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{}", self.port))
@@ -163,16 +172,111 @@ impl Page {
         .await
     }
 
-    /// The text field labelled `label` (wrapping `<label>`, `aria-label`, or `<label for>`).
+    /// The form field (input, text area or select) labelled `label` (wrapping `<label>`,
+    /// `aria-label`, or `<label for>`).
     pub async fn field(&self, label: &str) -> Result<Element> {
         let lit = xpath_literal(label);
+        let control = "*[self::input or self::textarea or self::select]";
         self.find(
             &format!(
-                "//input[@aria-label={lit}] | //label[normalize-space(text())={lit}]//input | //input[@id=//label[normalize-space(.)={lit}]/@for]"
+                "//{control}[@aria-label={lit}] | //label[normalize-space(text())={lit}]//{control} | //{control}[@id=//label[normalize-space(.)={lit}]/@for]"
             ),
             &format!("field {label:?}"),
         )
         .await
+    }
+
+    /// Clicks the checkbox or radio button whose label reads `label`.
+    pub async fn choose(&self, label: &str) -> Result<()> {
+        let lit = xpath_literal(label);
+        self.find(
+            &format!("//label[normalize-space(.)={lit}]//input"),
+            &format!("checkbox or radio {label:?}"),
+        )
+        .await?
+        .click()
+        .await
+        .map_err(wd)
+    }
+
+    /// Whether the checkbox or radio button labelled `label` is checked.
+    pub async fn is_checked(&self, label: &str) -> Result<bool> {
+        let lit = xpath_literal(label);
+        let input = self
+            .find(
+                &format!("//label[normalize-space(.)={lit}]//input"),
+                &format!("checkbox or radio {label:?}"),
+            )
+            .await?;
+        Ok(input.prop("checked").await.map_err(wd)?.as_deref() == Some("true"))
+    }
+
+    /// Picks the option reading `option` in the select labelled `label`.
+    pub async fn select(&self, label: &str, option: &str) -> Result<()> {
+        let field = self.field(label).await?;
+        let lit = xpath_literal(option);
+        field
+            .find(Locator::XPath(&format!(
+                ".//option[normalize-space(.)={lit}]"
+            )))
+            .await
+            .map_err(|e| HarnessError::WebDriver(format!("option {option:?} of {label:?}: {e}")))?
+            .click()
+            .await
+            .map_err(wd)
+    }
+
+    /// Clicks the button named `name` inside the element whose accessible name is `within`.
+    pub async fn click_in(&self, within: &str, name: &str) -> Result<()> {
+        let (w, n) = (xpath_literal(within), xpath_literal(name));
+        self.find(
+            &format!("//*[@aria-label={w}]//button[normalize-space(.)={n} or @aria-label={n}]"),
+            &format!("button {name:?} in {within:?}"),
+        )
+        .await?
+        .click()
+        .await
+        .map_err(wd)
+    }
+
+    /// Waits until the page's visible text contains `text`.
+    pub async fn until_text(&self, text: &str) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let body = self.eval("return document.body.innerText;", vec![]).await?;
+            if body.as_str().is_some_and(|b| b.contains(text)) {
+                return Ok(());
+            }
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout(format!(
+                    "the text {text:?} on the page"
+                )));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Whether a button named `name` is on the page now (no waiting).
+    pub async fn has_button(&self, name: &str) -> Result<bool> {
+        let found = self
+            .eval(
+                "return [...document.querySelectorAll('button')].some(b => b.innerText.trim() === arguments[0] || b.getAttribute('aria-label') === arguments[0]);",
+                vec![json!(name)],
+            )
+            .await?;
+        Ok(found.as_bool().unwrap_or(false))
+    }
+
+    /// The viewport width and the document's scroll width: equal when nothing overflows.
+    pub async fn widths(&self) -> Result<(u64, u64)> {
+        let v = self
+            .eval(
+                "return [window.innerWidth, document.documentElement.scrollWidth];",
+                vec![],
+            )
+            .await?;
+        let n = |i: usize| v.get(i).and_then(Value::as_u64).unwrap_or(0);
+        Ok((n(0), n(1)))
     }
 
     /// Clicks the button named `name`.
@@ -306,10 +410,7 @@ impl Page {
     /// Saves a PNG screenshot under `target/screenshots/`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client()?.screenshot().await.map_err(wd)?;
-        let dir = PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../target/screenshots"
-        ));
+        let dir = crate::workspace_dir().join("target/screenshots");
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
         std::fs::write(&path, png)?;

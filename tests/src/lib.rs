@@ -39,11 +39,19 @@ pub enum HarnessError {
 
 pub type Result<T> = std::result::Result<T, HarnessError>;
 
+/// The workspace root (cargo tells a test binary where its package is when it runs it).
+pub fn workspace_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
+        .join("..")
+}
+
 /// The built frontend: `$PLENARY_DIST`, else the workspace's `dist/`.
 pub fn dist_dir() -> PathBuf {
     std::env::var_os("PLENARY_DIST")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../dist")))
+        .unwrap_or_else(|| workspace_dir().join("dist"))
 }
 
 /// A server running inside the test process, stopped when dropped.

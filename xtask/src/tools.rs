@@ -12,7 +12,11 @@ pub const BINARYEN_VERSION: &str = "132.0.0";
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // Cargo sets this when it runs us (`cargo xtask`); the compile-time value is only a fallback,
+    // since a build copied or moved with its `target/` would point at the old place.
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest.parent().map(Path::to_path_buf).unwrap_or(manifest)
 }
 

@@ -11,7 +11,9 @@ pub async fn first_file_bytes(input: &HtmlInputElement) -> Result<Option<Vec<u8>
     let Some(file) = input.files().and_then(|list| list.get(0)) else {
         return Ok(None);
     };
-    let buffer = JsFuture::from(file.array_buffer()).await.map_err(js_error)?;
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(js_error)?;
     let buffer: js_sys::ArrayBuffer = buffer.dyn_into().map_err(js_error)?;
     Ok(Some(js_sys::Uint8Array::new(&buffer).to_vec()))
 }

@@ -35,7 +35,10 @@ async fn request<T: DeserializeOwned>(
     send(method, url, body, None).await
 }
 
-async fn request_as<T: DeserializeOwned>(url: &str, secret: Option<&HostSecret>) -> Result<T, String> {
+async fn request_as<T: DeserializeOwned>(
+    url: &str,
+    secret: Option<&HostSecret>,
+) -> Result<T, String> {
     send("GET", url, None, secret).await
 }
 

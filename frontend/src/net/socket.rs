@@ -2,9 +2,9 @@
 
 use super::{js_error, storage};
 use crate::store::Store;
-use leptos::prelude::{LocalStorage, StoredValue, WithValue, SetValue};
-use plenary_shared::meeting::command::Command;
+use leptos::prelude::{LocalStorage, SetValue, StoredValue, WithValue};
 use plenary_shared::ids::MeetingId;
+use plenary_shared::meeting::command::Command;
 use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;

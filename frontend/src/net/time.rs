@@ -8,7 +8,11 @@ use wasm_bindgen::JsValue;
 pub fn now() -> Timestamp {
     let ms = js_sys::Date::now();
     // Milliseconds since 1970 fit in u64 for the next few hundred million years.
-    Timestamp(if ms.is_finite() && ms > 0.0 { ms as u64 } else { 0 })
+    Timestamp(if ms.is_finite() && ms > 0.0 {
+        ms as u64
+    } else {
+        0
+    })
 }
 
 /// A `datetime-local` field's value (local time) as an instant; `None` if empty or invalid.

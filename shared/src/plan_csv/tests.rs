@@ -256,3 +256,17 @@ mod props {
         }
     }
 }
+
+#[test]
+fn line_numbers_count_physical_lines_with_crlf_and_bom() {
+    let found = parse(
+        "\u{feff}room;name;email\r\nFjord;Åse Øvrebø;\r\nFjord;\"Berg, Per\";per@skole.no\r\n;Nobody;\r\nFjell;;kari@skole.no\r\n"
+            .as_bytes(),
+    );
+    assert_eq!(found.rows.len(), 3);
+    assert_eq!(found.errors.len(), 1);
+    assert_eq!(found.errors[0].line, 4, "{:?}", found.errors);
+    let lf = parse(b"room,name\nA,x\n\n,y\nB,z\n");
+    assert_eq!(lf.errors.len(), 1);
+    assert_eq!(lf.errors[0].line, 4, "{:?}", lf.errors);
+}

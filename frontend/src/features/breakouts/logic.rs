@@ -55,7 +55,10 @@ pub fn clock(ms: u64) -> String {
 
 /// A number field's text as a count within `range`, or `None`.
 pub fn parse_count(text: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
-    text.trim().parse::<u32>().ok().filter(|n| range.contains(n))
+    text.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| range.contains(n))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod setup;
 
 pub use participant::{alerts, my_place};
 
-use crate::app::use_texts;
+use crate::app::tr;
 use crate::net::socket::Outbox;
 use crate::net::time;
 use crate::store::Store;
@@ -27,7 +27,6 @@ pub fn status_bar(store: Store) -> impl IntoView {
 
 /// The host's `Breakout rooms` button and the panel it opens.
 pub fn host_panel(store: Store, outbox: Outbox) -> impl IntoView {
-    let t = use_texts();
     let open = RwSignal::new(false);
     let now = time::ticking(Duration::from_millis(500));
     let phase = Memo::new(move |_| store.meeting.with(|m| m.phase()));
@@ -41,10 +40,10 @@ pub fn host_panel(store: Store, outbox: Outbox) -> impl IntoView {
                 aria-controls="breakout-panel"
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                {move || t().breakout_rooms}
+                {tr(|t| t.breakout_rooms)}
             </button>
             <Show when=move || open.get()>
-                <div id="breakout-panel" role="region" aria-label=move || t().breakout_rooms>
+                <div id="breakout-panel" role="region" aria-label=tr(|t| t.breakout_rooms)>
                     {move || match phase.get() {
                         Phase::NoRooms => setup::setup(store, outbox, redo).into_any(),
                         Phase::Planned if redo.get() => setup::setup(store, outbox, redo).into_any(),
@@ -55,10 +54,10 @@ pub fn host_panel(store: Store, outbox: Outbox) -> impl IntoView {
                                 {running::saved_groups(store, outbox)}
                                 <div class="row">
                                     <button on:click=move |_| outbox.send(plenary_shared::meeting::command::Command::OpenRooms)>
-                                        {move || t().open_all}
+                                        {tr(|t| t.open_all)}
                                     </button>
                                     <button class="secondary" on:click=move |_| redo.set(true)>
-                                        {move || t().recreate}
+                                        {tr(|t| t.recreate)}
                                     </button>
                                 </div>
                             }

@@ -1,7 +1,7 @@
 //! The six options of a breakout session, as the seed manual names them. Each change is sent at
 //! once; what the boxes show is what the server holds.
 
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -40,7 +40,7 @@ pub fn options(store: Store, outbox: Outbox) -> impl IntoView {
     let seconds = move || current().countdown_seconds.unwrap_or(60).to_string();
     view! {
         <fieldset class="options">
-            <legend>{move || t().options}</legend>
+            <legend>{tr(|t| t.options)}</legend>
             {checkbox(|t| t.opt_move_auto, |o| o.move_automatically, |o, v| o.move_automatically = v)}
             {checkbox(|t| t.opt_choose, |o| o.allow_choose, |o, v| o.allow_choose = v)}
             {checkbox(|t| t.opt_return, |o| o.allow_return, |o, v| o.allow_return = v)}
@@ -51,7 +51,7 @@ pub fn options(store: Store, outbox: Outbox) -> impl IntoView {
                     |o, v| o.auto_close_minutes = v.then_some(o.auto_close_minutes.unwrap_or(30)),
                 )}
                 <label>
-                    {move || t().minutes}
+                    {tr(|t| t.minutes)}
                     <input
                         type="number"
                         min="1"
@@ -73,7 +73,7 @@ pub fn options(store: Store, outbox: Outbox) -> impl IntoView {
                     |o, v| o.countdown_seconds = v.then_some(o.countdown_seconds.unwrap_or(60)),
                 )}
                 <label>
-                    {move || t().countdown_seconds}
+                    {tr(|t| t.countdown_seconds)}
                     <input
                         type="number"
                         min="0"

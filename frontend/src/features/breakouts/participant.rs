@@ -4,7 +4,7 @@
 //! countdown, and (for hosts) time up.
 
 use super::logic;
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::net::time;
 use crate::store::Store;
@@ -44,9 +44,8 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
             Some((room, m.room(room)?.name.clone()))
         })
     };
-    let may_leave = move || {
-        room().is_some() && (hosting() || store.meeting.with(|m| m.options.allow_return))
-    };
+    let may_leave =
+        move || room().is_some() && (hosting() || store.meeting.with(|m| m.options.allow_return));
     let may_choose = move || {
         !hosting()
             && store
@@ -67,7 +66,13 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
             m.rooms
                 .iter()
                 .filter(|r| matches!(r.status, RoomStatus::Open { .. }))
-                .map(|r| (r.id, r.name.clone(), m.people_in(Place::Room { room: r.id }).count()))
+                .map(|r| {
+                    (
+                        r.id,
+                        r.name.clone(),
+                        m.people_in(Place::Room { room: r.id }).count(),
+                    )
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -93,7 +98,7 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
             <div class="row">
                 <Show when=may_leave>
                     <button on:click=move |_| outbox.send(Command::ReturnToMain)>
-                        {move || t().leave_breakout}
+                        {tr(|t| t.leave_breakout)}
                     </button>
                 </Show>
                 <Show when=move || room().is_some() && !hosting()>
@@ -102,12 +107,12 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
                         fallback=move || {
                             view! {
                                 <button on:click=move |_| outbox.send(Command::AskForHelp)>
-                                    {move || t().ask_for_help}
+                                    {tr(|t| t.ask_for_help)}
                                 </button>
                             }
                         }
                     >
-                        <p role="status">{move || t().help_asked}</p>
+                        <p role="status">{tr(|t| t.help_asked)}</p>
                     </Show>
                 </Show>
                 <Show when=may_choose>
@@ -115,12 +120,12 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
                         aria-expanded=move || choosing.get().to_string()
                         on:click=move |_| choosing.update(|c| *c = !*c)
                     >
-                        {move || t().choose_room}
+                        {tr(|t| t.choose_room)}
                     </button>
                 </Show>
             </div>
             <Show when=move || may_choose() && choosing.get()>
-                <ul class="choices" aria-label=move || t().choose_room>
+                <ul class="choices" aria-label=tr(|t| t.choose_room)>
                     <For each=open_rooms key=|r| r.clone() let:choice>
                         <li>
                             <button on:click=move |_| {

@@ -4,7 +4,7 @@
 //! the host to hop in.
 
 use super::logic;
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::features::meeting::room_select;
 use crate::net::socket::Outbox;
 use crate::store::Store;
@@ -52,9 +52,13 @@ fn place(store: Store, outbox: Outbox, who: ParticipantId, room: Option<RoomId>)
 /// The rooms, and (before opening) the people not yet in any.
 pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
     let t = use_texts();
-    let running = move || store.meeting.with(|m| matches!(m.phase(), Phase::Open | Phase::Closing));
+    let running = move || {
+        store
+            .meeting
+            .with(|m| matches!(m.phase(), Phase::Open | Phase::Closing))
+    };
     view! {
-        <p class="muted">{move || t().drag_hint}</p>
+        <p class="muted">{tr(|t| t.drag_hint)}</p>
         <ul class="rooms">
             <For
                 each=move || store.meeting.with(|m| m.rooms.clone())
@@ -66,7 +70,7 @@ pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl I
         </ul>
         <Show when=move || !running()>
             <button class="secondary" on:click=move |_| outbox.send(Command::AddRoom { name: None })>
-                {move || t().add_room}
+                {tr(|t| t.add_room)}
             </button>
         </Show>
         {people_list(
@@ -78,7 +82,12 @@ pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl I
     }
 }
 
-fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Timestamp>) -> impl IntoView {
+fn room_card(
+    store: Store,
+    outbox: Outbox,
+    room: RoomView,
+    now: ReadSignal<Timestamp>,
+) -> impl IntoView {
     let t = use_texts();
     let id = room.id;
     let name = room.name.clone();
@@ -128,7 +137,7 @@ fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Times
                 <span class="muted">{time_left}</span>
                 <Show when=move || !renaming.get()>
                     <button class="small" aria-label=rename_label.clone() on:click=move |_| renaming.set(true)>
-                        {move || t().rename}
+                        {tr(|t| t.rename)}
                     </button>
                 </Show>
                 <Show when=running>
@@ -137,7 +146,7 @@ fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Times
                         aria-label=join_label.clone()
                         on:click=move |_| outbox.send(Command::JoinRoom { room: id })
                     >
-                        {move || t().join}
+                        {tr(|t| t.join)}
                     </button>
                 </Show>
                 <Show when=move || !running()>
@@ -146,14 +155,14 @@ fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Times
                         aria-label=delete_label.clone()
                         on:click=move |_| outbox.send(Command::DeleteRoom { room: id })
                     >
-                        {move || t().delete_room}
+                        {tr(|t| t.delete_room)}
                     </button>
                 </Show>
             </div>
             <Show when=move || renaming.get()>
                 <form class="row" on:submit=save_name>
                     <label>
-                        {move || t().new_name}
+                        {tr(|t| t.new_name)}
                         <input
                             type="text"
                             maxlength="64"
@@ -161,14 +170,14 @@ fn room_card(store: Store, outbox: Outbox, room: RoomView, now: ReadSignal<Times
                             on:input=move |ev| draft.set(event_target_value(&ev))
                         />
                     </label>
-                    <button type="submit">{move || t().save}</button>
+                    <button type="submit">{tr(|t| t.save)}</button>
                     <button type="button" class="secondary" on:click=move |_| renaming.set(false)>
-                        {move || t().cancel}
+                        {tr(|t| t.cancel)}
                     </button>
                 </form>
             </Show>
             <label class="topic">
-                {move || t().topic}
+                {tr(|t| t.topic)}
                 <input
                     type="text"
                     maxlength="500"

@@ -3,7 +3,7 @@
 //! and saving the groups for another day.
 
 use super::logic;
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -52,7 +52,10 @@ pub fn help_queue(store: Store, outbox: Outbox) -> impl IntoView {
                 .iter()
                 .filter(|h| h.resolved_by.is_none())
                 .map(|h| {
-                    let who = m.participant(h.from).map(|p| p.name.clone()).unwrap_or_default();
+                    let who = m
+                        .participant(h.from)
+                        .map(|p| p.name.clone())
+                        .unwrap_or_default();
                     let room = m.room(h.room).map(|r| r.name.clone()).unwrap_or_default();
                     (h.id, h.room, who, room)
                 })
@@ -61,8 +64,8 @@ pub fn help_queue(store: Store, outbox: Outbox) -> impl IntoView {
     };
     view! {
         <section class="help">
-            <h3>{move || t().help_requests}</h3>
-            <ul aria-label=move || t().help_requests aria-live="assertive">
+            <h3>{tr(|t| t.help_requests)}</h3>
+            <ul aria-label=tr(|t| t.help_requests) aria-live="assertive">
                 <For each=open_requests key=|r| r.0 let:request>
                     <li>
                         {format!("{} {} {}", request.2, t().asks_for_help_in, request.3)}
@@ -74,13 +77,13 @@ pub fn help_queue(store: Store, outbox: Outbox) -> impl IntoView {
                                 outbox.send(Command::ResolveHelp { request: request.0 });
                             }
                         >
-                            {move || t().join}
+                            {tr(|t| t.join)}
                         </button>
                     </li>
                 </For>
             </ul>
             <Show when=move || open_requests().is_empty()>
-                <p class="muted">{move || t().no_help_requests}</p>
+                <p class="muted">{tr(|t| t.no_help_requests)}</p>
             </Show>
         </section>
     }
@@ -88,7 +91,6 @@ pub fn help_queue(store: Store, outbox: Outbox) -> impl IntoView {
 
 /// `Broadcast a message to all` opens a 140-character message with a counter and a target.
 pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
-    let t = use_texts();
     let open = RwSignal::new(false);
     let text = RwSignal::new(String::new());
     let target = RwSignal::new(None::<RoomId>);
@@ -110,12 +112,12 @@ pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
     };
     view! {
         <button on:click=move |_| open.update(|o| *o = !*o) aria-expanded=move || open.get().to_string()>
-            {move || t().broadcast_all}
+            {tr(|t| t.broadcast_all)}
         </button>
         <Show when=move || open.get()>
             <form class="broadcast-form" on:submit=send>
                 <label>
-                    {move || t().message}
+                    {tr(|t| t.message)}
                     <input
                         type="text"
                         maxlength=MAX_BROADCAST_CHARS.to_string()
@@ -123,11 +125,11 @@ pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
                         on:input=move |ev| text.set(event_target_value(&ev))
                     />
                 </label>
-                <span class="muted" aria-live="polite">{left} " " {move || t().chars_left}</span>
+                <span class="muted" aria-live="polite">{left} " " {tr(|t| t.chars_left)}</span>
                 <label>
-                    {move || t().send_to}
+                    {tr(|t| t.send_to)}
                     <select on:change=move |ev| target.set(event_target_value(&ev).parse::<u32>().ok().map(RoomId))>
-                        <option value="">{move || t().all_rooms}</option>
+                        <option value="">{tr(|t| t.all_rooms)}</option>
                         {move || {
                             store
                                 .meeting
@@ -138,7 +140,7 @@ pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
                         }}
                     </select>
                 </label>
-                <button type="submit">{move || t().broadcast}</button>
+                <button type="submit">{tr(|t| t.broadcast)}</button>
             </form>
         </Show>
     }
@@ -146,12 +148,11 @@ pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
 
 /// `Close all rooms` (with the countdown, if set).
 pub fn close(store: Store, outbox: Outbox) -> impl IntoView {
-    let t = use_texts();
     let open = move || store.meeting.with(|m| m.phase() == Phase::Open);
     view! {
         <Show when=open>
             <button class="danger" on:click=move |_| outbox.send(Command::CloseRooms)>
-                {move || t().close_all}
+                {tr(|t| t.close_all)}
             </button>
         </Show>
     }
@@ -171,10 +172,10 @@ pub fn saved_groups(store: Store, outbox: Outbox) -> impl IntoView {
     };
     view! {
         <section class="saved-groups">
-            <h3>{move || t().saved_groups}</h3>
+            <h3>{tr(|t| t.saved_groups)}</h3>
             <form class="row" on:submit=save>
                 <label>
-                    {move || t().group_set_name}
+                    {tr(|t| t.group_set_name)}
                     <input
                         type="text"
                         maxlength="64"
@@ -182,9 +183,9 @@ pub fn saved_groups(store: Store, outbox: Outbox) -> impl IntoView {
                         on:input=move |ev| name.set(event_target_value(&ev))
                     />
                 </label>
-                <button type="submit">{move || t().save_groups}</button>
+                <button type="submit">{tr(|t| t.save_groups)}</button>
             </form>
-            <ul aria-label=move || t().saved_groups>
+            <ul aria-label=tr(|t| t.saved_groups)>
                 <For
                     each=move || store.meeting.with(|m| m.group_sets.clone())
                     key=|s| (s.name.clone(), s.saved_at)
@@ -201,7 +202,7 @@ pub fn saved_groups(store: Store, outbox: Outbox) -> impl IntoView {
                                 move |_| outbox.send(Command::LoadGroups { name: name.clone() })
                             }
                         >
-                            {move || t().use_groups}
+                            {tr(|t| t.use_groups)}
                         </button>
                     </li>
                 </For>

@@ -2,7 +2,7 @@
 //! automatic split, and `Create rooms`.
 
 use super::logic;
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -64,7 +64,7 @@ pub fn setup(store: Store, outbox: Outbox, redo: RwSignal<bool>) -> impl IntoVie
     view! {
         <form class="setup" on:submit=create>
             <label>
-                {move || t().number_of_rooms}
+                {tr(|t| t.number_of_rooms)}
                 <input
                     type="number"
                     min="1"
@@ -74,7 +74,7 @@ pub fn setup(store: Store, outbox: Outbox, redo: RwSignal<bool>) -> impl IntoVie
                 />
             </label>
             <label>
-                {move || t().group_size}
+                {tr(|t| t.group_size)}
                 <input
                     type="number"
                     min="1"
@@ -92,11 +92,11 @@ pub fn setup(store: Store, outbox: Outbox, redo: RwSignal<bool>) -> impl IntoVie
             </Show>
             <div class="row">
                 <button type="submit" disabled=move || chosen().is_none()>
-                    {move || t().create_rooms}
+                    {tr(|t| t.create_rooms)}
                 </button>
                 <Show when=move || redo.get()>
                     <button type="button" class="secondary" on:click=move |_| redo.set(false)>
-                        {move || t().cancel}
+                        {tr(|t| t.cancel)}
                     </button>
                 </Show>
             </div>

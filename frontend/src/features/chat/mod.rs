@@ -1,7 +1,7 @@
 //! Chat for the place one is in (the main session or a breakout room): the conversation so far,
 //! and a field to add to it. Text is rendered as text, never as HTML.
 
-use crate::app::use_texts;
+use crate::app::tr;
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -9,7 +9,6 @@ use plenary_shared::meeting::command::Command;
 
 /// The chat panel.
 pub fn chat_panel(store: Store, outbox: Outbox) -> impl IntoView {
-    let t = use_texts();
     let draft = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -22,8 +21,8 @@ pub fn chat_panel(store: Store, outbox: Outbox) -> impl IntoView {
     };
     view! {
         <section class="card chat">
-            <h2>{move || t().chat}</h2>
-            <ol class="chat-log" aria-label=move || t().chat aria-live="polite">
+            <h2>{tr(|t| t.chat)}</h2>
+            <ol class="chat-log" aria-label=tr(|t| t.chat) aria-live="polite">
                 <For
                     each=move || store.meeting.with(|m| m.chat.clone())
                     key=|m| (m.at, m.from, m.text.clone())
@@ -40,11 +39,11 @@ pub fn chat_panel(store: Store, outbox: Outbox) -> impl IntoView {
                 <input
                     type="text"
                     maxlength="1000"
-                    aria-label=move || t().chat_message
+                    aria-label=tr(|t| t.chat_message)
                     prop:value=move || draft.get()
                     on:input=move |ev| draft.set(event_target_value(&ev))
                 />
-                <button type="submit">{move || t().send}</button>
+                <button type="submit">{tr(|t| t.send)}</button>
             </form>
         </section>
     }

@@ -1,13 +1,13 @@
 //! Getting into a meeting: the start page that creates one, and the join form. Both are a name
 //! field and one button.
 
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::i18n::Texts;
 use crate::net::{http, storage, time};
 use crate::route;
+use leptos::prelude::*;
 use plenary_shared::api::NewMeeting;
 use plenary_shared::meeting::info::PublicInfo;
-use leptos::prelude::*;
 
 /// `/`: type your name and start a meeting as its host.
 #[component]
@@ -39,8 +39,8 @@ pub fn Home() -> impl IntoView {
     };
     view! {
         <main>
-            <h1>{move || t().app_name}</h1>
-            <p class="muted">{move || t().tagline}</p>
+            <h1>{tr(|t| t.app_name)}</h1>
+            <p class="muted">{tr(|t| t.tagline)}</p>
             {name_form(
                 name,
                 NameForm {
@@ -53,7 +53,7 @@ pub fn Home() -> impl IntoView {
                 start,
             )}
             <p>
-                <a href="/plan">{move || t().plan_meeting}</a>
+                <a href="/plan">{tr(|t| t.plan_meeting)}</a>
             </p>
         </main>
     }
@@ -90,7 +90,7 @@ pub fn join_form(
             {starts}
             <Show when=needs_passcode>
                 <label class="card">
-                    {move || t().passcode}
+                    {tr(|t| t.passcode)}
                     <input
                         type="text"
                         autocomplete="off"
@@ -145,7 +145,7 @@ fn name_form(
     view! {
         <form class="card" on:submit=submit>
             <label>
-                {move || t().your_name}
+                {tr(|t| t.your_name)}
                 <input
                     type="text"
                     autocomplete="name"

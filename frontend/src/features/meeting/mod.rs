@@ -1,21 +1,21 @@
 //! The meeting screen: who is here, the invite link for hosts, and leaving. Connects the page to
 //! the meeting's socket and owns that socket for the page's lifetime.
 
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::features::breakouts;
 use crate::features::chat::chat_panel;
 use crate::features::lobby::join_form;
 
 mod people;
-pub use people::room_select;
 use crate::net::socket::Outbox;
 use crate::net::{http, storage};
-use plenary_shared::meeting::info::PublicInfo;
 use crate::route;
 use crate::store::{Phase, Store};
 use leptos::prelude::*;
+pub use people::room_select;
 use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::info::PublicInfo;
 use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use std::time::Duration;
@@ -109,7 +109,13 @@ pub fn MeetingPage(
     {
         join(name);
     }
-    let t = use_texts();
+    // The host link needs no passcode, so its join form asks for none.
+    let form_info = Memo::new(move |_| {
+        info.get().map(|mut i| {
+            i.passcode_required &= !is_host_link;
+            i
+        })
+    });
     let joining = Signal::derive(move || store.phase.get() == Phase::Joining);
     let error = Signal::derive(move || store.error.get());
     // Which screen, changing only when the screen does (not on every reconnect attempt).
@@ -120,12 +126,12 @@ pub fn MeetingPage(
     });
     move || {
         match screen.get() {
-        Screen::Join => join_form(info.into(), passcode, joining, error, join).into_any(),
+        Screen::Join => join_form(form_info.into(), passcode, joining, error, join).into_any(),
         Screen::Meeting => in_meeting(store, id.get_value(), invite_passcode, leave, outbox).into_any(),
         Screen::Left => view! {
             <main>
-                <p role="status">{move || t().left_meeting}</p>
-                <button on:click=move |_| store.phase.set(Phase::NotJoined)>{move || t().rejoin}</button>
+                <p role="status">{tr(|t| t.left_meeting)}</p>
+                <button on:click=move |_| store.phase.set(Phase::NotJoined)>{tr(|t| t.rejoin)}</button>
             </main>
         }
         .into_any(),
@@ -160,9 +166,7 @@ fn in_meeting(
             .meeting
             .with(|m| me.and_then(|me| m.participant(me)).is_some_and(|p| p.muted))
     };
-    let may_unmute = move || {
-        is_hosting() || store.meeting.with(|m| m.self_unmute_allowed)
-    };
+    let may_unmute = move || is_hosting() || store.meeting.with(|m| m.self_unmute_allowed);
     view! {
         <main class="meeting">
             <h1>
@@ -184,10 +188,10 @@ fn in_meeting(
                         {breakouts::host_panel(store, outbox)}
                         <section class="card invite">
                             <label>
-                                {move || t().invite_link}
+                                {tr(|t| t.invite_link)}
                                 <input type="text" readonly prop:value=invite.clone() />
                             </label>
-                            <p class="muted">{move || t().invite_hint}</p>
+                            <p class="muted">{tr(|t| t.invite_hint)}</p>
                         </section>
                     </Show>
                     <div class="controls card">
@@ -198,14 +202,14 @@ fn in_meeting(
                             {move || if muted() { t().unmute } else { t().mute }}
                         </button>
                         <button class="danger" on:click=move |_| leave()>
-                            {move || t().leave_meeting}
+                            {tr(|t| t.leave_meeting)}
                         </button>
                     </div>
                     {chat_panel(store, outbox)}
                 </div>
                 {people::participants(store, outbox)}
             </div>
-            <footer class="statusbar" aria-label=move || t().status_bar>{breakouts::status_bar(store)}</footer>
+            <footer class="statusbar" aria-label=tr(|t| t.status_bar)>{breakouts::status_bar(store)}</footer>
         </main>
     }
 }

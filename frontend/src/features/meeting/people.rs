@@ -1,7 +1,7 @@
 //! The `Participants` list: everyone present with their role, place and mute state, and the
 //! host's actions on each person (make or remove co-host, mute, put in a room).
 
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -13,18 +13,17 @@ use plenary_shared::meeting::view::ParticipantView;
 
 /// The list, with a heading that counts people.
 pub fn participants(store: Store, outbox: Outbox) -> impl IntoView {
-    let t = use_texts();
     let count = move || store.meeting.with(|m| m.participants.len());
     let hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     view! {
         <section class="card">
-            <h2>{move || t().participants} " (" {count} ")"</h2>
+            <h2>{tr(|t| t.participants)} " (" {count} ")"</h2>
             <Show when=hosting>
                 <button class="small" on:click=move |_| outbox.send(Command::MuteAll)>
-                    {move || t().mute_all}
+                    {tr(|t| t.mute_all)}
                 </button>
             </Show>
-            <ul class="participants" aria-label=move || t().participants>
+            <ul class="participants" aria-label=tr(|t| t.participants)>
                 <For
                     each=move || store.meeting.get().participants
                     key=|p| (p.id, p.name.clone(), p.role, p.muted, p.suggested_co_host)
@@ -43,10 +42,12 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
     let my_role = move || store.my_role();
     let is_me = move || store.me.get() == Some(id);
     let place_name = move || {
-        store.meeting.with(|m| match m.participant(id).map(|p| p.place) {
-            Some(Place::Room { room }) => m.room(room).map(|r| r.name.clone()),
-            _ => None,
-        })
+        store
+            .meeting
+            .with(|m| match m.participant(id).map(|p| p.place) {
+                Some(Place::Room { room }) => m.room(room).map(|r| r.name.clone()),
+                _ => None,
+            })
     };
     let name = p.name.clone();
     let role = p.role;
@@ -55,10 +56,10 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
             <span class="name">{p.name.clone()}</span>
             {t().role_badge(role).map(|b| view! { <span class="badge">{b}</span> })}
             {move || is_me().then(|| view! { <span class="muted">{t().you_suffix}</span> })}
-            {p.muted.then(|| view! { <span class="badge muted-badge">{move || t().muted}</span> })}
+            {p.muted.then(|| view! { <span class="badge muted-badge">{tr(|t| t.muted)}</span> })}
             {move || place_name().map(|room| view! { <span class="badge room-badge">{room}</span> })}
             {(p.suggested_co_host && role == Role::Participant)
-                .then(|| view! { <span class="badge planned">{move || t().planned_co_host}</span> })}
+                .then(|| view! { <span class="badge planned">{tr(|t| t.planned_co_host)}</span> })}
             {move || {
                 let mine = my_role()?;
                 if is_me() || mine < Role::CoHost || role == Role::Host {
@@ -148,7 +149,11 @@ pub fn room_select(store: Store, outbox: Outbox, id: ParticipantId, name: String
         (!rooms.is_empty()).then(|| {
             let now = current();
             let open = store.meeting.with_untracked(|m| m.phase() == Phase::Open);
-            let none_label = if open { t().main_session } else { t().not_assigned };
+            let none_label = if open {
+                t().main_session
+            } else {
+                t().not_assigned
+            };
             view! {
                 <select aria-label=label.clone() on:change=on_change>
                     <option value="" selected=now.is_none()>{none_label}</option>

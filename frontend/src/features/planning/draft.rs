@@ -28,7 +28,9 @@ pub fn to_plan(rooms: &[DraftRoom]) -> Plan {
         rooms: rooms
             .iter()
             .filter(|r| {
-                !(r.name.trim().is_empty() && r.topic.trim().is_empty() && lines(&r.people).is_empty())
+                !(r.name.trim().is_empty()
+                    && r.topic.trim().is_empty()
+                    && lines(&r.people).is_empty())
             })
             .map(|r| PlannedRoom {
                 name: r.name.trim().to_owned(),

@@ -6,7 +6,7 @@
 mod draft;
 mod preview;
 
-use crate::app::use_texts;
+use crate::app::{tr, use_texts};
 use crate::net::{files, http, time};
 use crate::route;
 use draft::DraftRoom;
@@ -53,10 +53,16 @@ pub fn PlanPage() -> impl IntoView {
     let passcode = RwSignal::new(String::new());
     let co_hosts = RwSignal::new(String::new());
     let next_key = StoredValue::new(1u32);
+    // Rooms belong to the page: made from a short-lived view (the CSV preview), their signals
+    // must not die with it.
+    let page = StoredValue::new_local(Owner::current());
     let fresh = move |draft: DraftRoom| {
         let key = next_key.get_value();
         next_key.set_value(key + 1);
-        RoomFields::new(key, draft)
+        page.with_value(|owner| match owner {
+            Some(owner) => owner.with(|| RoomFields::new(key, draft)),
+            None => RoomFields::new(key, draft),
+        })
     };
     let rooms = RwSignal::new(Vec::<RoomFields>::new());
     let import = RwSignal::new(None::<CsvImport>);
@@ -82,7 +88,11 @@ pub fn PlanPage() -> impl IntoView {
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let drafts: Vec<DraftRoom> = rooms.get_untracked().iter().map(RoomFields::draft).collect();
+        let drafts: Vec<DraftRoom> = rooms
+            .get_untracked()
+            .iter()
+            .map(RoomFields::draft)
+            .collect();
         let plan = draft::to_plan(&drafts);
         let new = NewMeeting {
             info: MeetingInfo {
@@ -125,22 +135,22 @@ pub fn PlanPage() -> impl IntoView {
                 {field(|t| t.title, "text", title)}
                 {field(|t| t.start_time, "datetime-local", starts)}
                 {field(|t| t.passcode, "text", passcode)}
-                <p class="muted">{move || t().passcode_hint}</p>
+                <p class="muted">{tr(|t| t.passcode_hint)}</p>
                 <label>
-                    {move || t().co_hosts}
+                    {tr(|t| t.co_hosts)}
                     <textarea
                         rows="3"
                         prop:value=move || co_hosts.get()
                         on:input=move |ev| co_hosts.set(event_target_value(&ev))
                     ></textarea>
                 </label>
-                <p class="muted">{move || t().co_hosts_hint}</p>
-                <h2>{move || t().breakout_rooms}</h2>
+                <p class="muted">{tr(|t| t.co_hosts_hint)}</p>
+                <h2>{tr(|t| t.breakout_rooms)}</h2>
                 <label class="file">
-                    {move || t().import_csv}
+                    {tr(|t| t.import_csv)}
                     <input type="file" accept=".csv,text/csv" on:change=on_file />
                 </label>
-                <p class="muted">{move || t().csv_hint}</p>
+                <p class="muted">{tr(|t| t.csv_hint)}</p>
                 {move || {
                     import
                         .get()
@@ -155,7 +165,7 @@ pub fn PlanPage() -> impl IntoView {
                     type="button"
                     on:click=move |_| rooms.update(|rs| rs.push(fresh(DraftRoom::default())))
                 >
-                    {move || t().add_room}
+                    {tr(|t| t.add_room)}
                 </button>
                 <button type="submit" disabled=move || busy.get()>
                     {move || if busy.get() { t().creating } else { t().create_meeting }}
@@ -167,7 +177,7 @@ pub fn PlanPage() -> impl IntoView {
 
     view! {
         <main>
-            <h1>{move || t().plan_meeting}</h1>
+            <h1>{tr(|t| t.plan_meeting)}</h1>
             {move || match created.get() {
                 None => form().into_any(),
                 Some(c) => links(&c, &passcode.get_untracked()).into_any(),
@@ -177,11 +187,10 @@ pub fn PlanPage() -> impl IntoView {
 }
 
 fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl IntoView {
-    let t = use_texts();
     view! {
         <li class="plan-room">
             <label>
-                {move || t().room_name}
+                {tr(|t| t.room_name)}
                 <input
                     type="text"
                     maxlength="64"
@@ -190,7 +199,7 @@ fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl Int
                 />
             </label>
             <label>
-                {move || t().topic}
+                {tr(|t| t.topic)}
                 <input
                     type="text"
                     prop:value=move || room.topic.get()
@@ -198,7 +207,7 @@ fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl Int
                 />
             </label>
             <label>
-                {move || t().people}
+                {tr(|t| t.people)}
                 <textarea
                     rows="3"
                     prop:value=move || room.people.get()
@@ -206,7 +215,7 @@ fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl Int
                 ></textarea>
             </label>
             <button type="button" class="secondary" on:click=move |_| remove()>
-                {move || t().remove_room}
+                {tr(|t| t.remove_room)}
             </button>
         </li>
     }
@@ -214,7 +223,6 @@ fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl Int
 
 /// After creating: the two links, and a way in.
 fn links(created: &CreatedMeeting, passcode: &str) -> impl IntoView {
-    let t = use_texts();
     let origin = window().location().origin().unwrap_or_default();
     let host = route::host_link(&origin, &created.meeting, &created.host_secret);
     let invite = match passcode.trim() {
@@ -224,17 +232,17 @@ fn links(created: &CreatedMeeting, passcode: &str) -> impl IntoView {
     let open = host.clone();
     view! {
         <section class="card">
-            <p role="status">{move || t().meeting_created}</p>
+            <p role="status">{tr(|t| t.meeting_created)}</p>
             <label>
-                {move || t().host_link}
+                {tr(|t| t.host_link)}
                 <input type="text" readonly value=host />
             </label>
-            <p class="muted">{move || t().host_link_hint}</p>
+            <p class="muted">{tr(|t| t.host_link_hint)}</p>
             <label>
-                {move || t().participant_link}
+                {tr(|t| t.participant_link)}
                 <input type="text" readonly value=invite />
             </label>
-            <a class="button" href=open>{move || t().open_meeting}</a>
+            <a class="button" href=open>{tr(|t| t.open_meeting)}</a>
         </section>
     }
 }

@@ -1,7 +1,7 @@
 //! The CSV preview: every good row in a table and every bad line with its reason, with the
 //! choice to use the rooms (only when clean), use just the good rows, or discard the file.
 
-use crate::app::use_texts;
+use crate::app::tr;
 use leptos::prelude::*;
 use plenary_shared::meeting::plan::Plan;
 use plenary_shared::plan_csv::CsvImport;
@@ -12,21 +12,20 @@ pub fn preview(
     accept: impl Fn(Plan) + Copy + 'static,
     discard: impl Fn() + Copy + 'static,
 ) -> impl IntoView {
-    let t = use_texts();
     let clean = found.is_clean();
     let has_rows = !found.rows.is_empty();
     let plan = StoredValue::new(found.to_plan());
     let rows = found.rows.clone();
     let errors = found.errors.clone();
     view! {
-        <section class="preview" aria-label=move || t().preview>
+        <section class="preview" aria-label=tr(|t| t.preview)>
             <table>
-                <caption>{move || t().preview}</caption>
+                <caption>{tr(|t| t.preview)}</caption>
                 <thead>
                     <tr>
-                        <th scope="col">{move || t().col_room}</th>
-                        <th scope="col">{move || t().col_name}</th>
-                        <th scope="col">{move || t().col_email}</th>
+                        <th scope="col">{tr(|t| t.col_room)}</th>
+                        <th scope="col">{tr(|t| t.col_name)}</th>
+                        <th scope="col">{tr(|t| t.col_email)}</th>
                     </tr>
                 </thead>
                 <tbody>
@@ -47,13 +46,13 @@ pub fn preview(
             {(!errors.is_empty())
                 .then(|| {
                     view! {
-                        <h3>{move || t().csv_problems}</h3>
-                        <ul class="errors" aria-label=move || t().csv_problems>
+                        <h3>{tr(|t| t.csv_problems)}</h3>
+                        <ul class="errors" aria-label=tr(|t| t.csv_problems)>
                             {errors
                                 .into_iter()
                                 .map(|e| {
                                     view! {
-                                        <li>{move || t().line} " " {e.line} ": " {e.problem.to_string()}</li>
+                                        <li>{tr(|t| t.line)} " " {e.line} ": " {e.problem.to_string()}</li>
                                     }
                                 })
                                 .collect_view()}
@@ -65,7 +64,7 @@ pub fn preview(
                     .then(|| {
                         view! {
                             <button type="button" on:click=move |_| accept(plan.get_value())>
-                                {move || t().use_rooms}
+                                {tr(|t| t.use_rooms)}
                             </button>
                         }
                     })}
@@ -73,12 +72,12 @@ pub fn preview(
                     .then(|| {
                         view! {
                             <button type="button" on:click=move |_| accept(plan.get_value())>
-                                {move || t().use_good_rows}
+                                {tr(|t| t.use_good_rows)}
                             </button>
                         }
                     })}
                 <button type="button" class="secondary" on:click=move |_| discard()>
-                    {move || t().discard}
+                    {tr(|t| t.discard)}
                 </button>
             </div>
         </section>

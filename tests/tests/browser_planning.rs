@@ -1,0 +1,139 @@
+//! Planning ahead and Norwegian, in real headless Chromium: a host plans a meeting on `/plan`
+//! (title, passcode, a CSV with a bad line, previewed before use), gets the two links, then runs
+//! the planned rooms in Norwegian Bokmål with a participant who came by the passcode link.
+
+use plenary_e2e::browser::Driver;
+use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+
+#[tokio::test]
+async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
+    if !dist_dir().join("index.html").is_file() {
+        return Err(HarnessError::Other(format!(
+            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
+            dist_dir().display()
+        )));
+    }
+    let server = TestServer::start().await?;
+    let driver = Driver::start().await?;
+    let planner = driver.page(1280, 800).await?;
+    planner.goto(&format!("{}/plan", server.url())).await?;
+    planner.fill("Title", "Naturfag 9B").await?;
+    planner.fill("Passcode", "4242").await?;
+
+    // An Excel-style export: BOM, semicolons, a quoted name with a comma, one bad line.
+    let dir = std::env::temp_dir().join(format!("plenary-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let csv = dir.join("groups.csv");
+    std::fs::write(
+        &csv,
+        "\u{feff}room;name;email\r\nFjord;Åse Øvrebø;\r\nFjord;\"Berg, Per\";per@skole.no\r\n;Nobody;\r\nFjell;;kari@skole.no\r\n",
+    )?;
+    planner
+        .field("Import CSV")
+        .await?
+        .send_keys(&csv.to_string_lossy())
+        .await
+        .map_err(|e| HarnessError::WebDriver(e.to_string()))?;
+    planner.until_text("Åse Øvrebø").await?;
+    let table = planner
+        .eval(
+            "return [...document.querySelectorAll('section[aria-label=Preview] tbody tr')].map(tr => tr.innerText.replace(/\\s+/g, ' ').trim());",
+            vec![],
+        )
+        .await?;
+    let rows: Vec<String> = table
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        rows,
+        vec![
+            "Fjord Åse Øvrebø",
+            "Fjord Berg, Per per@skole.no",
+            "Fjell kari@skole.no"
+        ]
+    );
+    let problems = planner.list_items("Problems in the file").await?;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("Line 4"), "{problems:?}");
+    assert!(
+        !planner.has_button("Use these rooms").await?,
+        "a file with errors is not used whole"
+    );
+    planner.screenshot("plan-preview-1280").await?;
+    planner.click("Use the good rows").await?;
+    assert_eq!(planner.field_value("Room name").await?, "Fjord");
+    planner.eval("window.__errs = []; const e = console.error; console.error = (...a) => { window.__errs.push(a.join(' ')); e(...a); }; window.addEventListener('error', ev => window.__errs.push(String(ev.message)));", vec![]).await?;
+    planner.click("Create meeting").await?;
+    if let Err(e) = planner.until_role("status", "The meeting is ready.").await {
+        planner.screenshot("debug-plan").await?;
+        let alerts = planner.texts_with_role("alert").await?;
+        let errs = planner.eval("return window.__errs;", vec![]).await?;
+        return Err(HarnessError::Other(format!("{e}; alerts: {alerts:?}; {errs}")));
+    }
+    let host_link = planner.field_value("Host link").await?;
+    let participant_link = planner.field_value("Participant link").await?;
+    assert!(host_link.contains("#host="));
+    assert!(
+        participant_link.ends_with("#pwd=4242"),
+        "{participant_link}"
+    );
+    planner.screenshot("plan-created-1280").await?;
+
+    // The host opens the host link and switches to Norwegian.
+    planner.goto(&host_link).await?;
+    planner.select("Language", "Norsk bokmål").await?;
+    planner.until_text("Navnet ditt").await?;
+    planner.until_text("Naturfag 9B").await?;
+    assert!(
+        planner.field("Passkode").await.is_err(),
+        "the host link needs no passcode"
+    );
+    planner.fill("Navnet ditt", "Hanne").await?;
+    planner.click("Bli med").await?;
+    planner.until_role("status", "Du er i hovedmøtet").await?;
+    planner.until_text("Naturfag 9B").await?;
+
+    // A participant comes by the participant link: the passcode is in it.
+    let guest = driver.page(375, 812).await?;
+    guest.goto(&participant_link).await?;
+    guest.select("Language", "Norsk bokmål").await?;
+    assert_eq!(guest.field_value("Passkode").await?, "4242");
+    guest.fill("Navnet ditt", "åse øvrebø").await?;
+    guest.screenshot("join-nb-375").await?;
+    guest.click("Bli med").await?;
+    guest.until_role("status", "Du er i hovedmøtet").await?;
+
+    // The planned rooms are there, and Åse is in hers.
+    planner.click("Grupperom").await?;
+    planner
+        .until_list("Fjord", "Åse in her planned room", |i| {
+            i.iter().any(|p| p.starts_with("åse øvrebø"))
+        })
+        .await?;
+    planner
+        .choose("Nedtelling etter lukking av grupperom")
+        .await?;
+    planner.screenshot("panel-nb-1280").await?;
+    planner.click("Åpne alle rom").await?;
+    planner.until_role("status", "Grupperom - pågår").await?;
+    guest.until_alert("Du er invitert til Fjord").await?;
+    guest.click("Bli med").await?;
+    guest.until_role("status", "Du er i Fjord").await?;
+    guest.screenshot("participant-in-room-nb-375").await?;
+    planner.click("Lukk alle rom").await?;
+    guest.until_role("status", "Du er i hovedmøtet").await?;
+    let (view, scroll) = guest.widths().await?;
+    assert!(
+        view == 375 && scroll <= view,
+        "overflow at 375 px: {scroll}"
+    );
+    guest.close().await?;
+    planner.close().await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
