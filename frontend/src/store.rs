@@ -1,12 +1,32 @@
 //! The one store the UI reads. Only what arrives from the server (and the socket's own opening and
 //! closing) changes it; components never edit meeting state themselves.
 
+use crate::i18n::{Lang, errors};
 use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::protocol::{ProtocolError, ServerMsg};
+
+/// Something that went wrong, kept typed so it is worded in the reader's language when shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// The server refused something or could not serve us.
+    Server(ProtocolError),
+    /// The browser could not do something (open a socket, say); the detail is the browser's.
+    Local(String),
+}
+
+impl Problem {
+    /// The problem in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Problem::Server(e) => errors::describe(e, lang),
+            Problem::Local(detail) => format!("{}: {detail}", lang.texts().connection_problem),
+        }
+    }
+}
 
 /// Where this tab is in its life with the meeting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,8 +48,8 @@ pub struct Store {
     pub phase: RwSignal<Phase>,
     pub meeting: RwSignal<MeetingView>,
     pub me: RwSignal<Option<ParticipantId>>,
-    /// The last error the server sent, in words.
-    pub error: RwSignal<Option<String>>,
+    /// The last problem: a typed error from the server, or one in this page.
+    pub error: RwSignal<Option<Problem>>,
     /// The latest broadcast from the host, shown as an alert.
     pub broadcast: RwSignal<Option<String>>,
     /// The room whose time ran out last (hosts who asked to be told).
@@ -77,13 +97,13 @@ impl Store {
                 }
                 self.meeting.update(|m| m.apply(&event));
             }
-            ServerMsg::Error { error, message } => {
+            ServerMsg::Error { error, .. } => {
                 let phase = self.phase.get_untracked();
                 let resume_failed = phase == Phase::Lost && error == ProtocolError::UnknownSession;
                 if phase == Phase::Joining || resume_failed {
                     self.phase.set(Phase::NotJoined);
                 }
-                self.error.set(Some(message));
+                self.error.set(Some(Problem::Server(error)));
             }
         }
     }
@@ -112,7 +132,7 @@ impl Store {
 
     /// A local problem (for instance the socket could not be opened), shown like a server error.
     pub fn local_error(&self, message: String) {
-        self.error.set(Some(message));
+        self.error.set(Some(Problem::Local(message)));
         self.closed();
     }
 

@@ -209,7 +209,10 @@ pub fn parse(bytes: &[u8]) -> CsvImport {
             byte += 1;
         }
         if byte >= counted_to {
-            line_at += bytes[counted_to..byte].iter().filter(|b| **b == b'\n').count() as u64;
+            line_at += bytes[counted_to..byte]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count() as u64;
             counted_to = byte;
         }
         line_at

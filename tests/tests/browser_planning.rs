@@ -73,7 +73,9 @@ async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
         planner.screenshot("debug-plan").await?;
         let alerts = planner.texts_with_role("alert").await?;
         let errs = planner.eval("return window.__errs;", vec![]).await?;
-        return Err(HarnessError::Other(format!("{e}; alerts: {alerts:?}; {errs}")));
+        return Err(HarnessError::Other(format!(
+            "{e}; alerts: {alerts:?}; {errs}"
+        )));
     }
     let host_link = planner.field_value("Host link").await?;
     let participant_link = planner.field_value("Participant link").await?;
@@ -103,7 +105,12 @@ async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
     guest.goto(&participant_link).await?;
     guest.select("Language", "Norsk bokmål").await?;
     assert_eq!(guest.field_value("Passkode").await?, "4242");
+    // A wrong passcode is refused in the reader's language.
+    guest.fill("Passkode", "0000").await?;
     guest.fill("Navnet ditt", "åse øvrebø").await?;
+    guest.click("Bli med").await?;
+    guest.until_alert("Passkoden er feil.").await?;
+    guest.fill("Passkode", "4242").await?;
     guest.screenshot("join-nb-375").await?;
     guest.click("Bli med").await?;
     guest.until_role("status", "Du er i hovedmøtet").await?;

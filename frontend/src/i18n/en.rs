@@ -130,4 +130,5 @@ pub const TEXTS: Texts = Texts {
     group_size: "Or people per room",
     or_word: "or",
     closing: "Closing",
+    connection_problem: "Connection problem",
 };

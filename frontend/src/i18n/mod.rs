@@ -2,6 +2,7 @@
 //! chosen once from the browser's language (and switchable), never from literals of their own.
 
 mod en;
+pub mod errors;
 mod nb;
 
 use plenary_shared::meeting::Role;
@@ -173,6 +174,7 @@ pub struct Texts {
     pub group_size: &'static str,
     pub or_word: &'static str,
     pub closing: &'static str,
+    pub connection_problem: &'static str,
 }
 
 impl Texts {

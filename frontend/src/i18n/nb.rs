@@ -130,4 +130,5 @@ pub const TEXTS: Texts = Texts {
     group_size: "Eller personer per rom",
     or_word: "eller",
     closing: "Lukkes",
+    connection_problem: "Tilkoblingsproblem",
 };

@@ -117,7 +117,8 @@ pub fn MeetingPage(
         })
     });
     let joining = Signal::derive(move || store.phase.get() == Phase::Joining);
-    let error = Signal::derive(move || store.error.get());
+    let lang = crate::app::use_lang();
+    let error = Signal::derive(move || store.error.get().map(|p| p.describe(lang())));
     // Which screen, changing only when the screen does (not on every reconnect attempt).
     let screen = Memo::new(move |_| match store.phase.get() {
         Phase::NotJoined | Phase::Joining => Screen::Join,
@@ -154,6 +155,7 @@ fn in_meeting(
     outbox: Outbox,
 ) -> impl IntoView {
     let t = use_texts();
+    let lang = crate::app::use_lang();
     let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     let origin = window().location().origin().unwrap_or_default();
     let invite = move || match invite_passcode.get() {
@@ -179,7 +181,12 @@ fn in_meeting(
                 (store.phase.get() == Phase::Lost)
                     .then(|| view! { <div class="reconnecting" role="status">{t().reconnecting}</div> })
             }}
-            {move || store.error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+            {move || {
+                store
+                    .error
+                    .get()
+                    .map(|p| view! { <p class="error" role="alert">{p.describe(lang())}</p> })
+            }}
             {breakouts::alerts(store)}
             <div class="layout">
                 <div class="main-column">

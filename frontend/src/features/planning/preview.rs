@@ -1,7 +1,8 @@
 //! The CSV preview: every good row in a table and every bad line with its reason, with the
 //! choice to use the rooms (only when clean), use just the good rows, or discard the file.
 
-use crate::app::tr;
+use crate::app::{tr, use_lang};
+use crate::i18n::errors;
 use leptos::prelude::*;
 use plenary_shared::meeting::plan::Plan;
 use plenary_shared::plan_csv::CsvImport;
@@ -12,6 +13,7 @@ pub fn preview(
     accept: impl Fn(Plan) + Copy + 'static,
     discard: impl Fn() + Copy + 'static,
 ) -> impl IntoView {
+    let lang = use_lang();
     let clean = found.is_clean();
     let has_rows = !found.rows.is_empty();
     let plan = StoredValue::new(found.to_plan());
@@ -52,7 +54,7 @@ pub fn preview(
                                 .into_iter()
                                 .map(|e| {
                                     view! {
-                                        <li>{tr(|t| t.line)} " " {e.line} ": " {e.problem.to_string()}</li>
+                                        <li>{tr(|t| t.line)} " " {e.line} ": " {move || errors::row_problem(&e.problem, lang())}</li>
                                     }
                                 })
                                 .collect_view()}
