@@ -256,6 +256,17 @@ impl Page {
         }
     }
 
+    /// Makes the page an LMS-like host page embedding `url` in an iframe, and switches into it.
+    pub async fn embed(&self, url: &str) -> Result<()> {
+        self.eval(
+            "document.body.innerHTML = ''; const f = document.createElement('iframe'); f.src = arguments[0]; f.style.width = '320px'; f.style.height = '700px'; document.body.appendChild(f);",
+            vec![json!(url)],
+        )
+        .await?;
+        self.find("//iframe", "the iframe").await?;
+        self.client()?.enter_frame(0).await.map_err(wd)
+    }
+
     /// Whether a button named `name` is on the page now (no waiting).
     pub async fn has_button(&self, name: &str) -> Result<bool> {
         let found = self

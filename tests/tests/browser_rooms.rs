@@ -159,6 +159,26 @@ async fn manual_assignment_then_participants_choose_their_room() -> Result<()> {
     for page in people {
         page.close().await?;
     }
+
+    // Schools embed the app in their LMS: joining works inside an iframe, 320 px wide.
+    let lms = driver.page(900, 800).await?;
+    lms.goto(&format!("{}/healthz", server.url())).await?;
+    lms.embed(&invite).await?;
+    lms.fill("Your name", "Framed").await?;
+    lms.click("Join").await?;
+    lms.until_role("status", "You are in the main session")
+        .await?;
+    host.until_list("Participants", "the framed participant", |items| {
+        items.iter().any(|i| i.starts_with("Framed"))
+    })
+    .await?;
+    let (view, scroll) = lms.widths().await?;
+    assert!(
+        view <= 320 && scroll <= view,
+        "overflow in the iframe: {view} {scroll}"
+    );
+    lms.screenshot("iframe-320").await?;
+    lms.close().await?;
     host.close().await?;
     Ok(())
 }
