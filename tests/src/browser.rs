@@ -442,3 +442,45 @@ impl Drop for Page {
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
+
+/// Fails with a clear message when the frontend has not been built.
+pub fn require_dist() -> Result<()> {
+    if crate::dist_dir().join("index.html").is_file() {
+        Ok(())
+    } else {
+        Err(HarnessError::Other(format!(
+            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
+            crate::dist_dir().display()
+        )))
+    }
+}
+
+/// A host who started a meeting from the home page, and the meeting's invite link.
+pub async fn start_as_host(driver: &Driver, base: &str, name: &str) -> Result<(Page, String)> {
+    let host = driver.page(1280, 800).await?;
+    host.goto(base).await?;
+    host.fill("Your name", name).await?;
+    host.click("Start a meeting").await?;
+    host.until_list("Participants", "the host in the list", |items| {
+        items.len() == 1
+    })
+    .await?;
+    let invite = host.field_value("Invite link").await?;
+    Ok((host, invite))
+}
+
+/// A participant who joined from `invite` in a window of this size.
+pub async fn join_as(
+    driver: &Driver,
+    invite: &str,
+    name: &str,
+    (width, height): (u32, u32),
+) -> Result<Page> {
+    let page = driver.page(width, height).await?;
+    page.goto(invite).await?;
+    page.fill("Your name", name).await?;
+    page.click("Join").await?;
+    page.until_role("status", "You are in the main session")
+        .await?;
+    Ok(page)
+}

@@ -70,3 +70,15 @@ pub async fn rejected(c: &mut Client, command: Command) -> Result<CommandError> 
         ))),
     }
 }
+
+/// An HTTP request carrying the host secret as a bearer token; status and body.
+pub async fn as_host(
+    addr: std::net::SocketAddr,
+    method: &str,
+    path: &str,
+    secret: &str,
+    body: &[u8],
+) -> Result<(u16, String)> {
+    let bearer = format!("Bearer {secret}");
+    crate::http(addr, method, path, &[("Authorization", &bearer)], body).await
+}

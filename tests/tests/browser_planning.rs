@@ -2,17 +2,12 @@
 //! (title, passcode, a CSV with a bad line, previewed before use), gets the two links, then runs
 //! the planned rooms in Norwegian Bokmål with a participant who came by the passcode link.
 
-use plenary_e2e::browser::Driver;
-use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+use plenary_e2e::browser::{Driver, require_dist};
+use plenary_e2e::{HarnessError, Result, TestServer};
 
 #[tokio::test]
 async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
-    if !dist_dir().join("index.html").is_file() {
-        return Err(HarnessError::Other(format!(
-            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
-            dist_dir().display()
-        )));
-    }
+    require_dist()?;
     let server = TestServer::start().await?;
     let driver = Driver::start().await?;
     let planner = driver.page(1280, 800).await?;

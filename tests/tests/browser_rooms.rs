@@ -3,20 +3,9 @@
 //! drop; people not moved automatically get an invitation with `Join`, may `Leave breakout room`;
 //! then a second session where participants `Choose a room` themselves.
 
-use plenary_e2e::browser::{Driver, Page};
-use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+use plenary_e2e::browser::{Driver, Page, join_as, require_dist, start_as_host};
+use plenary_e2e::{HarnessError, Result, TestServer};
 use serde_json::json;
-
-fn need_dist() -> Result<()> {
-    if dist_dir().join("index.html").is_file() {
-        Ok(())
-    } else {
-        Err(HarnessError::Other(format!(
-            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
-            dist_dir().display()
-        )))
-    }
-}
 
 /// Drags the person named `who` from the list `from` onto the room card headed `room`, with the
 /// same events a mouse drag fires.
@@ -48,23 +37,13 @@ async fn drag(page: &Page, who: &str, from: &str, room: &str) -> Result<()> {
 
 #[tokio::test]
 async fn manual_assignment_then_participants_choose_their_room() -> Result<()> {
-    need_dist()?;
+    require_dist()?;
     let server = TestServer::start().await?;
     let driver = Driver::start().await?;
-    let host = driver.page(1280, 800).await?;
-    host.goto(&server.url()).await?;
-    host.fill("Your name", "Hanne").await?;
-    host.click("Start a meeting").await?;
-    let invite = host.field_value("Invite link").await?;
+    let (host, invite) = start_as_host(&driver, &server.url(), "Hanne").await?;
     let mut people = Vec::new();
     for name in ["Per", "Kari"] {
-        let page = driver.page(900, 700).await?;
-        page.goto(&invite).await?;
-        page.fill("Your name", name).await?;
-        page.click("Join").await?;
-        page.until_role("status", "You are in the main session")
-            .await?;
-        people.push(page);
+        people.push(join_as(&driver, &invite, name, (900, 700)).await?);
     }
     host.until_list("Participants", "everyone", |items| items.len() == 3)
         .await?;

@@ -3,22 +3,11 @@
 //! renames one, opens them, broadcasts, answers a call for help by joining that room, and closes
 //! with a countdown that everyone sees before they are all back in the main session.
 
-use plenary_e2e::browser::{Driver, Page};
-use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer, dist_dir};
+use plenary_e2e::browser::{Driver, Page, join_as, require_dist, start_as_host};
+use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
 use std::time::{Duration, Instant};
 
 const PEOPLE: [&str; 4] = ["Ada", "Bo", "Cy", "Di"];
-
-fn need_dist() -> Result<()> {
-    if dist_dir().join("index.html").is_file() {
-        Ok(())
-    } else {
-        Err(HarnessError::Other(format!(
-            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
-            dist_dir().display()
-        )))
-    }
-}
 
 /// The `You are in …` line of a page.
 async fn where_am_i(page: &Page) -> Result<String> {
@@ -49,32 +38,15 @@ async fn until_in_a_room(page: &Page) -> Result<String> {
 
 #[tokio::test]
 async fn a_host_runs_a_whole_session_through_the_panel() -> Result<()> {
-    need_dist()?;
+    require_dist()?;
     let server = TestServer::start().await?;
     let driver = Driver::start().await?;
-
-    let host = driver.page(1280, 800).await?;
-    host.goto(&server.url()).await?;
-    host.fill("Your name", "Hanne").await?;
-    host.click("Start a meeting").await?;
-    host.until_list("Participants", "the host", |items| items.len() == 1)
-        .await?;
-    let invite = host.field_value("Invite link").await?;
-
+    let (host, invite) = start_as_host(&driver, &server.url(), "Hanne").await?;
     let mut pages = Vec::new();
     for (i, name) in PEOPLE.iter().enumerate() {
         // One participant uses a phone-sized screen.
-        let page = if i == 0 {
-            driver.page(375, 812).await?
-        } else {
-            driver.page(900, 700).await?
-        };
-        page.goto(&invite).await?;
-        page.fill("Your name", name).await?;
-        page.click("Join").await?;
-        page.until_role("status", "You are in the main session")
-            .await?;
-        pages.push(page);
+        let size = if i == 0 { (375, 812) } else { (900, 700) };
+        pages.push(join_as(&driver, &invite, name, size).await?);
     }
     host.until_list("Participants", "everyone", |items| items.len() == 5)
         .await?;

@@ -2,9 +2,9 @@
 //! from the invite link, both see each other in `Participants`, and leaving shows up for the other
 //! within a second — by `Leave meeting` and by closing the browser.
 
-use plenary_e2e::browser::Driver;
+use plenary_e2e::browser::{Driver, require_dist};
 use plenary_e2e::client::Client;
-use plenary_e2e::{HarnessError, Result, TestServer, dist_dir};
+use plenary_e2e::{Result, TestServer};
 use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
@@ -17,12 +17,7 @@ fn has(items: &[String], name: &str) -> bool {
 
 #[tokio::test]
 async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
-    if !dist_dir().join("index.html").is_file() {
-        return Err(HarnessError::Other(format!(
-            "no built frontend in {}: run `cargo xtask test` (it builds dist/ first)",
-            dist_dir().display()
-        )));
-    }
+    require_dist()?;
     let server = TestServer::start().await?;
     let driver = Driver::start().await?;
 

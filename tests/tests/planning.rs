@@ -2,6 +2,7 @@
 //! export, and people who join by email landing in their planned rooms.
 
 use plenary_e2e::client::Client;
+use plenary_e2e::support::as_host;
 use plenary_e2e::{Result, TestServer, http};
 use plenary_server::app::AppState;
 use plenary_server::clock::Clock;
@@ -13,18 +14,6 @@ use plenary_shared::meeting::plan::{Plan, PlannedRoom};
 use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use plenary_shared::plan_csv::RowProblem;
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
-
-/// A request carrying the host secret as a bearer token.
-async fn as_host(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    secret: &str,
-    body: &[u8],
-) -> Result<(u16, String)> {
-    let bearer = format!("Bearer {secret}");
-    http(addr, method, path, &[("Authorization", &bearer)], body).await
-}
 
 #[tokio::test]
 async fn thirty_people_joining_by_email_land_in_their_planned_rooms() -> Result<()> {

@@ -3,6 +3,7 @@
 //! of it still there after a restart on the same database.
 
 use plenary_e2e::client::Client;
+use plenary_e2e::support::as_host;
 use plenary_e2e::{HarnessError, Result, TestServer, http};
 use plenary_server::app::AppState;
 use plenary_server::clock::Clock;
@@ -17,17 +18,6 @@ use plenary_shared::meeting::plan::{Plan, PlannedRoom};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ProtocolError, ServerMsg};
 use plenary_shared::time::Timestamp;
 use std::path::Path;
-
-async fn as_host(
-    addr: std::net::SocketAddr,
-    method: &str,
-    path: &str,
-    secret: &str,
-    body: &[u8],
-) -> Result<(u16, String)> {
-    let bearer = format!("Bearer {secret}");
-    http(addr, method, path, &[("Authorization", &bearer)], body).await
-}
 
 async fn server_on(db: &Path) -> Result<TestServer> {
     let store = Store::open(db)

@@ -1,7 +1,10 @@
 //! What the breakout screens compute rather than show: the preview of an automatic split, how
 //! time left reads, and who counts as someone to place. Pure, so it is unit-tested natively.
 
+use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{Phase, Place};
 use plenary_shared::meeting::view::MeetingView;
 
 /// Room sizes of an even split of `people` into `rooms` rooms (as the engine splits: sizes
@@ -53,6 +56,22 @@ pub fn clock(ms: u64) -> String {
     }
 }
 
+/// The command that puts `who` in `room` (`None`: no room): a move while rooms run, an
+/// assignment before they open.
+pub fn place_command(view: &MeetingView, who: ParticipantId, room: Option<RoomId>) -> Command {
+    if matches!(view.phase(), Phase::Open | Phase::Closing) {
+        Command::MoveParticipant {
+            participant: who,
+            to: room.map_or(Place::Main, |room| Place::Room { room }),
+        }
+    } else {
+        Command::Assign {
+            participant: who,
+            room,
+        }
+    }
+}
+
 /// A number field's text as a count within `range`, or `None`.
 pub fn parse_count(text: &str, range: std::ops::RangeInclusive<u32>) -> Option<u32> {
     text.trim()
@@ -64,8 +83,7 @@ pub fn parse_count(text: &str, range: std::ops::RangeInclusive<u32>) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plenary_shared::ids::ParticipantId;
-    use plenary_shared::meeting::rooms::Place;
+    use plenary_shared::meeting::rooms::{RoomStatus, RoomView};
     use plenary_shared::meeting::view::ParticipantView;
 
     #[test]
@@ -115,6 +133,29 @@ mod tests {
             ..MeetingView::default()
         };
         assert_eq!(placeable(&view), 1);
+        let mut view = view;
+        view.rooms.push(RoomView {
+            id: RoomId(1),
+            name: "R".into(),
+            topic: String::new(),
+            status: RoomStatus::Idle,
+        });
+        let p = ParticipantId(3);
+        assert_eq!(
+            place_command(&view, p, Some(RoomId(1))),
+            Command::Assign {
+                participant: p,
+                room: Some(RoomId(1))
+            }
+        );
+        view.rooms[0].status = RoomStatus::Open { deadline: None };
+        assert_eq!(
+            place_command(&view, p, None),
+            Command::MoveParticipant {
+                participant: p,
+                to: Place::Main
+            }
+        );
         assert_eq!(parse_count(" 4 ", 1..=100), Some(4));
         assert_eq!(parse_count("0", 1..=100), None);
         assert_eq!(parse_count("many", 1..=100), None);

@@ -10,6 +10,7 @@ mod rooms;
 mod running;
 mod setup;
 
+pub use logic::place_command;
 pub use participant::{alerts, my_place};
 
 use crate::app::tr;

@@ -11,7 +11,7 @@ use crate::store::Store;
 use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{Phase, Place, RoomStatus, RoomView};
+use plenary_shared::meeting::rooms::{Phase, RoomStatus, RoomView};
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::time::Timestamp;
 
@@ -29,24 +29,6 @@ fn members(m: &MeetingView, room: Option<RoomId>) -> Vec<(ParticipantId, String)
         })
         .map(|p| (p.id, p.name.clone()))
         .collect()
-}
-
-/// Sends the command that puts `who` in `room` (a move while running, an assignment before).
-fn place(store: Store, outbox: Outbox, who: ParticipantId, room: Option<RoomId>) {
-    let running = store
-        .meeting
-        .with_untracked(|m| matches!(m.phase(), Phase::Open | Phase::Closing));
-    outbox.send(if running {
-        Command::MoveParticipant {
-            participant: who,
-            to: room.map_or(Place::Main, |room| Place::Room { room }),
-        }
-    } else {
-        Command::Assign {
-            participant: who,
-            room,
-        }
-    });
 }
 
 /// The rooms, and (before opening) the people not yet in any.
@@ -128,7 +110,9 @@ fn room_card(
                     .and_then(|d| d.get_data("text/plain").ok())
                     .and_then(|s| s.parse::<u32>().ok());
                 if let Some(who) = who {
-                    place(store, outbox, ParticipantId(who), Some(id));
+                    outbox.send(store.meeting.with_untracked(|m| {
+                        logic::place_command(m, ParticipantId(who), Some(id))
+                    }));
                 }
             }
         >

@@ -2,6 +2,7 @@
 //! host's actions on each person (make or remove co-host, mute, put in a room).
 
 use crate::app::{tr, use_texts};
+use crate::features::breakouts::place_command;
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -128,21 +129,8 @@ pub fn room_select(store: Store, outbox: Outbox, id: ParticipantId, name: String
         })
     };
     let on_change = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        let room = value.parse::<u32>().ok().map(RoomId);
-        let open = store.meeting.with_untracked(|m| m.phase() == Phase::Open);
-        let command = if open {
-            Command::MoveParticipant {
-                participant: id,
-                to: room.map_or(Place::Main, |room| Place::Room { room }),
-            }
-        } else {
-            Command::Assign {
-                participant: id,
-                room,
-            }
-        };
-        outbox.send(command);
+        let room = event_target_value(&ev).parse::<u32>().ok().map(RoomId);
+        outbox.send(store.meeting.with_untracked(|m| place_command(m, id, room)));
     };
     move || {
         let rooms = rooms();
