@@ -14,7 +14,8 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+/// The WebSocket under a client.
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// One simulated client.
 pub struct Client {
@@ -47,6 +48,11 @@ impl Client {
             token: None,
             log: Vec::new(),
         }
+    }
+
+    /// The bare socket, for a reader that does its own parsing (the benchmark's crowd).
+    pub fn into_stream(self) -> Ws {
+        self.ws
     }
 
     /// Opens a socket whose receive buffer is tiny, for clients meant to fall behind.

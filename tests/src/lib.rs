@@ -4,6 +4,7 @@
 //! Every wait here awaits a condition (a message, a DOM state) with a deadline; none sleeps to
 //! synchronise.
 
+pub mod bench;
 pub mod browser;
 pub mod client;
 pub mod support;
@@ -92,13 +93,7 @@ impl TestServer {
 
     /// `POST /api/meetings` over a plain HTTP/1.1 request.
     pub async fn create_meeting(&self) -> Result<CreatedMeeting> {
-        let (status, body) = http_request(self.addr, "POST", "/api/meetings").await?;
-        if status != 201 {
-            return Err(HarnessError::Other(format!(
-                "create meeting: HTTP {status}: {body}"
-            )));
-        }
-        Ok(serde_json::from_str(&body)?)
+        create_meeting(self.addr).await
     }
 }
 
@@ -108,6 +103,17 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
     }
+}
+
+/// `POST /api/meetings` on the server at `addr`.
+pub async fn create_meeting(addr: SocketAddr) -> Result<CreatedMeeting> {
+    let (status, body) = http_request(addr, "POST", "/api/meetings").await?;
+    if status != 201 {
+        return Err(HarnessError::Other(format!(
+            "create meeting: HTTP {status}: {body}"
+        )));
+    }
+    Ok(serde_json::from_str(&body)?)
 }
 
 /// A minimal HTTP/1.1 request with `Connection: close`; returns status and body.

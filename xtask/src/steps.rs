@@ -42,6 +42,44 @@ pub fn build() -> Result<(), String> {
     build_server()
 }
 
+/// `cargo xtask bench [flags…]`: release builds, then the bench binary with the server pinned
+/// to core 0 and the load generator to core 1 when `taskset` is there (flags go to the bench).
+pub fn bench(extra: &[String]) -> Result<(), String> {
+    build()?;
+    run(cargo()
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "plenary-e2e",
+            "--bin",
+            "plenary-bench",
+        ])
+        .current_dir(root()))?;
+    let bench_bin = root().join("target/release/plenary-bench");
+    let pinned = Command::new("taskset")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let mut cmd = if pinned {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "1"])
+            .arg(&bench_bin)
+            .args(["--server-core", "0"]);
+        c
+    } else {
+        println!("xtask: taskset not found; server and load generator share the cores");
+        Command::new(&bench_bin)
+    };
+    run(cmd
+        .arg("--server")
+        .arg(root().join("target/release/plenary"))
+        .arg("--dist")
+        .arg(root().join("dist"))
+        .args(extra)
+        .current_dir(root()))
+}
+
 /// `cargo xtask run [flags…]`: build, then serve (flags go to the server).
 pub fn run_cmd_args(extra: &[String]) -> Vec<String> {
     let mut args = vec![

@@ -1,0 +1,39 @@
+//! The benchmark, scaled down to seconds, so `cargo xtask bench` cannot rot: the real bench
+//! binary runs the real server binary with 20 participants and writes its JSON.
+
+use plenary_e2e::{HarnessError, Result, workspace_dir};
+
+#[test]
+fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
+    let server = workspace_dir().join("target/debug/plenary");
+    if !server.is_file() {
+        return Err(HarnessError::Other(format!(
+            "{} is missing: run `cargo test --workspace` (or `cargo xtask test`), which builds it",
+            server.display()
+        )));
+    }
+    let out = std::env::temp_dir().join(format!("plenary-bench-smoke-{}.json", std::process::id()));
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_plenary-bench"))
+        .arg("--server")
+        .arg(&server)
+        .args(["--participants", "20", "--rooms", "4", "--repetitions", "2"])
+        .arg("--out")
+        .arg(&out)
+        .output()?;
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "bench failed: {stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(stdout.contains("| open all rooms |"), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
+    let ops = json["fanout"]["operations"]
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or(0);
+    assert_eq!(ops, 3, "{json}");
+    assert!(json["frontend"]["gzip_bytes"].is_u64());
+    let _ = std::fs::remove_file(&out);
+    Ok(())
+}
