@@ -100,7 +100,11 @@ async fn meeting_socket(
 ) -> Response {
     let meeting = state.registry.get(&MeetingId(id));
     let metrics = state.metrics.clone();
+    // Small socket buffers: tungstenite's defaults (128 KiB each way) would cost a quarter of a
+    // megabyte per participant, while our frames are at most a few KiB (16 KiB inbound).
     upgrade
+        .read_buffer_size(ws::SOCKET_BUFFER_BYTES)
+        .write_buffer_size(ws::SOCKET_BUFFER_BYTES)
         .max_message_size(ws::HARD_MESSAGE_LIMIT)
         .on_upgrade(move |socket| async move {
             match meeting {

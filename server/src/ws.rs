@@ -20,6 +20,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 /// Frames queued for one client before it counts as too slow.
 pub const OUTBOX_CAPACITY: usize = 256;
 
+/// Starting read and write buffer of each WebSocket (a larger frame still fits: they grow).
+pub const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
+
 /// Largest message the WebSocket library buffers at all. Between this and `MAX_FRAME_BYTES` the
 /// client gets a typed `FrameTooLarge`; above it the library closes the socket (code 1009).
 pub const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
