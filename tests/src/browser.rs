@@ -439,6 +439,14 @@ impl Page {
 
 impl Drop for Page {
     fn drop(&mut self) {
+        // A test that failed before `close` leaves its browser running, and stopping
+        // chromedriver does not stop it: end it by its profile, which no other browser shares.
+        if self.client.is_some() {
+            let _ = std::process::Command::new("pkill")
+                .args(["-f", "--"])
+                .arg(format!("--user-data-dir={}", self.profile.display()))
+                .status();
+        }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }

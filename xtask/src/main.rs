@@ -18,6 +18,11 @@ fn main() -> ExitCode {
         Some((c, rest)) => (c.as_str(), rest.to_vec()),
         None => ("help", Vec::new()),
     };
+    // `cargo xtask run -- --addr …`: the `--` only separates; the flags after it are passed on.
+    let rest: Vec<String> = match rest.split_first() {
+        Some((sep, after)) if sep == "--" => after.to_vec(),
+        _ => rest,
+    };
     let result = match command {
         "run" => steps::serve(&rest),
         "test" => steps::test(),

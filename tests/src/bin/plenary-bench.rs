@@ -55,8 +55,18 @@ fn number<T: std::str::FromStr>(s: &str) -> Result<T> {
         .map_err(|_| HarnessError::Other(format!("not a number: {s}")))
 }
 
+/// The server process, stopped however the bench ends (an early error included).
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server on a free port; returns it and its address.
-fn start_server(args: &Args, data: &Path) -> Result<(Child, std::net::SocketAddr)> {
+fn start_server(args: &Args, data: &Path) -> Result<(Server, std::net::SocketAddr)> {
     let mut cmd = match args.server_core {
         Some(core) => {
             let mut c = Command::new("taskset");
@@ -65,16 +75,18 @@ fn start_server(args: &Args, data: &Path) -> Result<(Child, std::net::SocketAddr
         }
         None => Command::new(&args.server),
     };
-    let mut child = cmd
-        .args(["--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(data)
-        .arg("--dist")
-        .arg(&args.dist)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()?;
+    let mut child = Server(
+        cmd.args(["--addr", "127.0.0.1:0", "--data-dir"])
+            .arg(data)
+            .arg("--dist")
+            .arg(&args.dist)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?,
+    );
     let stdout = child
+        .0
         .stdout
         .take()
         .ok_or_else(|| HarnessError::Other("no server stdout".into()))?;
@@ -121,8 +133,8 @@ async fn main() -> Result<()> {
     let args = parse_args()?;
     let data = std::env::temp_dir().join(format!("plenary-bench-{}", std::process::id()));
     std::fs::create_dir_all(&data)?;
-    let (mut server, addr) = start_server(&args, &data)?;
-    let pid = server.id();
+    let (server, addr) = start_server(&args, &data)?;
+    let pid = server.0.id();
     let rss_before = bench::rss_kib(pid).unwrap_or(0);
     let cpu_before = bench::cpu_seconds(Some(pid)).unwrap_or(0.0);
     let own_before = bench::cpu_seconds(None).unwrap_or(0.0);
@@ -141,8 +153,7 @@ async fn main() -> Result<()> {
     );
     let cpu_after = bench::cpu_seconds(Some(pid)).unwrap_or(0.0);
     let own_after = bench::cpu_seconds(None).unwrap_or(0.0);
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let _ = std::fs::remove_dir_all(&data);
     let ops = (3 * args.repetitions) as f64;
     let per_participant_kib =
