@@ -267,6 +267,17 @@ impl Page {
         self.client()?.enter_frame(0).await.map_err(wd)
     }
 
+    /// Whether a field labelled `label` is on the page now (no waiting).
+    pub async fn has_field(&self, label: &str) -> Result<bool> {
+        let found = self
+            .eval(
+                "return [...document.querySelectorAll('input, textarea, select')].some(f => f.getAttribute('aria-label') === arguments[0] || (f.closest('label') && f.closest('label').firstChild && f.closest('label').firstChild.textContent.trim() === arguments[0]));",
+                vec![json!(label)],
+            )
+            .await?;
+        Ok(found.as_bool().unwrap_or(false))
+    }
+
     /// Whether a button named `name` is on the page now (no waiting).
     pub async fn has_button(&self, name: &str) -> Result<bool> {
         let found = self

@@ -13,35 +13,21 @@ use web_sys::{Request, RequestInit, Response};
 /// `POST /api/meetings` with settings and a plan (both may be empty).
 pub async fn create_meeting(new: &NewMeeting) -> Result<CreatedMeeting, String> {
     let body = serde_json::to_string(new).map_err(|e| e.to_string())?;
-    request("POST", "/api/meetings", Some(body)).await
+    send("POST", "/api/meetings", Some(body), None).await
 }
 
 /// `GET /api/meetings/{id}`: what the join page may show before joining.
 pub async fn public_info(meeting: &MeetingId) -> Result<PublicInfo, String> {
-    request("GET", &format!("/api/meetings/{meeting}"), None).await
+    send("GET", &format!("/api/meetings/{meeting}"), None, None).await
 }
 
 /// `GET /api/meetings/{id}/settings` with the host secret.
 pub async fn settings(meeting: &MeetingId, secret: &HostSecret) -> Result<MeetingInfo, String> {
     let url = format!("/api/meetings/{meeting}/settings");
-    request_as(&url, Some(secret)).await
+    send("GET", &url, None, Some(secret)).await
 }
 
-async fn request<T: DeserializeOwned>(
-    method: &str,
-    url: &str,
-    body: Option<String>,
-) -> Result<T, String> {
-    send(method, url, body, None).await
-}
-
-async fn request_as<T: DeserializeOwned>(
-    url: &str,
-    secret: Option<&HostSecret>,
-) -> Result<T, String> {
-    send("GET", url, None, secret).await
-}
-
+/// One request; `secret`, if given, goes in as the bearer token.
 async fn send<T: DeserializeOwned>(
     method: &str,
     url: &str,

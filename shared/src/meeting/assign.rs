@@ -227,6 +227,23 @@ mod tests {
         assert_eq!(rooms_for_groups(10, 3), 4);
         assert_eq!(rooms_for_groups(9, 3), 3);
         assert_eq!(rooms_for_groups(0, 3), 1);
+        // The sizes the host's preview shows are the sizes the split makes.
+        assert_eq!(even_sizes(8, 3), vec![3, 3, 2]);
+        assert_eq!(even_sizes(2, 4), vec![1, 1, 0, 0]);
+        for people in 0..40 {
+            for rooms in 1..12 {
+                let sizes = even_sizes(people, rooms);
+                assert_eq!(sizes.iter().sum::<usize>(), people);
+                let (max, min) = (sizes.iter().max(), sizes.iter().min());
+                assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1));
+                let ids: Vec<usize> = (0..people).collect();
+                let split: Vec<usize> = even_split(&ids, rooms, &mut Rng::new(7))
+                    .iter()
+                    .map(Vec::len)
+                    .collect();
+                assert_eq!(split, sizes);
+            }
+        }
     }
 
     #[test]

@@ -74,7 +74,7 @@ impl Meeting {
     }
 
     fn running(&self) -> bool {
-        matches!(self.phase(), Phase::Open | Phase::Closing)
+        self.phase().is_running()
     }
 
     pub(super) fn refuse_if_running(&self) -> Result<(), CommandError> {
@@ -93,7 +93,7 @@ impl Meeting {
     fn assignable(&self) -> Vec<ParticipantId> {
         self.participants
             .iter()
-            .filter(|(_, p)| p.role == Role::Participant)
+            .filter(|(_, p)| p.role.is_assignable())
             .map(|(id, _)| *id)
             .collect()
     }
@@ -415,8 +415,8 @@ impl Meeting {
         if self.place_of(who) == Some(to) {
             return Err(CommandError::AlreadyThere);
         }
-        if role == Role::Participant && self.assignments.get(&who) != Some(&room) {
-            if !self.options.allow_choose {
+        if role.is_assignable() && self.assignments.get(&who) != Some(&room) {
+            if !self.options.may_choose(role) {
                 return Err(CommandError::ChoosingNotAllowed);
             }
             self.set_assignment(who, Some(room));
@@ -429,7 +429,7 @@ impl Meeting {
         if self.place_of(who).and_then(Place::room).is_none() {
             return Err(CommandError::NotInRoom);
         }
-        if role == Role::Participant && !self.options.allow_return {
+        if !self.options.may_return(role) {
             return Err(CommandError::ReturnNotAllowed);
         }
         self.set_place(who, Place::Main);

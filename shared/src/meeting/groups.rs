@@ -6,11 +6,11 @@ use super::command::CommandError;
 use super::event::{Audience, Event};
 use super::plan::{Plan, PlannedRoom, identity_key};
 use super::{Meeting, Role};
-use crate::ids::ParticipantId;
+use crate::ids::{ParticipantId, RoomId};
 use crate::names::clean_text;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Most saved sets per meeting.
 pub const MAX_GROUP_SETS: usize = 50;
@@ -35,45 +35,39 @@ pub struct GroupSetView {
 
 impl Meeting {
     /// The current rooms and their people as a plan: everyone assigned now (by email when known,
-    /// else by name), plus planned and remembered people who are not here today.
+    /// else by name), plus planned and remembered people who are not here today. One pass over
+    /// each collection, so saving stays cheap at a thousand people.
     pub fn groups_as_plan(&self) -> Plan {
+        let mut members: BTreeMap<RoomId, Vec<String>> = BTreeMap::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
+        let mut add = |room: RoomId, who: String| {
+            if seen.insert(identity_key(&who)) {
+                members.entry(room).or_default().push(who);
+            }
+        };
+        for (pid, room) in &self.assignments {
+            if let Some(p) = self.participants.get(pid) {
+                // keys hold the email (if any) first; a name keeps its spelling.
+                let who = match p.keys.first() {
+                    Some(k) if k.contains('@') => k.clone(),
+                    _ => p.name.clone(),
+                };
+                add(*room, who);
+            }
+        }
+        let here: BTreeSet<&String> = self.participants.values().flat_map(|p| &p.keys).collect();
+        for (key, room) in self.planned.iter().chain(self.remembered.iter()) {
+            if !here.contains(key) {
+                add(*room, key.clone());
+            }
+        }
         let rooms = self
             .rooms
             .iter()
-            .map(|(room_id, room)| {
-                let mut members: Vec<String> = Vec::new();
-                let mut add = |raw: String, members: &mut Vec<String>| {
-                    if seen.insert(identity_key(&raw)) {
-                        members.push(raw);
-                    }
-                };
-                for (pid, assigned) in &self.assignments {
-                    if assigned != room_id {
-                        continue;
-                    }
-                    if let Some(p) = self.participants.get(pid) {
-                        // keys hold the email (if any) first; a name keeps its spelling.
-                        let who = match p.keys.first() {
-                            Some(k) if k.contains('@') => k.clone(),
-                            _ => p.name.clone(),
-                        };
-                        add(who, &mut members);
-                    }
-                }
-                for (key, r) in self.planned.iter().chain(self.remembered.iter()) {
-                    if r == room_id {
-                        let here = self.participants.values().any(|p| p.keys.contains(key));
-                        if !here {
-                            add(key.clone(), &mut members);
-                        }
-                    }
-                }
-                PlannedRoom {
-                    name: room.name.clone(),
-                    topic: room.topic.clone(),
-                    members,
-                }
+            .map(|(id, room)| PlannedRoom {
+                name: room.name.clone(),
+                topic: room.topic.clone(),
+                members: members.remove(id).unwrap_or_default(),
             })
             .collect();
         Plan { rooms }

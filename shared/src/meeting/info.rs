@@ -146,20 +146,12 @@ impl Meeting {
     /// Replaces the settings and tells everyone what they may see, with the new co-host
     /// suggestions.
     pub(super) fn set_info(&mut self, info: &MeetingInfo) -> Result<(), CommandError> {
-        let info = info.cleaned()?;
-        self.info = info;
+        self.info = info.cleaned()?;
         let mut suggested: Vec<ParticipantId> = Vec::new();
-        let ids: Vec<ParticipantId> = self.participants.keys().copied().collect();
-        for id in ids {
-            let flag = self
-                .participants
-                .get(&id)
-                .is_some_and(|p| self.suggests(&p.keys));
-            if let Some(p) = self.participants.get_mut(&id) {
-                p.suggested_co_host = flag;
-            }
-            if flag {
-                suggested.push(id);
+        for (id, p) in &mut self.participants {
+            p.suggested_co_host = self.info.designates(&p.keys);
+            if p.suggested_co_host {
+                suggested.push(*id);
             }
         }
         self.emit(

@@ -53,6 +53,13 @@ pub struct Admission<'a> {
     pub passcode: Option<&'a str>,
 }
 
+impl Role {
+    /// Whether automatic splits and plans place this person (hosts and co-hosts move freely).
+    pub fn is_assignable(self) -> bool {
+        self == Role::Participant
+    }
+}
+
 /// How someone asks to join: as anyone with the link, or with the host capability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "as", rename_all = "snake_case")]

@@ -2,6 +2,7 @@
 //! created. Plain data with validation; the rules that change it are in `breakout.rs`.
 
 use crate::ids::RoomId;
+use crate::meeting::Role;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +73,13 @@ pub enum Phase {
     Closing,
 }
 
+impl Phase {
+    /// Whether rooms are open or counting down (people may be in them).
+    pub fn is_running(self) -> bool {
+        matches!(self, Phase::Open | Phase::Closing)
+    }
+}
+
 /// The host's choices for a breakout session (the seed manual's six options).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BreakoutOptions {
@@ -103,6 +111,16 @@ impl Default for BreakoutOptions {
 }
 
 impl BreakoutOptions {
+    /// Whether someone with `role` may go back to the main session by themselves.
+    pub fn may_return(&self, role: Role) -> bool {
+        role >= Role::CoHost || self.allow_return
+    }
+
+    /// Whether someone with `role` may enter an open room they were not assigned to.
+    pub fn may_choose(&self, role: Role) -> bool {
+        role >= Role::CoHost || self.allow_choose
+    }
+
     /// Whether the numbers are within bounds.
     pub fn is_valid(&self) -> bool {
         self.auto_close_minutes

@@ -1,21 +1,11 @@
-//! What the breakout screens compute rather than show: the preview of an automatic split, how
-//! time left reads, and who counts as someone to place. Pure, so it is unit-tested natively.
+//! What the breakout screens compute rather than show: how the preview of a split and time left
+//! read, and which command places a person. The rules themselves (split sizes, who is placed)
+//! are the engine's, in `plenary_shared`. Pure, so it is unit-tested natively.
 
 use plenary_shared::ids::{ParticipantId, RoomId};
-use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{Phase, Place};
+use plenary_shared::meeting::rooms::Place;
 use plenary_shared::meeting::view::MeetingView;
-
-/// Room sizes of an even split of `people` into `rooms` rooms (as the engine splits: sizes
-/// differ by at most one, larger rooms first). Empty when `rooms` is zero.
-pub fn split_sizes(people: usize, rooms: usize) -> Vec<usize> {
-    if rooms == 0 {
-        return Vec::new();
-    }
-    let (base, extra) = (people / rooms, people % rooms);
-    (0..rooms).map(|i| base + usize::from(i < extra)).collect()
-}
 
 /// The preview line: `3, 3, 2`; a long list is shortened to its distinct sizes (`3 or 2`).
 pub fn describe_sizes(sizes: &[usize], or: &str) -> String {
@@ -37,11 +27,11 @@ pub fn describe_sizes(sizes: &[usize], or: &str) -> String {
     }
 }
 
-/// How many people an automatic split places: everyone but the host and co-hosts.
+/// How many people an automatic split places (as the engine counts them).
 pub fn placeable(view: &MeetingView) -> usize {
     view.participants
         .iter()
-        .filter(|p| p.role == Role::Participant)
+        .filter(|p| p.role.is_assignable())
         .count()
 }
 
@@ -59,7 +49,7 @@ pub fn clock(ms: u64) -> String {
 /// The command that puts `who` in `room` (`None`: no room): a move while rooms run, an
 /// assignment before they open.
 pub fn place_command(view: &MeetingView, who: ParticipantId, room: Option<RoomId>) -> Command {
-    if matches!(view.phase(), Phase::Open | Phase::Closing) {
+    if view.phase().is_running() {
         Command::MoveParticipant {
             participant: who,
             to: room.map_or(Place::Main, |room| Place::Room { room }),
@@ -83,25 +73,16 @@ pub fn parse_count(text: &str, range: std::ops::RangeInclusive<u32>) -> Option<u
 #[cfg(test)]
 mod tests {
     use super::*;
+    use plenary_shared::meeting::Role;
     use plenary_shared::meeting::rooms::{RoomStatus, RoomView};
     use plenary_shared::meeting::view::ParticipantView;
 
     #[test]
-    fn the_preview_matches_an_even_split() {
-        assert_eq!(split_sizes(8, 3), vec![3, 3, 2]);
-        assert_eq!(split_sizes(2, 4), vec![1, 1, 0, 0]);
-        assert_eq!(split_sizes(5, 0), Vec::<usize>::new());
-        for people in 0..40 {
-            for rooms in 1..12 {
-                let sizes = split_sizes(people, rooms);
-                assert_eq!(sizes.iter().sum::<usize>(), people);
-                let (max, min) = (sizes.iter().max(), sizes.iter().min());
-                assert!(max.zip(min).is_some_and(|(a, b)| a - b <= 1));
-            }
-        }
+    fn the_preview_reads_the_engine_split() {
+        use plenary_shared::meeting::assign::even_sizes;
         assert_eq!(describe_sizes(&[3, 3, 2], "or"), "3, 3, 2");
-        assert_eq!(describe_sizes(&split_sizes(50, 20), "or"), "3 or 2");
-        assert_eq!(describe_sizes(&split_sizes(40, 20), "eller"), "2");
+        assert_eq!(describe_sizes(&even_sizes(50, 20), "or"), "3 or 2");
+        assert_eq!(describe_sizes(&even_sizes(40, 20), "eller"), "2");
     }
 
     #[test]

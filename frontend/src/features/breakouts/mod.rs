@@ -15,21 +15,19 @@ pub use participant::{alerts, my_place};
 
 use crate::app::tr;
 use crate::net::socket::Outbox;
-use crate::net::time;
 use crate::store::Store;
 use leptos::prelude::*;
 use plenary_shared::meeting::rooms::Phase;
-use std::time::Duration;
+use plenary_shared::time::Timestamp;
 
 /// The status bar: `Breakout rooms - In Progress` with time left, for everyone.
-pub fn status_bar(store: Store) -> impl IntoView {
-    running::status(store, time::ticking(Duration::from_millis(500)))
+pub fn status_bar(store: Store, now: ReadSignal<Timestamp>) -> impl IntoView {
+    running::status(store, now)
 }
 
 /// The host's `Breakout rooms` button and the panel it opens.
-pub fn host_panel(store: Store, outbox: Outbox) -> impl IntoView {
+pub fn host_panel(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
     let open = RwSignal::new(false);
-    let now = time::ticking(Duration::from_millis(500));
     let phase = Memo::new(move |_| store.meeting.with(|m| m.phase()));
     // Setting up again (`Recreate`) shows the setup form over existing rooms.
     let redo = RwSignal::new(false);

@@ -6,18 +6,16 @@
 use super::logic;
 use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
-use crate::net::time;
 use crate::store::Store;
 use leptos::prelude::*;
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{Phase, Place, RoomStatus};
-use std::time::Duration;
+use plenary_shared::time::Timestamp;
 
 /// My place and what I may do about it.
-pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
+pub fn my_place(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
     let t = use_texts();
-    let now = time::ticking(Duration::from_millis(500));
     let me = move || store.me.get();
     let place = move || {
         let me = me()?;
@@ -44,8 +42,11 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
             Some((room, m.room(room)?.name.clone()))
         })
     };
-    let may_leave =
-        move || room().is_some() && (hosting() || store.meeting.with(|m| m.options.allow_return));
+    let may_leave = move || {
+        let role = store.my_role();
+        room().is_some()
+            && role.is_some_and(|role| store.meeting.with(|m| m.options.may_return(role)))
+    };
     let may_choose = move || {
         !hosting()
             && store
@@ -145,9 +146,8 @@ pub fn my_place(store: Store, outbox: Outbox) -> impl IntoView {
 }
 
 /// Alerts for everyone: the latest broadcast, the closing countdown of my room, time up (hosts).
-pub fn alerts(store: Store) -> impl IntoView {
+pub fn alerts(store: Store, now: ReadSignal<Timestamp>) -> impl IntoView {
     let t = use_texts();
-    let now = time::ticking(Duration::from_millis(250));
     let countdown = move || {
         let me = store.me.get()?;
         store.meeting.with(|m| {

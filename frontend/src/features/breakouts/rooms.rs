@@ -11,20 +11,20 @@ use crate::store::Store;
 use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{Phase, RoomStatus, RoomView};
+use plenary_shared::meeting::rooms::{RoomStatus, RoomView};
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::time::Timestamp;
 
 /// Everyone a room lists: while running, the people inside; before, the people assigned.
 fn members(m: &MeetingView, room: Option<RoomId>) -> Vec<(ParticipantId, String)> {
-    let running = matches!(m.phase(), Phase::Open | Phase::Closing);
+    let running = m.phase().is_running();
     m.participants
         .iter()
         .filter(|p| {
             if running {
                 p.place.room() == room
             } else {
-                p.assigned == room && p.role == plenary_shared::meeting::Role::Participant
+                p.assigned == room && p.role.is_assignable()
             }
         })
         .map(|p| (p.id, p.name.clone()))
@@ -34,11 +34,7 @@ fn members(m: &MeetingView, room: Option<RoomId>) -> Vec<(ParticipantId, String)
 /// The rooms, and (before opening) the people not yet in any.
 pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
     let t = use_texts();
-    let running = move || {
-        store
-            .meeting
-            .with(|m| matches!(m.phase(), Phase::Open | Phase::Closing))
-    };
+    let running = move || store.meeting.with(|m| m.phase().is_running());
     view! {
         <p class="muted">{tr(|t| t.drag_hint)}</p>
         <ul class="rooms">

@@ -6,6 +6,7 @@ use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
+use plenary_shared::meeting::assign;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{MAX_ROOMS, RoomCount, Strategy};
 
@@ -29,9 +30,9 @@ pub fn setup(store: Store, outbox: Outbox, redo: RwSignal<bool>) -> impl IntoVie
         let people = store.meeting.with(logic::placeable);
         let rooms = match chosen()? {
             RoomCount::Rooms { count } => count as usize,
-            RoomCount::GroupsOf { size } => people.div_ceil(size as usize).max(1),
+            RoomCount::GroupsOf { size } => assign::rooms_for_groups(people, size as usize),
         };
-        let sizes = logic::split_sizes(people, rooms);
+        let sizes = assign::even_sizes(people, rooms);
         Some(format!(
             "{}: {}",
             t().people_per_room,

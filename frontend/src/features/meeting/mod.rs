@@ -8,7 +8,7 @@ use crate::features::lobby::join_form;
 
 mod people;
 use crate::net::socket::Outbox;
-use crate::net::{http, storage};
+use crate::net::{http, storage, time};
 use crate::route;
 use crate::store::{Phase, Store};
 use leptos::prelude::*;
@@ -156,6 +156,8 @@ fn in_meeting(
 ) -> impl IntoView {
     let t = use_texts();
     let lang = crate::app::use_lang();
+    // One clock for every countdown on the screen.
+    let now = time::ticking(Duration::from_millis(250));
     let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     let origin = window().location().origin().unwrap_or_default();
     let invite = move || match invite_passcode.get() {
@@ -187,12 +189,12 @@ fn in_meeting(
                     .get()
                     .map(|p| view! { <p class="error" role="alert">{p.describe(lang())}</p> })
             }}
-            {breakouts::alerts(store)}
+            {breakouts::alerts(store, now)}
             <div class="layout">
                 <div class="main-column">
-                    {breakouts::my_place(store, outbox)}
+                    {breakouts::my_place(store, outbox, now)}
                     <Show when=is_hosting>
-                        {breakouts::host_panel(store, outbox)}
+                        {breakouts::host_panel(store, outbox, now)}
                         <section class="card invite">
                             <label>
                                 {tr(|t| t.invite_link)}
@@ -216,7 +218,7 @@ fn in_meeting(
                 </div>
                 {people::participants(store, outbox)}
             </div>
-            <footer class="statusbar" aria-label=tr(|t| t.status_bar)>{breakouts::status_bar(store)}</footer>
+            <footer class="statusbar" aria-label=tr(|t| t.status_bar)>{breakouts::status_bar(store, now)}</footer>
         </main>
     }
 }

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{Phase, Place};
+use plenary_shared::meeting::rooms::Place;
 use plenary_shared::meeting::view::ParticipantView;
 
 /// The list, with a heading that counts people.
@@ -26,7 +26,7 @@ pub fn participants(store: Store, outbox: Outbox) -> impl IntoView {
             </Show>
             <ul class="participants" aria-label=tr(|t| t.participants)>
                 <For
-                    each=move || store.meeting.get().participants
+                    each=move || store.meeting.with(|m| m.participants.clone())
                     key=|p| (p.id, p.name.clone(), p.role, p.muted, p.suggested_co_host)
                     let:p
                 >
@@ -121,7 +121,7 @@ pub fn room_select(store: Store, outbox: Outbox, id: ParticipantId, name: String
     let current = move || {
         store.meeting.with(|m| {
             let p = m.participant(id)?;
-            if m.phase() == Phase::Open {
+            if m.phase().is_running() {
                 p.place.room()
             } else {
                 p.assigned
@@ -136,7 +136,7 @@ pub fn room_select(store: Store, outbox: Outbox, id: ParticipantId, name: String
         let rooms = rooms();
         (!rooms.is_empty()).then(|| {
             let now = current();
-            let open = store.meeting.with_untracked(|m| m.phase() == Phase::Open);
+            let open = store.meeting.with_untracked(|m| m.phase().is_running());
             let none_label = if open {
                 t().main_session
             } else {
