@@ -54,6 +54,9 @@ pub struct Store {
     pub broadcast: RwSignal<Option<String>>,
     /// The room whose time ran out last (hosts who asked to be told).
     pub time_up: RwSignal<Option<RoomId>>,
+    /// Plan entries that matched more than one person present (hosts), with those people; each
+    /// stays until the rooms are replaced or the host places one of them.
+    pub plan_conflicts: RwSignal<Vec<(String, Vec<ParticipantId>)>>,
 }
 
 impl Default for Store {
@@ -71,6 +74,7 @@ impl Store {
             error: RwSignal::new(None),
             broadcast: RwSignal::new(None),
             time_up: RwSignal::new(None),
+            plan_conflicts: RwSignal::new(Vec::new()),
         }
     }
 
@@ -88,6 +92,17 @@ impl Store {
                 match &event {
                     Event::Broadcast { text, .. } => self.broadcast.set(Some(text.clone())),
                     Event::TimeUp { room } => self.time_up.set(Some(*room)),
+                    Event::PlanConflict { key, participants } => self.plan_conflicts.update(|c| {
+                        c.retain(|(k, _)| k != key);
+                        c.push((key.clone(), participants.clone()));
+                    }),
+                    Event::RoomsReplaced { .. } => self.plan_conflicts.set(Vec::new()),
+                    Event::Assigned {
+                        participant,
+                        room: Some(_),
+                    } => self
+                        .plan_conflicts
+                        .update(|c| c.retain(|(_, people)| !people.contains(participant))),
                     // A new session starts with a clean slate of alerts.
                     Event::RoomsClosed => {
                         self.broadcast.set(None);
@@ -211,6 +226,39 @@ mod tests {
             store.broadcast.get_untracked().as_deref(),
             Some("Two minutes left")
         );
+    }
+
+    #[test]
+    fn plan_conflicts_stay_until_someone_is_placed() {
+        let store = Store::new();
+        let conflict = |key: &str| ServerMsg::Event {
+            event: Event::PlanConflict {
+                key: key.into(),
+                participants: vec![ParticipantId(2), ParticipantId(3)],
+            },
+        };
+        store.receive(conflict("åse"));
+        store.receive(conflict("åse"));
+        assert_eq!(
+            store.plan_conflicts.get_untracked().len(),
+            1,
+            "one per entry"
+        );
+        store.receive(ServerMsg::Event {
+            event: Event::Assigned {
+                participant: ParticipantId(3),
+                room: Some(RoomId(1)),
+            },
+        });
+        assert!(store.plan_conflicts.get_untracked().is_empty());
+        store.receive(conflict("per"));
+        store.receive(ServerMsg::Event {
+            event: Event::RoomsReplaced {
+                rooms: vec![],
+                assignments: vec![],
+            },
+        });
+        assert!(store.plan_conflicts.get_untracked().is_empty());
     }
 
     #[test]

@@ -3,7 +3,11 @@
 //! the planned rooms in Norwegian Bokmål with a participant who came by the passcode link.
 
 use plenary_e2e::browser::{Driver, require_dist};
+use plenary_e2e::client::Client;
 use plenary_e2e::{HarnessError, Result, TestServer};
+use plenary_shared::ids::MeetingId;
+use plenary_shared::meeting::Credential;
+use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION, ServerMsg};
 
 #[tokio::test]
 async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
@@ -114,6 +118,31 @@ async fn a_planned_meeting_from_csv_runs_in_norwegian() -> Result<()> {
         .until_list("Fjord", "Åse in her planned room", |i| {
             i.iter().any(|p| p.starts_with("åse øvrebø"))
         })
+        .await?;
+    // A second person with the same name is flagged to the host, not guessed.
+    let id = participant_link
+        .rsplit("/m/")
+        .next()
+        .and_then(|rest| rest.split('#').next())
+        .unwrap_or_default();
+    let mut namesake = Client::connect(server.addr, &MeetingId(id.to_owned())).await?;
+    namesake
+        .send(&ClientMsg::Join {
+            version: PROTOCOL_VERSION,
+            name: "Åse Øvrebø".into(),
+            email: None,
+            credential: Credential::Participant,
+            passcode: Some("4242".into()),
+        })
+        .await?;
+    namesake
+        .next_until("welcome", |m| matches!(m, ServerMsg::Welcome { .. }))
+        .await?;
+    planner
+        .until_role("status", "Disse passer med samme planlagte person")
+        .await?;
+    planner
+        .until_text("«åse øvrebø»: åse øvrebø, Åse Øvrebø")
         .await?;
     planner
         .choose("Nedtelling etter lukking av grupperom")

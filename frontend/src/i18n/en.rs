@@ -131,4 +131,5 @@ pub const TEXTS: Texts = Texts {
     or_word: "or",
     closing: "Closing",
     connection_problem: "Connection problem",
+    plan_conflict: "These people match the same planned entry; place them by hand",
 };

@@ -175,6 +175,7 @@ pub struct Texts {
     pub or_word: &'static str,
     pub closing: &'static str,
     pub connection_problem: &'static str,
+    pub plan_conflict: &'static str,
 }
 
 impl Texts {

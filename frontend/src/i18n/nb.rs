@@ -131,4 +131,5 @@ pub const TEXTS: Texts = Texts {
     or_word: "eller",
     closing: "Lukkes",
     connection_problem: "Tilkoblingsproblem",
+    plan_conflict: "Disse passer med samme planlagte person; plasser dem selv",
 };

@@ -35,7 +35,28 @@ fn members(m: &MeetingView, room: Option<RoomId>) -> Vec<(ParticipantId, String)
 pub fn rooms(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
     let t = use_texts();
     let running = move || store.meeting.with(|m| m.phase().is_running());
+    let conflicts = move || {
+        store.plan_conflicts.with(|c| {
+            store.meeting.with(|m| {
+                c.iter()
+                    .map(|(key, people)| {
+                        let names: Vec<String> = people
+                            .iter()
+                            .filter_map(|p| m.participant(*p).map(|p| p.name.clone()))
+                            .collect();
+                        format!("«{key}»: {}", names.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+    };
     view! {
+        <Show when=move || !conflicts().is_empty()>
+            <div class="conflicts" role="status">
+                <p>{tr(|t| t.plan_conflict)}</p>
+                <ul>{move || conflicts().into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}</ul>
+            </div>
+        </Show>
         <p class="muted">{tr(|t| t.drag_hint)}</p>
         <ul class="rooms">
             <For
