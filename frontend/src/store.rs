@@ -112,6 +112,8 @@ impl Store {
                 }
                 self.meeting.update(|m| m.apply(&event));
             }
+            // Signalling goes to the media connection, not the store.
+            ServerMsg::Media { .. } => {}
             ServerMsg::Error { error, .. } => {
                 let phase = self.phase.get_untracked();
                 let resume_failed = phase == Phase::Lost && error == ProtocolError::UnknownSession;

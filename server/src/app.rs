@@ -2,6 +2,7 @@
 //! app on a socket of their choosing.
 
 use crate::clock::Clock;
+use crate::media::MediaConfig;
 use crate::meetings::{ActorContext, Registry};
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -38,12 +39,23 @@ impl AppState {
 
     /// A server that persists meetings in `store`.
     pub fn with_store(clock: Clock, grace_ms: u64, store: Option<Store>) -> Self {
+        Self::with_media(clock, grace_ms, store, MediaConfig::default())
+    }
+
+    /// A server that persists meetings in `store` and sets up media as `media` says.
+    pub fn with_media(
+        clock: Clock,
+        grace_ms: u64,
+        store: Option<Store>,
+        media: MediaConfig,
+    ) -> Self {
         let metrics = Arc::new(Metrics::default());
         let ctx = ActorContext {
             clock,
             metrics: metrics.clone(),
             grace_ms,
             store,
+            media,
         };
         AppState {
             registry: Registry::new(ctx),
@@ -101,7 +113,7 @@ async fn meeting_socket(
     let meeting = state.registry.get(&MeetingId(id));
     let metrics = state.metrics.clone();
     // Small socket buffers: tungstenite's defaults (128 KiB each way) would cost a quarter of a
-    // megabyte per participant, while our frames are at most a few KiB (16 KiB inbound).
+    // megabyte per participant, while our frames are mostly a few KiB (128 KiB at most inbound, for SDP answers).
     upgrade
         .read_buffer_size(ws::SOCKET_BUFFER_BYTES)
         .write_buffer_size(ws::SOCKET_BUFFER_BYTES)

@@ -16,6 +16,9 @@ pub struct Metrics {
     pub protocol_errors: AtomicU64,
     pub rate_limited: AtomicU64,
     pub slow_clients_dropped: AtomicU64,
+    pub media_peers: AtomicI64,
+    pub media_tracks: AtomicI64,
+    pub media_packets_forwarded: AtomicU64,
 }
 
 impl Metrics {
@@ -83,6 +86,24 @@ impl Metrics {
             "counter",
             "Clients dropped for not keeping up.",
             c(&self.slow_clients_dropped),
+        );
+        line(
+            "media_peers",
+            "gauge",
+            "Open WebRTC connections.",
+            g(&self.media_peers),
+        );
+        line(
+            "media_tracks",
+            "gauge",
+            "Tracks being published.",
+            g(&self.media_tracks),
+        );
+        line(
+            "media_packets_forwarded_total",
+            "counter",
+            "RTP packets forwarded to receivers.",
+            c(&self.media_packets_forwarded),
         );
         out
     }

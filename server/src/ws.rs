@@ -240,7 +240,7 @@ impl Session {
             (ClientMsg::Join { .. } | ClientMsg::Resume { .. }, Some(_)) => {
                 self.refuse(ProtocolError::AlreadyJoined);
             }
-            (ClientMsg::Command { .. } | ClientMsg::Snapshot, None) => {
+            (ClientMsg::Command { .. } | ClientMsg::Snapshot | ClientMsg::Media { .. }, None) => {
                 self.refuse(ProtocolError::NotJoined);
             }
             (ClientMsg::Command { command }, Some(from)) => {
@@ -249,6 +249,10 @@ impl Session {
             }
             (ClientMsg::Snapshot, Some(from)) => {
                 self.forward(&meeting, ActorMsg::Snapshot { from }).await;
+            }
+            (ClientMsg::Media { signal }, Some(from)) => {
+                self.forward(&meeting, ActorMsg::Media { from, signal })
+                    .await;
             }
         }
     }

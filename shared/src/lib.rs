@@ -46,6 +46,7 @@
 
 pub mod api;
 pub mod ids;
+pub mod media;
 pub mod meeting;
 pub mod names;
 mod pairs;

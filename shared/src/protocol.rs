@@ -5,6 +5,7 @@
 //! `Error` with a human-readable message; the connection stays usable.
 
 use crate::ids::{ParticipantId, SessionToken};
+use crate::media::{ClientSignal, ServerSignal};
 use crate::meeting::Credential;
 use crate::meeting::command::{Command, CommandError};
 use crate::meeting::event::Event;
@@ -16,7 +17,8 @@ use thiserror::Error;
 pub const PROTOCOL_VERSION: u16 = 1;
 
 /// Largest text frame the server reads, in bytes. Larger ones are refused with `FrameTooLarge`.
-pub const MAX_FRAME_BYTES: usize = 16 * 1024;
+/// Sized for a browser's SDP answer in a large room (about 1 KiB per received track).
+pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 
 /// Client → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +42,8 @@ pub enum ClientMsg {
     Command { command: Command },
     /// Ask for the whole current picture (answered with `Snapshot`, after every earlier event).
     Snapshot,
+    /// WebRTC signalling for this participant's media connection.
+    Media { signal: ClientSignal },
 }
 
 /// Server → client.
@@ -58,6 +62,8 @@ pub enum ServerMsg {
     Snapshot { meeting: MeetingView },
     /// Something changed.
     Event { event: Event },
+    /// WebRTC signalling for this participant's media connection.
+    Media { signal: ServerSignal },
     /// Something the client sent was refused. `message` is `error` in words.
     Error {
         error: ProtocolError,
@@ -131,7 +137,7 @@ mod tests {
     #[test]
     fn errors_carry_code_and_message() {
         let msg = ServerMsg::error(ProtocolError::FrameTooLarge {
-            size: 20_000,
+            size: 200_000,
             limit: MAX_FRAME_BYTES,
         });
         let json = serde_json::to_value(&msg).expect("serialise");
@@ -139,7 +145,7 @@ mod tests {
         assert_eq!(json["error"]["code"], "frame_too_large");
         assert_eq!(
             json["message"],
-            "the message is 20000 bytes; the limit is 16384"
+            "the message is 200000 bytes; the limit is 131072"
         );
     }
 

@@ -162,10 +162,21 @@ impl Client {
 
     /// The next server message (applied to our view), or `None` once the server closed.
     pub async fn next(&mut self) -> Result<Option<ServerMsg>> {
+        self.next_within(Some(DEADLINE)).await
+    }
+
+    /// Like `next`, waiting at most `limit` (or for ever).
+    pub async fn next_within(
+        &mut self,
+        limit: Option<std::time::Duration>,
+    ) -> Result<Option<ServerMsg>> {
         loop {
-            let frame = tokio::time::timeout(DEADLINE, self.ws.next())
-                .await
-                .map_err(|_| HarnessError::Timeout("a server message".into()))?;
+            let frame = match limit {
+                Some(limit) => tokio::time::timeout(limit, self.ws.next())
+                    .await
+                    .map_err(|_| HarnessError::Timeout("a server message".into()))?,
+                None => self.ws.next().await,
+            };
             let text = match frame {
                 None | Some(Ok(Message::Close(_))) => return Ok(None),
                 Some(Err(e)) => return Err(HarnessError::Ws(Box::new(e))),
@@ -184,7 +195,7 @@ impl Client {
                     self.view = meeting.clone();
                     self.token = Some(token.clone());
                 }
-                ServerMsg::Snapshot { .. } => {}
+                ServerMsg::Snapshot { .. } | ServerMsg::Media { .. } => {}
                 ServerMsg::Event { event } => {
                     self.view.apply(event);
                     self.log.push(event.clone());

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod browser;
 pub mod client;
+pub mod media;
 pub mod support;
 
 use plenary_server::app::AppState;

@@ -6,12 +6,13 @@
 
 use super::persist::Persister;
 use crate::clock::Clock;
-use crate::media::{MediaMap, MediaRouter, NoMedia};
+use crate::media::{MediaConfig, MediaMap, MediaRouter, Sfu};
 use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::{MeetingRecord, Store};
 use axum::extract::ws::Utf8Bytes;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
+use plenary_shared::media::ClientSignal;
 use plenary_shared::meeting::command::{Command, CommandError};
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
@@ -33,6 +34,8 @@ pub struct ActorContext {
     pub grace_ms: u64,
     /// Where meetings are persisted; `None` keeps them in memory only.
     pub store: Option<Store>,
+    /// How media connections reach the network.
+    pub media: MediaConfig,
 }
 
 /// Identifies one WebSocket connection, so a stale socket's disconnect cannot evict a newer one.
@@ -74,6 +77,11 @@ pub enum ActorMsg {
     },
     Snapshot {
         from: ParticipantId,
+    },
+    /// WebRTC signalling, for the media layer.
+    Media {
+        from: ParticipantId,
+        signal: ClientSignal,
     },
     /// The connection closed: cleanly (the person left) or not (they may come back).
     Disconnected {
@@ -146,12 +154,13 @@ pub fn spawn_restored(
         .into_iter()
         .map(|p| (p, until))
         .collect();
+    let media = Sfu::start(ctx.media.clone(), ctx.metrics.clone());
     let mut actor = Actor {
         id,
         meeting,
         persister: ctx.store.clone().map(Persister::start),
         ctx,
-        media: Box::new(NoMedia),
+        media: Box::new(media),
         media_map: MediaMap::default(),
         connections: HashMap::new(),
         tokens: HashMap::new(),
@@ -361,6 +370,10 @@ impl Actor {
                 self.snapshot(from);
                 false
             }
+            ActorMsg::Media { from, signal } => {
+                self.media.signal(from, signal);
+                false
+            }
             ActorMsg::Flush { done } => {
                 if let Some(p) = &self.persister {
                     p.flush().await;
@@ -455,6 +468,7 @@ impl Actor {
 
     /// Binds a connection to a participant and sends the welcome snapshot.
     fn attach(&mut self, id: ParticipantId, connection: Connection, token: SessionToken) {
+        self.media.connected(id, connection.outbox.clone());
         self.connections.insert(id, connection);
         let welcome = ServerMsg::Welcome {
             version: PROTOCOL_VERSION,

@@ -1,0 +1,114 @@
+//! Media signalling: the messages that set up and re-point each participant's one WebRTC
+//! connection to the server. The server always makes the offer (so there is never glare): its
+//! first offer has three receive-only slots for what the participant publishes (microphone,
+//! camera, screen), and every later offer adds or parks the tracks they receive as people move.
+//! Each offer names, by `mid`, which slot is which and whose media every received track carries,
+//! so a client never has to guess from stream ids.
+
+use crate::ids::ParticipantId;
+use serde::{Deserialize, Serialize};
+
+/// What a participant's media is: one slot each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    Microphone,
+    Camera,
+    Screen,
+}
+
+impl Source {
+    /// All slots, in the order the server offers them.
+    pub const ALL: [Source; 3] = [Source::Microphone, Source::Camera, Source::Screen];
+
+    /// Whether this slot carries audio (else video).
+    pub fn is_audio(self) -> bool {
+        self == Source::Microphone
+    }
+}
+
+/// Which `mid` of the offer carries each of the participant's own sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishSlots {
+    pub microphone: String,
+    pub camera: String,
+    pub screen: String,
+}
+
+impl PublishSlots {
+    /// The mid of one source's slot.
+    pub fn mid(&self, source: Source) -> &str {
+        match source {
+            Source::Microphone => &self.microphone,
+            Source::Camera => &self.camera,
+            Source::Screen => &self.screen,
+        }
+    }
+}
+
+/// One track the participant receives: on `mid`, `from`'s `source`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedTrack {
+    pub mid: String,
+    pub from: ParticipantId,
+    pub source: Source,
+}
+
+/// Client → server media messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ClientSignal {
+    /// Set up (or set up afresh, after a reload) this participant's connection: the server
+    /// answers with an `Offer`.
+    Start,
+    /// The answer to the server's latest offer.
+    Answer { sdp: String },
+    /// Tear down this participant's media (they stay in the meeting).
+    Stop,
+}
+
+/// Server → client media messages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ServerSignal {
+    /// A new description to answer. `version` counts offers on this connection.
+    Offer {
+        version: u32,
+        sdp: String,
+        publish: PublishSlots,
+        receive: Vec<ReceivedTrack>,
+    },
+    /// The connection could not be set up or broke; `Start` again to retry.
+    Failed { reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_are_tagged_json() {
+        let json =
+            serde_json::to_string(&ClientSignal::Answer { sdp: "v=0".into() }).expect("serialise");
+        assert_eq!(json, r#"{"kind":"answer","sdp":"v=0"}"#);
+        let offer = ServerSignal::Offer {
+            version: 1,
+            sdp: "v=0".into(),
+            publish: PublishSlots {
+                microphone: "0".into(),
+                camera: "1".into(),
+                screen: "2".into(),
+            },
+            receive: vec![ReceivedTrack {
+                mid: "3".into(),
+                from: ParticipantId(7),
+                source: Source::Camera,
+            }],
+        };
+        let back: ServerSignal =
+            serde_json::from_str(&serde_json::to_string(&offer).expect("serialise"))
+                .expect("parse");
+        assert_eq!(back, offer);
+        assert!(Source::Microphone.is_audio() && !Source::Screen.is_audio());
+    }
+}

@@ -1,0 +1,374 @@
+//! A media participant without a browser: a WebSocket client plus a `webrtc`-crate connection
+//! that answers the server's offers, publishes synthetic audio and video, and counts what it
+//! receives. Every packet it sends carries its participant id in the first four payload bytes,
+//! so a receiver knows exactly whose media reached it, whatever the signalling said.
+
+use crate::client::Client;
+use crate::{DEADLINE, HarnessError, Result};
+use plenary_shared::ids::{MeetingId, ParticipantId};
+use plenary_shared::media::{ClientSignal, ServerSignal};
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::view::MeetingView;
+use plenary_shared::protocol::{ClientMsg, ServerMsg};
+use rtc::media_stream::MediaStreamTrack;
+use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::rtp::{Header, Packet};
+use rtc::rtp_transceiver::rtp_sender::{
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, watch};
+use webrtc::media_stream::track_local::TrackLocal;
+use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
+use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
+use webrtc::peer_connection::{
+    MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
+    RTCConfigurationBuilder, RTCIceGatheringState, Registry, register_default_interceptors,
+};
+use webrtc::runtime::TokioRuntime;
+
+/// Packets received, by publisher and kind (`true` for audio).
+#[derive(Default)]
+pub struct Received(Mutex<HashMap<(u32, bool), u64>>);
+
+impl Received {
+    fn add(&self, from: u32, audio: bool) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry((from, audio))
+            .or_default() += 1;
+    }
+
+    /// How many of `from`'s packets of this kind arrived.
+    pub fn count(&self, from: ParticipantId, audio: bool) -> u64 {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&(from.0, audio))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Forgets everything counted so far.
+    pub fn reset(&self) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// One simulated participant with media.
+pub struct MediaPeer {
+    pub id: ParticipantId,
+    pub received: Arc<Received>,
+    commands: mpsc::Sender<ClientMsg>,
+    view: watch::Receiver<MeetingView>,
+    failures: watch::Receiver<Option<String>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for MediaPeer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl MediaPeer {
+    /// Joins as `name`, starts media and publishes once the first offer is answered.
+    pub async fn join(addr: SocketAddr, meeting: &MeetingId, name: &str) -> Result<MediaPeer> {
+        let mut client = Client::connect(addr, meeting).await?;
+        client.join_on(name, Credential::Participant).await?;
+        let id = client
+            .me
+            .ok_or_else(|| HarnessError::Other("no id after joining".into()))?;
+        client
+            .send(&ClientMsg::Media {
+                signal: ClientSignal::Start,
+            })
+            .await?;
+        let received = Arc::new(Received::default());
+        let (commands, inbox) = mpsc::channel(64);
+        let (view_tx, view) = watch::channel(client.view.clone());
+        let (fail_tx, failures) = watch::channel(None);
+        let pc = connection(received.clone()).await?;
+        let task = tokio::spawn(drive(client, pc, id, inbox, view_tx, fail_tx));
+        Ok(MediaPeer {
+            id,
+            received,
+            commands,
+            view,
+            failures,
+            task,
+        })
+    }
+
+    /// Sends a meeting command.
+    pub async fn command(&self, command: Command) -> Result<()> {
+        self.send(ClientMsg::Command { command }).await
+    }
+
+    /// Sends any client message.
+    pub async fn send(&self, msg: ClientMsg) -> Result<()> {
+        self.commands
+            .send(msg)
+            .await
+            .map_err(|_| HarnessError::Other("the media peer stopped".into()))
+    }
+
+    /// Waits until our picture of the meeting satisfies `pred`.
+    pub async fn until_view(&self, what: &str, pred: impl Fn(&MeetingView) -> bool) -> Result<()> {
+        let mut view = self.view.clone();
+        tokio::time::timeout(DEADLINE, view.wait_for(|v| pred(v)))
+            .await
+            .map_err(|_| HarnessError::Timeout(what.into()))?
+            .map_err(|_| HarnessError::Other(format!("stopped before {what}")))?;
+        Ok(())
+    }
+
+    /// A media failure the server reported, if any.
+    pub fn failure(&self) -> Option<String> {
+        self.failures.borrow().clone()
+    }
+}
+
+/// Waits until `cond` holds, checking every few milliseconds; fails after `limit`.
+pub async fn until(what: &str, limit: Duration, cond: impl Fn() -> bool) -> Result<Duration> {
+    let start = Instant::now();
+    loop {
+        if cond() {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            return Err(HarnessError::Timeout(what.into()));
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+struct Events {
+    received: Arc<Received>,
+    gathered: watch::Sender<bool>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        self.gathered
+            .send_replace(state == RTCIceGatheringState::Complete);
+    }
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        let received = self.received.clone();
+        tokio::spawn(async move {
+            while let Some(event) = track.poll().await {
+                if let TrackRemoteEvent::OnRtpPacket(packet) = event
+                    && let Some(from) = packet.payload.get(..4)
+                {
+                    let from = u32::from_le_bytes([from[0], from[1], from[2], from[3]]);
+                    received.add(from, packet.header.payload_type == 111);
+                }
+            }
+        });
+    }
+}
+
+struct Connection {
+    pc: Arc<dyn PeerConnection>,
+    gathered: watch::Receiver<bool>,
+}
+
+async fn connection(received: Arc<Received>) -> Result<Connection> {
+    let webrtc = |e: webrtc::error::Error| HarnessError::Other(format!("webrtc: {e}"));
+    let mut engine = MediaEngine::default();
+    engine.register_default_codecs().map_err(webrtc)?;
+    let registry = register_default_interceptors(Registry::new(), &mut engine).map_err(webrtc)?;
+    let (gathered_tx, gathered) = watch::channel(false);
+    let handler = Arc::new(Events {
+        received,
+        gathered: gathered_tx,
+    });
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().build())
+        .with_media_engine(engine)
+        .with_interceptor_registry(registry)
+        .with_handler(handler)
+        .with_runtime(Arc::new(TokioRuntime))
+        .with_udp_addrs(vec!["127.0.0.1:0"])
+        .build()
+        .await
+        .map_err(webrtc)?;
+    Ok(Connection {
+        pc: Arc::new(pc),
+        gathered,
+    })
+}
+
+fn local_track(kind: RtpCodecKind, ssrc: u32, codec: RTCRtpCodec) -> Arc<TrackLocalStaticRTP> {
+    Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
+        "me".into(),
+        format!("{kind}"),
+        format!("{kind}"),
+        kind,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec,
+            ..Default::default()
+        }],
+    )))
+}
+
+/// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
+async fn drive(
+    mut client: Client,
+    conn: Connection,
+    id: ParticipantId,
+    mut inbox: mpsc::Receiver<ClientMsg>,
+    view: watch::Sender<MeetingView>,
+    failures: watch::Sender<Option<String>>,
+) {
+    let audio = local_track(RtpCodecKind::Audio, 1000 + id.0 * 2, codec(true));
+    let video = local_track(RtpCodecKind::Video, 1001 + id.0 * 2, codec(false));
+    let mut sending: Option<tokio::task::JoinHandle<()>> = None;
+    loop {
+        tokio::select! {
+            msg = inbox.recv() => {
+                let Some(msg) = msg else { break };
+                if client.send(&msg).await.is_err() {
+                    break;
+                }
+            }
+            msg = client.next_within(None) => match msg {
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
+                    let first = sending.is_none();
+                    match answer(&conn, first.then_some([&audio, &video]), sdp).await {
+                        Ok(sdp) => {
+                            let msg = ClientMsg::Media { signal: ClientSignal::Answer { sdp } };
+                            if client.send(&msg).await.is_err() {
+                                break;
+                            }
+                            if first {
+                                sending = Some(tokio::spawn(publish(audio.clone(), video.clone(), id)));
+                            }
+                        }
+                        Err(e) => {
+                            failures.send_replace(Some(e.to_string()));
+                        }
+                    }
+                }
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Failed { reason } })) => {
+                    failures.send_replace(Some(reason));
+                }
+                Ok(Some(_)) => {
+                    view.send_replace(client.view.clone());
+                }
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+    if let Some(task) = sending {
+        task.abort();
+    }
+    let _ = conn.pc.close().await;
+}
+
+fn codec(audio: bool) -> RTCRtpCodec {
+    if audio {
+        RTCRtpCodec {
+            mime_type: MIME_TYPE_OPUS.into(),
+            clock_rate: 48_000,
+            channels: 2,
+            sdp_fmtp_line: "minptime=10;useinbandfec=1".into(),
+            rtcp_feedback: vec![],
+        }
+    } else {
+        RTCRtpCodec {
+            mime_type: MIME_TYPE_VP8.into(),
+            clock_rate: 90_000,
+            ..Default::default()
+        }
+    }
+}
+
+/// Sends a 100-byte audio and video packet every 20 ms, each starting with our id.
+async fn publish(
+    audio: Arc<TrackLocalStaticRTP>,
+    video: Arc<TrackLocalStaticRTP>,
+    id: ParticipantId,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    let mut payload = id.0.to_le_bytes().to_vec();
+    payload.resize(100, 0);
+    let payload = bytes::Bytes::from(payload);
+    let mut seq: u16 = 0;
+    loop {
+        tick.tick().await;
+        seq = seq.wrapping_add(1);
+        for (track, pt, ssrc, step) in [
+            (&audio, 111, 1000 + id.0 * 2, 960),
+            (&video, 96, 1001 + id.0 * 2, 1800),
+        ] {
+            let packet = Packet {
+                header: Header {
+                    version: 2,
+                    marker: true,
+                    payload_type: pt,
+                    sequence_number: seq,
+                    timestamp: u32::from(seq).wrapping_mul(step),
+                    ssrc,
+                    ..Default::default()
+                },
+                payload: payload.clone(),
+            };
+            // Until the connection is up the track is not bound; the next tick tries again.
+            let _ = track.write_rtp(packet).await;
+        }
+    }
+}
+
+/// Applies an offer and returns our answer; the first time, adds the tracks we publish.
+async fn answer(
+    conn: &Connection,
+    publish: Option<[&Arc<TrackLocalStaticRTP>; 2]>,
+    sdp: String,
+) -> Result<String> {
+    let webrtc = |e: webrtc::error::Error| HarnessError::Other(format!("webrtc: {e}"));
+    let offer = RTCSessionDescription::offer(sdp).map_err(webrtc)?;
+    conn.pc
+        .set_remote_description(offer)
+        .await
+        .map_err(webrtc)?;
+    // add_track takes the first free transceiver of each kind: the offer's first audio and first
+    // video sections, which are the microphone and camera slots.
+    for track in publish.into_iter().flatten() {
+        conn.pc
+            .add_track(track.clone() as Arc<dyn TrackLocal>)
+            .await
+            .map_err(webrtc)?;
+    }
+    let answer = conn.pc.create_answer(None).await.map_err(webrtc)?;
+    conn.pc
+        .set_local_description(answer)
+        .await
+        .map_err(webrtc)?;
+    let mut gathered = conn.gathered.clone();
+    tokio::time::timeout(DEADLINE, gathered.wait_for(|g| *g))
+        .await
+        .map_err(|_| HarnessError::Timeout("candidates".into()))?
+        .map_err(|_| HarnessError::Other("connection gone".into()))?;
+    let local = conn
+        .pc
+        .local_description()
+        .await
+        .ok_or_else(|| HarnessError::Other("no local description".into()))?;
+    Ok(local.sdp)
+}
