@@ -31,6 +31,8 @@ async fn main() -> std::process::ExitCode {
 enum RunError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error("bad configuration: {0}")]
+    Config(String),
     #[error("{0}")]
     Store(#[from] plenary_server::store::StoreError),
 }
@@ -42,10 +44,12 @@ async fn run(config: Config) -> Result<(), RunError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = config.data_dir.join("plenary.sqlite3");
     let store = Store::open(&db).await?;
-    let state = AppState::with_store(
+    let media = config.media().map_err(RunError::Config)?;
+    let state = AppState::with_media(
         plenary_server::clock::Clock::System,
         config.resume_grace_secs.saturating_mul(1000),
         Some(store),
+        media,
     );
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");

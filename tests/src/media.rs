@@ -72,12 +72,14 @@ pub struct MediaPeer {
     commands: mpsc::Sender<ClientMsg>,
     view: watch::Receiver<MeetingView>,
     failures: watch::Receiver<Option<String>>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Drop for MediaPeer {
     fn drop(&mut self) {
-        self.task.abort();
+        if let Some(task) = &self.task {
+            task.abort();
+        }
     }
 }
 
@@ -106,8 +108,20 @@ impl MediaPeer {
             commands,
             view,
             failures,
-            task,
+            task: Some(task),
         })
+    }
+
+    /// Leaves the meeting and waits until our side of the connection is closed.
+    pub async fn leave(mut self) -> Result<()> {
+        self.command(Command::Leave).await?;
+        if let Some(task) = self.task.take() {
+            tokio::time::timeout(DEADLINE, task)
+                .await
+                .map_err(|_| HarnessError::Timeout("the media peer to stop".into()))?
+                .map_err(|e| HarnessError::Other(format!("media peer task: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Sends a meeting command.

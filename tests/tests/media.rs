@@ -6,7 +6,7 @@
 
 use plenary_e2e::client::Client;
 use plenary_e2e::media::{MediaPeer, until};
-use plenary_e2e::support::host;
+use plenary_e2e::support::{host, wait_for_metric};
 use plenary_e2e::{Result, TestServer};
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::meeting::command::Command;
@@ -177,5 +177,63 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
         audio_then,
         "a host-muted publisher's audio still arrives"
     );
+    Ok(())
+}
+
+fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, Iterator::count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_joins_and_leaves_leave_nothing_behind() -> Result<()> {
+    let server = TestServer::start().await?;
+    let m = server.create_meeting().await?;
+    let anchor = MediaPeer::join(server.addr, &m.meeting, "Anchor").await?;
+    let cycle = |i: usize| {
+        let addr = server.addr;
+        let meeting = m.meeting.clone();
+        let anchor = &anchor;
+        async move {
+            let p = MediaPeer::join(addr, &meeting, &format!("Visitor {i}")).await?;
+            // Media really flowed both ways before leaving.
+            flowing(&p, &[anchor], false).await?;
+            let before = anchor.received.count(p.id, false);
+            until("the anchor receiving the visitor", LIMIT, || {
+                anchor.received.count(p.id, false) >= before + FLOWING
+            })
+            .await?;
+            p.leave().await
+        }
+    };
+    cycle(0).await?;
+    wait_for_metric(&server, "plenary_media_peers 1").await?;
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    let files = open_files();
+    for i in 1..=100 {
+        cycle(i).await?;
+    }
+    wait_for_metric(&server, "plenary_media_peers 1").await?;
+    wait_for_metric(&server, "plenary_media_tracks 2").await?;
+    // Closing finishes in the background: wait (bounded) for tasks and sockets to wind down.
+    let settled = until("tasks and sockets back to where they were", LIMIT, || {
+        let now = tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks();
+        now <= tasks + 2 && open_files() <= files + 2
+    })
+    .await;
+    let (tasks_after, files_after) = (
+        tokio::runtime::Handle::current()
+            .metrics()
+            .num_alive_tasks(),
+        open_files(),
+    );
+    println!(
+        "after 100 cycles: tasks {tasks} -> {tasks_after}, open files {files} -> {files_after}"
+    );
+    settled?;
+    assert_eq!(anchor.failure(), None);
     Ok(())
 }
