@@ -3,6 +3,7 @@
 mod app;
 mod features;
 mod i18n;
+mod media;
 mod net;
 mod route;
 mod store;

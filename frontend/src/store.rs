@@ -4,6 +4,7 @@
 use crate::i18n::{Lang, errors};
 use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
+use plenary_shared::media::ServerSignal;
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
@@ -57,6 +58,8 @@ pub struct Store {
     /// Plan entries that matched more than one person present (hosts), with those people; each
     /// stays until the rooms are replaced or the host places one of them.
     pub plan_conflicts: RwSignal<Vec<(String, Vec<ParticipantId>)>>,
+    /// The latest media signalling from the server (the media connection acts on each).
+    pub media: RwSignal<Option<ServerSignal>>,
 }
 
 impl Default for Store {
@@ -75,6 +78,7 @@ impl Store {
             broadcast: RwSignal::new(None),
             time_up: RwSignal::new(None),
             plan_conflicts: RwSignal::new(Vec::new()),
+            media: RwSignal::new(None),
         }
     }
 
@@ -112,8 +116,8 @@ impl Store {
                 }
                 self.meeting.update(|m| m.apply(&event));
             }
-            // Signalling goes to the media connection, not the store.
-            ServerMsg::Media { .. } => {}
+            // Signalling, for the media connection to act on.
+            ServerMsg::Media { signal } => self.media.set(Some(signal)),
             ServerMsg::Error { error, .. } => {
                 let phase = self.phase.get_untracked();
                 let resume_failed = phase == Phase::Lost && error == ProtocolError::UnknownSession;

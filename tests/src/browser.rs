@@ -25,6 +25,8 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--allow-loopback-in-peer-connection",
+    // Remote audio and video play without a click first (a real person clicked Join).
+    "--autoplay-policy=no-user-gesture-required",
     "--lang=en-US",
 ];
 
@@ -111,12 +113,95 @@ impl Driver {
             .connect(&format!("http://127.0.0.1:{}", self.port))
             .await
             .map_err(wd)?;
+        // Keep every RTCPeerConnection the page makes where `media_stats` can read it.
+        client
+            .issue_cmd(Cdp {
+                cmd: "Page.addScriptToEvaluateOnNewDocument",
+                params: json!({ "source": CAPTURE_CONNECTIONS }),
+            })
+            .await
+            .map_err(wd)?;
         Ok(Page {
             client: Some(client),
             profile,
         })
     }
 }
+
+/// Records each `RTCPeerConnection` in `window.__pcs`, before any page script runs.
+const CAPTURE_CONNECTIONS: &str = "(() => { const P = window.RTCPeerConnection; if (!P) return; \
+    window.__pcs = []; window.RTCPeerConnection = function (...args) { \
+    const pc = new P(...args); window.__pcs.push(pc); return pc; }; \
+    window.RTCPeerConnection.prototype = P.prototype; })();";
+
+/// A Chrome DevTools command, sent through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    cmd: &'static str,
+    params: Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({ "cmd": self.cmd, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// What a page receives: per tile (by its accessible name) the video frames its `<video>` has
+/// decoded, and from `getStats()` each inbound stream's frames decoded (video) or bytes
+/// received (audio), by stats id.
+#[derive(Debug, Default, Clone)]
+pub struct MediaStats {
+    pub tiles: std::collections::BTreeMap<String, u64>,
+    pub inbound: std::collections::BTreeMap<String, (bool, u64)>,
+}
+
+impl MediaStats {
+    /// Video frames decoded for the tile `label`.
+    pub fn frames(&self, label: &str) -> u64 {
+        self.tiles.get(label).copied().unwrap_or(0)
+    }
+
+    /// How many inbound streams of this kind grew between `before` and `self`.
+    pub fn growing(&self, before: &MediaStats, audio: bool) -> usize {
+        self.inbound
+            .iter()
+            .filter(|(id, (is_audio, n))| {
+                *is_audio == audio && before.inbound.get(*id).map_or(0, |b| b.1) < *n
+            })
+            .count()
+    }
+}
+
+const READ_STATS: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const tiles = [...document.querySelectorAll('figure.tile')].map(fig => ({
+    label: fig.getAttribute('aria-label'),
+    frames: fig.querySelector('video')?.webkitDecodedFrameCount || 0 }));
+  const inbound = [];
+  for (const pc of (window.__pcs || [])) {
+    if (pc.connectionState === 'closed') continue;
+    (await pc.getStats()).forEach(r => {
+      if (r.type === 'inbound-rtp') inbound.push({ id: r.id, audio: r.kind === 'audio',
+        n: (r.kind === 'audio' ? r.bytesReceived : r.framesDecoded) || 0 });
+    });
+  }
+  done({ tiles, inbound });
+})().catch(e => done({ error: String(e) }));
+"#;
 
 /// One browser window.
 pub struct Page {
@@ -139,6 +224,31 @@ impl Page {
         self.client
             .as_ref()
             .ok_or_else(|| HarnessError::Other("page already closed".into()))
+    }
+
+    /// Reads what this page receives (see `MediaStats`).
+    pub async fn media_stats(&self) -> Result<MediaStats> {
+        let v = self
+            .client()?
+            .execute_async(READ_STATS, vec![])
+            .await
+            .map_err(wd)?;
+        if let Some(e) = v.get("error") {
+            return Err(HarnessError::WebDriver(format!("getStats: {e}")));
+        }
+        let mut stats = MediaStats::default();
+        for t in v["tiles"].as_array().cloned().unwrap_or_default() {
+            let label = t["label"].as_str().unwrap_or_default().to_owned();
+            stats.tiles.insert(label, t["frames"].as_u64().unwrap_or(0));
+        }
+        for r in v["inbound"].as_array().cloned().unwrap_or_default() {
+            let id = r["id"].as_str().unwrap_or_default().to_owned();
+            let audio = r["audio"].as_bool().unwrap_or(false);
+            stats
+                .inbound
+                .insert(id, (audio, r["n"].as_u64().unwrap_or(0)));
+        }
+        Ok(stats)
     }
 
     /// Navigates and waits for the load.

@@ -3,5 +3,6 @@
 pub mod breakouts;
 pub mod chat;
 pub mod lobby;
+pub mod media;
 pub mod meeting;
 pub mod planning;

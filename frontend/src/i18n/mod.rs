@@ -176,6 +176,18 @@ pub struct Texts {
     pub closing: &'static str,
     pub connection_problem: &'static str,
     pub plan_conflict: &'static str,
+    pub video_of: &'static str,
+    pub screen_of: &'static str,
+    pub stop_video: &'static str,
+    pub start_video: &'static str,
+    pub share_screen: &'static str,
+    pub stop_sharing: &'static str,
+    pub muted_badge: &'static str,
+    pub speaking: &'static str,
+    pub media_connecting: &'static str,
+    pub media_failed: &'static str,
+    pub no_devices: &'static str,
+    pub videos: &'static str,
 }
 
 impl Texts {

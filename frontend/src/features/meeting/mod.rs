@@ -5,6 +5,8 @@ use crate::app::{tr, use_texts};
 use crate::features::breakouts;
 use crate::features::chat::chat_panel;
 use crate::features::lobby::join_form;
+use crate::features::media;
+use crate::media::MediaState;
 
 mod people;
 use crate::net::socket::Outbox;
@@ -164,13 +166,21 @@ fn in_meeting(
         Some(p) => route::invite_link_with_passcode(&origin, &id, &p),
         None => route::invite_link(&origin, &id),
     };
-    let muted = move || {
-        let me = store.me.get();
-        store
-            .meeting
-            .with(|m| me.and_then(|me| m.participant(me)).is_some_and(|p| p.muted))
-    };
-    let may_unmute = move || is_hosting() || store.meeting.with(|m| m.self_unmute_allowed);
+    // Media lives as long as this screen: started on entering, released on leaving.
+    let media = MediaState::new(outbox);
+    media.start();
+    Effect::new(move || {
+        if let Some(signal) = store.media.get() {
+            media.receive(signal);
+        }
+    });
+    if let Ok(handle) = set_interval_with_handle(
+        move || leptos::task::spawn_local(media.measure_speaking(store.me.get_untracked())),
+        Duration::from_millis(400),
+    ) {
+        on_cleanup(move || handle.clear());
+    }
+    on_cleanup(move || media.stop());
     view! {
         <main class="meeting">
             <h1>
@@ -203,13 +213,9 @@ fn in_meeting(
                             <p class="muted">{tr(|t| t.invite_hint)}</p>
                         </section>
                     </Show>
+                    {media::videos(store, media)}
                     <div class="controls card">
-                        <button
-                            disabled=move || muted() && !may_unmute()
-                            on:click=move |_| outbox.send(Command::SetMyMicrophone { muted: !muted() })
-                        >
-                            {move || if muted() { t().unmute } else { t().mute }}
-                        </button>
+                        {media::controls(store, media, outbox)}
                         <button class="danger" on:click=move |_| leave()>
                             {tr(|t| t.leave_meeting)}
                         </button>

@@ -1,0 +1,104 @@
+//! Opening and releasing the camera, microphone and screen.
+
+use crate::net::js_error;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MediaStream, MediaStreamConstraints, MediaStreamTrack};
+
+/// The tracks we may publish.
+#[derive(Default)]
+pub struct Devices {
+    pub microphone: Option<MediaStreamTrack>,
+    pub camera: Option<MediaStreamTrack>,
+    pub screen: Option<MediaStreamTrack>,
+}
+
+impl Devices {
+    /// Whether nothing is open.
+    pub fn is_empty(&self) -> bool {
+        self.microphone.is_none() && self.camera.is_none()
+    }
+
+    /// The camera alone, for the self view.
+    pub fn camera_stream(&self) -> Option<MediaStream> {
+        let camera = self.camera.as_ref()?;
+        let stream = MediaStream::new().ok()?;
+        stream.add_track(camera);
+        Some(stream)
+    }
+
+    /// Releases every device.
+    pub fn stop_all(&mut self) {
+        for t in [
+            self.microphone.take(),
+            self.camera.take(),
+            self.screen.take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            t.stop();
+        }
+    }
+}
+
+async fn user_media(audio: bool, video: bool) -> Result<MediaStream, String> {
+    let devices = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(js_error)?;
+    let constraints = MediaStreamConstraints::new();
+    constraints.set_audio_bool(audio);
+    constraints.set_video_bool(video);
+    let promise = devices
+        .get_user_media_with_constraints(&constraints)
+        .map_err(js_error)?;
+    let stream = JsFuture::from(promise).await.map_err(js_error)?;
+    Ok(stream.unchecked_into())
+}
+
+fn first(tracks: js_sys::Array) -> Option<MediaStreamTrack> {
+    tracks.iter().next().map(JsCast::unchecked_into)
+}
+
+/// Opens the microphone and camera: both if possible, else whichever works, else none.
+pub async fn open() -> Devices {
+    for (audio, video) in [(true, true), (true, false), (false, true)] {
+        if let Ok(stream) = user_media(audio, video).await {
+            return Devices {
+                microphone: first(stream.get_audio_tracks()),
+                camera: first(stream.get_video_tracks()),
+                screen: None,
+            };
+        }
+    }
+    Devices::default()
+}
+
+/// Opens the camera alone (turning video back on).
+pub async fn camera() -> Result<MediaStreamTrack, String> {
+    let stream = user_media(false, true).await?;
+    first(stream.get_video_tracks()).ok_or_else(|| "no camera".to_owned())
+}
+
+/// Asks the person which screen or window to share.
+pub async fn screen() -> Result<MediaStreamTrack, String> {
+    let devices = web_sys::window()
+        .ok_or("no window")?
+        .navigator()
+        .media_devices()
+        .map_err(js_error)?;
+    let stream = JsFuture::from(devices.get_display_media().map_err(js_error)?)
+        .await
+        .map_err(js_error)?;
+    let stream: MediaStream = stream.unchecked_into();
+    first(stream.get_video_tracks()).ok_or_else(|| "nothing to share".to_owned())
+}
+
+/// Calls `then` once when `track` ends (say, through the browser's own stop button).
+pub fn on_ended(track: &MediaStreamTrack, then: impl FnOnce() + 'static) {
+    let closure = Closure::once_into_js(then);
+    track.set_onended(Some(closure.unchecked_ref()));
+}

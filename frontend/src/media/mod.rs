@@ -1,0 +1,417 @@
+//! The browser's side of media: the camera and microphone (`getUserMedia`), the screen
+//! (`getDisplayMedia`) and the one `RTCPeerConnection` to the server. The server makes every
+//! offer; this module answers, puts our tracks on the slots the offer names, and turns the
+//! offer's receive list into one stream per person (and per shared screen) for the tiles.
+//! Components read `MediaState`'s signals and call its methods; nothing else touches WebRTC.
+
+mod devices;
+
+use crate::net::js_error;
+use crate::net::socket::Outbox;
+use js_sys::{Array, Reflect};
+use leptos::prelude::*;
+use plenary_shared::ids::ParticipantId;
+use plenary_shared::media::{ClientSignal, PublishSlots, ReceivedTrack, ServerSignal, Source};
+use plenary_shared::protocol::ClientMsg;
+use std::time::Duration;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MediaStream, MediaStreamTrack, RtcIceGatheringState, RtcPeerConnection, RtcRtpTransceiver,
+    RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
+};
+
+/// Where media stands, for the status line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaStatus {
+    Off,
+    Connecting,
+    Live,
+    Failed,
+}
+
+/// One person's (or one shared screen's) incoming media.
+#[derive(Clone)]
+pub struct Remote {
+    pub from: ParticipantId,
+    pub screen: bool,
+    pub stream: MediaStream,
+    track_ids: Vec<String>,
+}
+
+struct Conn {
+    pc: RtcPeerConnection,
+    publish: Option<PublishSlots>,
+    receive: Vec<ReceivedTrack>,
+    answered: u32,
+}
+
+/// The page's media: copyable handles on its state.
+#[derive(Clone, Copy)]
+pub struct MediaState {
+    pub status: RwSignal<MediaStatus>,
+    /// Whether no camera or microphone could be opened.
+    pub no_devices: RwSignal<bool>,
+    pub camera_on: RwSignal<bool>,
+    pub sharing: RwSignal<bool>,
+    /// Our own camera, for the self view.
+    pub local: RwSignal<Option<MediaStream>, LocalStorage>,
+    pub remote: RwSignal<Vec<Remote>, LocalStorage>,
+    /// Who is audible now (by the receivers' audio level; ourselves by the microphone's).
+    pub speaking: RwSignal<Vec<ParticipantId>>,
+    mic_on: StoredValue<bool>,
+    devices: StoredValue<devices::Devices, LocalStorage>,
+    conn: StoredValue<Option<Conn>, LocalStorage>,
+    failures: StoredValue<u32>,
+    outbox: Outbox,
+}
+
+impl MediaState {
+    pub fn new(outbox: Outbox) -> Self {
+        MediaState {
+            status: RwSignal::new(MediaStatus::Off),
+            no_devices: RwSignal::new(false),
+            camera_on: RwSignal::new(false),
+            sharing: RwSignal::new(false),
+            local: RwSignal::new_local(None),
+            remote: RwSignal::new_local(Vec::new()),
+            speaking: RwSignal::new(Vec::new()),
+            mic_on: StoredValue::new(true),
+            devices: StoredValue::new_local(devices::Devices::default()),
+            conn: StoredValue::new_local(None),
+            failures: StoredValue::new(0),
+            outbox,
+        }
+    }
+
+    /// Opens the camera and microphone (once), then asks the server for a connection.
+    pub fn start(self) {
+        if self.status.get_untracked() == MediaStatus::Connecting {
+            return;
+        }
+        self.status.set(MediaStatus::Connecting);
+        leptos::task::spawn_local(async move {
+            if self.devices.with_value(|d| d.is_empty()) {
+                let opened = devices::open().await;
+                self.no_devices.set(opened.is_empty());
+                self.camera_on.set(opened.camera.is_some());
+                self.local.set(opened.camera_stream());
+                self.devices.set_value(opened);
+            }
+            self.close_connection();
+            match RtcPeerConnection::new() {
+                Ok(pc) => {
+                    self.conn.set_value(Some(Conn {
+                        pc,
+                        publish: None,
+                        receive: Vec::new(),
+                        answered: 0,
+                    }));
+                    self.signal(ClientSignal::Start);
+                }
+                Err(e) => self.fail(&js_error(e)),
+            }
+        });
+    }
+
+    /// Ends media for good (leaving the meeting or the page).
+    pub fn stop(self) {
+        self.close_connection();
+        self.devices.update_value(|d| d.stop_all());
+        self.status.set(MediaStatus::Off);
+    }
+
+    fn close_connection(self) {
+        if let Some(conn) = self.conn.try_update_value(Option::take).flatten() {
+            conn.pc.close();
+        }
+        self.remote.set(Vec::new());
+    }
+
+    fn signal(self, signal: ClientSignal) {
+        self.outbox.send_msg(&ClientMsg::Media { signal });
+    }
+
+    fn fail(self, reason: &str) {
+        leptos::logging::warn!("media: {reason}");
+        self.close_connection();
+        self.status.set(MediaStatus::Failed);
+        // Try again, with growing pauses.
+        let n = self.failures.get_value();
+        self.failures.set_value(n.saturating_add(1));
+        let delay = Duration::from_millis((1000u64 << n.min(4)).min(15_000));
+        set_timeout(
+            move || {
+                if self.status.get_untracked() == MediaStatus::Failed {
+                    self.start();
+                }
+            },
+            delay,
+        );
+    }
+
+    /// Handles signalling from the server.
+    pub fn receive(self, signal: ServerSignal) {
+        match signal {
+            ServerSignal::Offer {
+                sdp,
+                publish,
+                receive,
+                ..
+            } => leptos::task::spawn_local(async move {
+                match self.answer(sdp, publish, receive).await {
+                    Ok(()) => {
+                        self.failures.set_value(0);
+                        self.status.set(MediaStatus::Live);
+                    }
+                    Err(e) => self.fail(&e),
+                }
+            }),
+            ServerSignal::Failed { reason } => self.fail(&reason),
+        }
+    }
+
+    async fn answer(
+        self,
+        sdp: String,
+        publish: PublishSlots,
+        receive: Vec<ReceivedTrack>,
+    ) -> Result<(), String> {
+        let Some(pc) = self.conn.with_value(|c| c.as_ref().map(|c| c.pc.clone())) else {
+            return Ok(()); // closed meanwhile; a new connection asks afresh
+        };
+        let offer = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
+        offer.set_sdp(&sdp);
+        JsFuture::from(pc.set_remote_description(&offer))
+            .await
+            .map_err(js_error)?;
+        for source in Source::ALL {
+            if let Some(t) = transceiver(&pc, publish.mid(source)) {
+                t.set_direction(RtcRtpTransceiverDirection::Sendonly);
+                let track = self.outgoing(source);
+                JsFuture::from(t.sender().replace_track(track.as_ref()))
+                    .await
+                    .map_err(js_error)?;
+            }
+        }
+        let answer = JsFuture::from(pc.create_answer()).await.map_err(js_error)?;
+        JsFuture::from(pc.set_local_description(answer.unchecked_ref()))
+            .await
+            .map_err(js_error)?;
+        let first = self
+            .conn
+            .with_value(|c| c.as_ref().is_some_and(|c| c.answered == 0));
+        if first {
+            // The first answer carries a candidate of ours (no trickling). One is enough: the
+            // server also learns our address from our connectivity checks, so waiting for
+            // gathering to finish (seconds, on machines with many interfaces) gains nothing.
+            for _ in 0..40 {
+                let has_candidate = pc
+                    .local_description()
+                    .is_some_and(|d| d.sdp().contains("a=candidate"));
+                if has_candidate || pc.ice_gathering_state() == RtcIceGatheringState::Complete {
+                    break;
+                }
+                crate::net::time::sleep(Duration::from_millis(25)).await;
+            }
+        }
+        let sdp = pc
+            .local_description()
+            .map(|d| d.sdp())
+            .ok_or("no local description")?;
+        self.signal(ClientSignal::Answer { sdp });
+        self.show(&pc, &receive);
+        self.conn.update_value(|c| {
+            if let Some(c) = c {
+                c.publish = Some(publish);
+                c.receive = receive;
+                c.answered += 1;
+            }
+        });
+        Ok(())
+    }
+
+    /// What we send on one slot now.
+    fn outgoing(self, source: Source) -> Option<MediaStreamTrack> {
+        self.devices.with_value(|d| match source {
+            Source::Microphone => d.microphone.clone().filter(|_| self.mic_on.get_value()),
+            Source::Camera => d.camera.clone(),
+            Source::Screen => d.screen.clone(),
+        })
+    }
+
+    /// Groups the received tracks into streams: a person's microphone and camera in one, each
+    /// shared screen in its own. Streams whose tracks did not change are kept, so playback does
+    /// not restart on every renegotiation.
+    fn show(self, pc: &RtcPeerConnection, receive: &[ReceivedTrack]) {
+        let mut groups: Vec<(ParticipantId, bool, Vec<MediaStreamTrack>)> = Vec::new();
+        for r in receive {
+            let Some(t) = transceiver(pc, &r.mid) else {
+                continue;
+            };
+            let screen = r.source == Source::Screen;
+            let track = t.receiver().track();
+            match groups.iter_mut().find(|g| g.0 == r.from && g.1 == screen) {
+                Some(g) => g.2.push(track),
+                None => groups.push((r.from, screen, vec![track])),
+            }
+        }
+        let old = self.remote.get_untracked();
+        let next: Vec<Remote> = groups
+            .into_iter()
+            .filter_map(|(from, screen, tracks)| {
+                let ids: Vec<String> = tracks.iter().map(MediaStreamTrack::id).collect();
+                if let Some(kept) = old
+                    .iter()
+                    .find(|o| o.from == from && o.screen == screen && o.track_ids == ids)
+                {
+                    return Some(kept.clone());
+                }
+                let stream = MediaStream::new().ok()?;
+                for t in &tracks {
+                    stream.add_track(t);
+                }
+                Some(Remote {
+                    from,
+                    screen,
+                    stream,
+                    track_ids: ids,
+                })
+            })
+            .collect();
+        let same = old.len() == next.len()
+            && old.iter().zip(&next).all(|(a, b)| {
+                a.from == b.from && a.screen == b.screen && a.track_ids == b.track_ids
+            });
+        if !same {
+            self.remote.set(next);
+        }
+    }
+
+    /// Replaces what one of our slots sends (or stops it with `None`).
+    async fn send_on(self, source: Source, track: Option<MediaStreamTrack>) {
+        let slot = self.conn.with_value(|c| {
+            c.as_ref().and_then(|c| {
+                let mid = c.publish.as_ref()?.mid(source).to_owned();
+                transceiver(&c.pc, &mid)
+            })
+        });
+        if let Some(t) = slot
+            && let Err(e) = JsFuture::from(t.sender().replace_track(track.as_ref())).await
+        {
+            leptos::logging::warn!("media: {}", js_error(e));
+        }
+    }
+
+    /// Sends or stops our microphone (muting by the host is also enforced by the server).
+    pub fn set_microphone(self, on: bool) {
+        if self.mic_on.get_value() == on {
+            return;
+        }
+        self.mic_on.set_value(on);
+        let track = self.outgoing(Source::Microphone);
+        leptos::task::spawn_local(self.send_on(Source::Microphone, track));
+    }
+
+    /// Turns the camera off (releasing it) or on again.
+    pub fn set_camera(self, on: bool) {
+        leptos::task::spawn_local(async move {
+            if on {
+                match devices::camera().await {
+                    Ok(track) => {
+                        self.devices
+                            .update_value(|d| d.camera = Some(track.clone()));
+                        self.local
+                            .set(self.devices.with_value(devices::Devices::camera_stream));
+                        self.camera_on.set(true);
+                        self.send_on(Source::Camera, Some(track)).await;
+                    }
+                    Err(e) => leptos::logging::warn!("camera: {e}"),
+                }
+            } else {
+                self.devices.update_value(|d| {
+                    if let Some(t) = d.camera.take() {
+                        t.stop();
+                    }
+                });
+                self.local.set(None);
+                self.camera_on.set(false);
+                self.send_on(Source::Camera, None).await;
+            }
+        });
+    }
+
+    /// Starts or stops sharing the screen.
+    pub fn set_sharing(self, on: bool) {
+        leptos::task::spawn_local(async move {
+            if on {
+                match devices::screen().await {
+                    Ok(track) => {
+                        // The browser's own "Stop sharing" ends the track: follow it.
+                        devices::on_ended(&track, move || self.set_sharing(false));
+                        self.devices
+                            .update_value(|d| d.screen = Some(track.clone()));
+                        self.sharing.set(true);
+                        self.send_on(Source::Screen, Some(track)).await;
+                    }
+                    Err(e) => leptos::logging::warn!("screen: {e}"),
+                }
+            } else {
+                self.devices.update_value(|d| {
+                    if let Some(t) = d.screen.take() {
+                        t.stop();
+                    }
+                });
+                self.sharing.set(false);
+                self.send_on(Source::Screen, None).await;
+            }
+        });
+    }
+
+    /// Reads audio levels from the connection's statistics: who is speaking now.
+    pub async fn measure_speaking(self, me: Option<ParticipantId>) {
+        let Some((pc, receive)) = self
+            .conn
+            .with_value(|c| c.as_ref().map(|c| (c.pc.clone(), c.receive.clone())))
+        else {
+            return;
+        };
+        let Ok(report) = JsFuture::from(pc.get_stats()).await else {
+            return;
+        };
+        let mut speaking = Vec::new();
+        let map: &js_sys::Map = report.unchecked_ref();
+        map.for_each(&mut |entry, _| {
+            let get = |k: &str| Reflect::get(&entry, &k.into()).ok();
+            let kind = get("kind").and_then(|v| v.as_string());
+            let typ = get("type").and_then(|v| v.as_string());
+            let level = get("audioLevel").and_then(|v| v.as_f64()).unwrap_or(0.0);
+            if kind.as_deref() != Some("audio") || level < 0.02 {
+                return;
+            }
+            match typ.as_deref() {
+                Some("inbound-rtp") => {
+                    let mid = get("mid").and_then(|v| v.as_string());
+                    if let Some(r) = receive.iter().find(|r| Some(&r.mid) == mid.as_ref()) {
+                        speaking.push(r.from);
+                    }
+                }
+                Some("media-source") if self.mic_on.get_value() => speaking.extend(me),
+                _ => {}
+            }
+        });
+        speaking.sort();
+        speaking.dedup();
+        if self.speaking.get_untracked() != speaking {
+            self.speaking.set(speaking);
+        }
+    }
+}
+
+/// The transceiver negotiated under `mid`.
+fn transceiver(pc: &RtcPeerConnection, mid: &str) -> Option<RtcRtpTransceiver> {
+    Array::from(&pc.get_transceivers())
+        .iter()
+        .map(|t| t.unchecked_into::<RtcRtpTransceiver>())
+        .find(|t| t.mid().as_deref() == Some(mid))
+}

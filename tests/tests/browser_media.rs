@@ -1,0 +1,224 @@
+//! Real calls in four headless Chromium pages with fake camera and microphone: everyone sees and
+//! hears everyone in the main session (frames decoded and audio bytes rising, read from
+//! `getStats()`); in two rooms of two each page decodes video only from its roommate; a moved
+//! person starts decoding their new roommates' video; after closing, all four again. Prints the
+//! join-to-first-frame and move-to-first-frame times and the server's CPU time.
+
+use plenary_e2e::browser::{Driver, MediaStats, Page, join_as, require_dist};
+use plenary_e2e::client::Client;
+use plenary_e2e::support::host;
+use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer, bench};
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{BreakoutOptions, Place, RoomCount, Strategy};
+use std::time::{Duration, Instant};
+
+const PEOPLE: [&str; 4] = ["Ada", "Bo", "Cy", "Di"];
+/// Frames (at the fake camera's 30 fps) that show video is plainly playing.
+const FRAMES: u64 = 10;
+
+fn tile(name: &str) -> String {
+    format!("Video of {name}")
+}
+
+/// Waits until `page` shows `FRAMES` more decoded frames in the tile of each of `from`, and as
+/// many inbound audio streams as people in `from` received more bytes (by `getStats()`);
+/// returns the stats at the start and the end of that window.
+async fn receiving(page: &Page, from: &[&str]) -> Result<(MediaStats, MediaStats)> {
+    let first = page.media_stats().await?;
+    let start = Instant::now();
+    loop {
+        let now = page.media_stats().await?;
+        let seen = from
+            .iter()
+            .all(|name| now.frames(&tile(name)) >= first.frames(&tile(name)) + FRAMES);
+        if seen
+            && now.growing(&first, true) >= from.len()
+            && now.growing(&first, false) >= from.len()
+        {
+            return Ok((first, now));
+        }
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!(
+                "video and audio from {from:?}; stats {first:?} then {now:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Checks that over a window in which `page` decoded its roommates' video, it showed tiles for
+/// exactly them (besides itself and the media-less host) and decoded and heard nobody else:
+/// exactly as many inbound video and audio streams grew as it has roommates.
+async fn only_from(page: &Page, me: &str, shown: &[&str]) -> Result<()> {
+    // First the page must show the new place, and play on past what was in flight at the switch.
+    let start = Instant::now();
+    loop {
+        let tiles = page.media_stats().await?.tiles;
+        let expected = |label: &String| {
+            label == &tile(me) || label == &tile("Host") || shown.iter().any(|n| &tile(n) == label)
+        };
+        let wanted =
+            tiles.keys().all(expected) && shown.iter().all(|n| tiles.contains_key(&tile(n)));
+        if wanted {
+            break;
+        }
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout(format!("{me}'s tiles: {tiles:?}")));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    receiving(page, shown).await?;
+    let (before, after) = receiving(page, shown).await?;
+    for label in after.tiles.keys() {
+        let expected =
+            label == &tile(me) || label == &tile("Host") || shown.iter().any(|n| &tile(n) == label);
+        assert!(expected, "{me} shows {label}");
+    }
+    assert_eq!(
+        after.growing(&before, false),
+        shown.len(),
+        "{me}: video streams decoding"
+    );
+    assert_eq!(
+        after.growing(&before, true),
+        shown.len(),
+        "{me}: audio streams arriving"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()> {
+    require_dist()?;
+    let server = TestServer::start().await?;
+    let m = server.create_meeting().await?;
+    let mut h = Client::connect(server.addr, &m.meeting).await?;
+    h.join_on("Host", host(&m)).await?;
+    let invite = format!("{}/m/{}", server.url(), m.meeting);
+    let cpu_start = bench::cpu_seconds(None);
+    let driver = Driver::start().await?;
+    let mut pages = Vec::new();
+    for name in &PEOPLE[..3] {
+        pages.push(join_as(&driver, &invite, name, (900, 700)).await?);
+    }
+    // The last one in: time from clicking Join to the first decoded frame of someone else.
+    let last = driver.page(900, 700).await?;
+    last.goto(&invite).await?;
+    last.fill("Your name", PEOPLE[3]).await?;
+    let clicked = Instant::now();
+    last.click("Join").await?;
+    loop {
+        let stats = last.media_stats().await?;
+        if PEOPLE[..3].iter().any(|n| stats.frames(&tile(n)) > 0) {
+            break;
+        }
+        if clicked.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!("a first frame: {stats:?}")));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let join_to_frame = clicked.elapsed();
+    pages.push(last);
+
+    // The main session: everyone sees and hears the other three.
+    for (i, page) in pages.iter().enumerate() {
+        let others: Vec<&str> = PEOPLE
+            .iter()
+            .filter(|n| **n != PEOPLE[i])
+            .copied()
+            .collect();
+        receiving(page, &others).await?;
+    }
+
+    // Two rooms of two: Ada and Bo, Cy and Di.
+    h.command(Command::CreateRooms {
+        count: RoomCount::Rooms { count: 2 },
+        strategy: Strategy::Manually,
+    })
+    .await?;
+    h.until_view("two rooms", |v| v.rooms.len() == 2).await?;
+    let rooms: Vec<_> = h.view.rooms.iter().map(|r| r.id).collect();
+    let ids: Vec<_> = PEOPLE
+        .iter()
+        .map(|n| {
+            h.view
+                .participants
+                .iter()
+                .find(|p| p.name == *n)
+                .map(|p| p.id)
+                .ok_or_else(|| HarnessError::Other(format!("{n} not in the meeting")))
+        })
+        .collect::<Result<_>>()?;
+    for (i, id) in ids.iter().enumerate() {
+        h.command(Command::Assign {
+            participant: *id,
+            room: Some(rooms[i / 2]),
+        })
+        .await?;
+    }
+    let options = BreakoutOptions {
+        move_automatically: true,
+        countdown_seconds: None,
+        ..BreakoutOptions::default()
+    };
+    h.command(Command::SetOptions { options }).await?;
+    h.command(Command::OpenRooms).await?;
+    only_from(&pages[0], "Ada", &["Bo"]).await?;
+    only_from(&pages[1], "Bo", &["Ada"]).await?;
+    only_from(&pages[2], "Cy", &["Di"]).await?;
+    only_from(&pages[3], "Di", &["Cy"]).await?;
+
+    // Move Ada into the second room: time to her first frame from Cy.
+    let before = pages[0].media_stats().await?.frames(&tile("Cy"));
+    let moved = Instant::now();
+    h.command(Command::MoveParticipant {
+        participant: ids[0],
+        to: Place::Room { room: rooms[1] },
+    })
+    .await?;
+    loop {
+        if pages[0].media_stats().await?.frames(&tile("Cy")) > before {
+            break;
+        }
+        if moved.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout("Ada's first frame from Cy".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let move_to_frame = moved.elapsed();
+    // Bo, alone now, decodes and hears nobody while Ada decodes her new roommates.
+    let bo_before = pages[1].media_stats().await?;
+    only_from(&pages[0], "Ada", &["Cy", "Di"]).await?;
+    let bo_after = pages[1].media_stats().await?;
+    assert_eq!(
+        (
+            bo_after.growing(&bo_before, false),
+            bo_after.growing(&bo_before, true)
+        ),
+        (0, 0),
+        "Bo, alone, still receives media"
+    );
+
+    // Close: all four together again.
+    h.command(Command::CloseRooms).await?;
+    for (i, page) in pages.iter().enumerate() {
+        let others: Vec<&str> = PEOPLE
+            .iter()
+            .filter(|n| **n != PEOPLE[i])
+            .copied()
+            .collect();
+        receiving(page, &others).await?;
+    }
+    let cpu = match (cpu_start, bench::cpu_seconds(None)) {
+        (Some(a), Some(b)) => format!("{:.1} s", b - a),
+        _ => "unknown".into(),
+    };
+    println!(
+        "join to first frame {join_to_frame:?}; move to first frame {move_to_frame:?}; \
+         server (test process) CPU {cpu}"
+    );
+    for page in pages {
+        page.close().await?;
+    }
+    Ok(())
+}
