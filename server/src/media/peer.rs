@@ -6,13 +6,16 @@
 
 use super::{MediaConfig, MediaError};
 use crate::metrics::Metrics;
+use plenary_shared::media::Source;
 use rtc::interceptor::{Attribute, Interceptor, Packet, Slot, StreamInfo, TaggedPacket};
+use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use rtc::peer_connection::transport::RTCIceCandidateType;
 use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::rtp_sender::{RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters};
+use rtc::rtp_transceiver::rtp_sender::{RTCRtpCodingParameters, RTCRtpEncodingParameters};
 use rtc::sansio::Protocol;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -295,6 +298,45 @@ impl Interceptor for KeyframeRequests {
     fn unbind_local_stream(&mut self, _info: &StreamInfo) {}
     fn bind_remote_stream(&mut self, _info: &StreamInfo) {}
     fn unbind_remote_stream(&mut self, _info: &StreamInfo) {}
+}
+
+/// Whether two handles point at the same object (for trait objects too).
+pub fn same<T: ?Sized>(a: &Arc<T>, b: &Arc<T>) -> bool {
+    std::ptr::eq(Arc::as_ptr(a).cast::<()>(), Arc::as_ptr(b).cast::<()>())
+}
+
+pub fn kind_of(source: Source) -> RtpCodecKind {
+    if source.is_audio() {
+        RtpCodecKind::Audio
+    } else {
+        RtpCodecKind::Video
+    }
+}
+
+/// The description of one slot's track, fixed for the slot's life (the connection routes RTCP
+/// by track id, and the client learns whose media it carries from the receive list).
+pub fn slot_track(slot_id: usize, kind: RtpCodecKind, ssrc: u32) -> MediaStreamTrack {
+    MediaStreamTrack::new(
+        format!("slot{slot_id}"),
+        format!("slot{slot_id}"),
+        format!("slot{slot_id}"),
+        kind,
+        vec![RTCRtpEncodingParameters {
+            rtp_coding_parameters: RTCRtpCodingParameters {
+                ssrc: Some(ssrc),
+                ..Default::default()
+            },
+            codec: codec(kind),
+            ..Default::default()
+        }],
+    )
+}
+
+pub fn random_ssrc() -> u32 {
+    let mut bytes = [0u8; 4];
+    // A failed draw still yields a usable (if predictable) SSRC; it is not a secret.
+    let _ = getrandom::fill(&mut bytes);
+    u32::from_le_bytes(bytes).max(1)
 }
 
 #[cfg(test)]

@@ -4,18 +4,15 @@
 //! keeps each receiver's slots in step with the `MediaMap`, and re-points forwarding the moment
 //! the map changes — before renegotiating — so nobody gets a packet from a place they left.
 
-use super::peer::{self, Output, Rewrite};
+use super::peer::{self, Output, Rewrite, kind_of, random_ssrc, same, slot_track};
 use super::{MediaConfig, MediaError, MediaMap, MediaRouter, Outbox};
 use crate::meetings::encode;
 use crate::metrics::Metrics;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{ClientSignal, PublishSlots, ReceivedTrack, ServerSignal, Source};
 use plenary_shared::protocol::ServerMsg;
-use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::sdp::RTCSessionDescription;
-use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
-};
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering;
@@ -156,44 +153,6 @@ impl PeerConnectionEventHandler for Events {
             let _ = tx.send(Control::Track(self.who, self.generation, track));
         }
     }
-}
-
-fn same<T: ?Sized>(a: &Arc<T>, b: &Arc<T>) -> bool {
-    std::ptr::eq(Arc::as_ptr(a).cast::<()>(), Arc::as_ptr(b).cast::<()>())
-}
-
-fn kind_of(source: Source) -> RtpCodecKind {
-    if source.is_audio() {
-        RtpCodecKind::Audio
-    } else {
-        RtpCodecKind::Video
-    }
-}
-
-/// The description of one slot's track, fixed for the slot's life (the connection routes RTCP
-/// by track id, and the client learns whose media it carries from the receive list).
-fn slot_track(slot_id: usize, kind: RtpCodecKind, ssrc: u32) -> MediaStreamTrack {
-    MediaStreamTrack::new(
-        format!("slot{slot_id}"),
-        format!("slot{slot_id}"),
-        format!("slot{slot_id}"),
-        kind,
-        vec![RTCRtpEncodingParameters {
-            rtp_coding_parameters: RTCRtpCodingParameters {
-                ssrc: Some(ssrc),
-                ..Default::default()
-            },
-            codec: peer::codec(kind),
-            ..Default::default()
-        }],
-    )
-}
-
-fn random_ssrc() -> u32 {
-    let mut bytes = [0u8; 4];
-    // A failed draw still yields a usable (if predictable) SSRC; it is not a secret.
-    let _ = getrandom::fill(&mut bytes);
-    u32::from_le_bytes(bytes).max(1)
 }
 
 impl Core {
