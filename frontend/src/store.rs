@@ -157,6 +157,11 @@ impl Store {
         self.closed();
     }
 
+    /// Whether this tab runs the meeting (host or co-host), reactively.
+    pub fn am_hosting(&self) -> bool {
+        self.my_role().is_some_and(Role::is_hosting)
+    }
+
     /// This tab's role, reactively.
     pub fn my_role(&self) -> Option<Role> {
         let me = self.me.get()?;

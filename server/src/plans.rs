@@ -83,6 +83,16 @@ pub(crate) async fn host_read(
 }
 
 /// The request body, or a `bad_body` error.
+/// The meeting named in the path and the host secret the request presents.
+pub(crate) fn authorised(
+    state: &AppState,
+    id: String,
+    headers: &HeaderMap,
+) -> Result<(MeetingHandle, HostSecret), ApiError> {
+    let secret = bearer(headers)?;
+    Ok((meeting(state, id)?, secret))
+}
+
 pub(crate) fn body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, ApiError> {
     body.map_err(|e| ApiError::BadBody(e.body_text()))
 }
@@ -93,8 +103,7 @@ pub async fn get_plan(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Json<Plan>, ApiError> {
-    let secret = bearer(&headers)?;
-    let handle = meeting(&state, id)?;
+    let (handle, secret) = authorised(&state, id, &headers)?;
     Ok(Json(current_plan(&handle, secret).await?))
 }
 
@@ -105,8 +114,7 @@ pub async fn put_plan(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<PlanSaved>, ApiError> {
-    let secret = bearer(&headers)?;
-    let handle = meeting(&state, id)?;
+    let (handle, secret) = authorised(&state, id, &headers)?;
     let plan: Plan =
         serde_json::from_slice(&body(raw)?).map_err(|e| ApiError::BadBody(e.to_string()))?;
     let saved = PlanSaved {
@@ -126,8 +134,7 @@ pub async fn import_csv(
     headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<CsvImported>, ApiError> {
-    let secret = bearer(&headers)?;
-    let handle = meeting(&state, id)?;
+    let (handle, secret) = authorised(&state, id, &headers)?;
     let accept_good_rows = query
         .as_deref()
         .unwrap_or("")
@@ -157,8 +164,7 @@ pub async fn export_csv(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, ApiError> {
-    let secret = bearer(&headers)?;
-    let handle = meeting(&state, id)?;
+    let (handle, secret) = authorised(&state, id, &headers)?;
     let plan = current_plan(&handle, secret).await?;
     let rows = plan_csv::plan_to_rows(&plan);
     let csv = plan_csv::write(&rows).map_err(|e| {

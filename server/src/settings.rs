@@ -4,15 +4,13 @@
 
 use crate::app::AppState;
 use crate::http::ApiError;
-use crate::meetings::MeetingHandle;
-use crate::plans::{bearer, body, host_command, host_read, meeting};
+use crate::plans::{authorised, body, host_command, host_read, meeting};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use plenary_shared::api::{CreatedMeeting, NewMeeting};
-use plenary_shared::ids::HostSecret;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
@@ -133,13 +131,4 @@ async fn group_command(
     let (handle, secret) = authorised(state, id, headers)?;
     host_command(&handle, secret.clone(), command).await?;
     Ok(Json(host_read(&handle, secret).await?.group_sets))
-}
-
-fn authorised(
-    state: &AppState,
-    id: String,
-    headers: &HeaderMap,
-) -> Result<(MeetingHandle, HostSecret), ApiError> {
-    let secret = bearer(headers)?;
-    Ok((meeting(state, id)?, secret))
 }

@@ -7,9 +7,10 @@ use plenary_server::app::AppState;
 use plenary_server::clock::{Clock, ManualClock};
 use plenary_shared::api::CreatedMeeting;
 use plenary_shared::ids::ParticipantId;
+use plenary_shared::ids::RoomId;
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::{Command, CommandError};
-use plenary_shared::meeting::rooms::Place;
+use plenary_shared::meeting::rooms::{BreakoutOptions, Place, RoomCount, Strategy};
 use plenary_shared::protocol::ProtocolError;
 use plenary_shared::time::Timestamp;
 use std::sync::Arc;
@@ -29,6 +30,36 @@ pub fn host(created: &CreatedMeeting) -> Credential {
     Credential::Host {
         secret: created.host_secret.clone(),
     }
+}
+
+/// The host creates one room per group, puts each group in its room, sets `options` and opens
+/// them all; returns the rooms' ids in group order.
+pub async fn open_manual_rooms(
+    host: &mut Client,
+    groups: &[Vec<ParticipantId>],
+    options: BreakoutOptions,
+) -> Result<Vec<RoomId>> {
+    let count = u32::try_from(groups.len()).map_err(|e| HarnessError::Other(e.to_string()))?;
+    host.command(Command::CreateRooms {
+        count: RoomCount::Rooms { count },
+        strategy: Strategy::Manually,
+    })
+    .await?;
+    host.until_view("the rooms", |v| v.rooms.len() == groups.len())
+        .await?;
+    let rooms: Vec<RoomId> = host.view.rooms.iter().map(|r| r.id).collect();
+    for (room, group) in rooms.iter().zip(groups) {
+        for who in group {
+            host.command(Command::Assign {
+                participant: *who,
+                room: Some(*room),
+            })
+            .await?;
+        }
+    }
+    host.command(Command::SetOptions { options }).await?;
+    host.command(Command::OpenRooms).await?;
+    Ok(rooms)
 }
 
 /// Every client asks the server for its picture and must hold exactly that.

@@ -6,10 +6,10 @@
 
 use plenary_e2e::browser::{Driver, MediaStats, Page, join_as, require_dist};
 use plenary_e2e::client::Client;
-use plenary_e2e::support::host;
+use plenary_e2e::support::{host, open_manual_rooms};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer, bench};
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{BreakoutOptions, Place, RoomCount, Strategy};
+use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use std::time::{Duration, Instant};
 
 const PEOPLE: [&str; 4] = ["Ada", "Bo", "Cy", "Di"];
@@ -87,6 +87,15 @@ async fn only_from(page: &Page, me: &str, shown: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Every page sees and hears the other three.
+async fn all_receive_all(pages: &[Page]) -> Result<()> {
+    for (page, me) in pages.iter().zip(PEOPLE) {
+        let others: Vec<&str> = PEOPLE.iter().filter(|n| **n != me).copied().collect();
+        receiving(page, &others).await?;
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()> {
     require_dist()?;
@@ -121,23 +130,11 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
     pages.push(last);
 
     // The main session: everyone sees and hears the other three.
-    for (i, page) in pages.iter().enumerate() {
-        let others: Vec<&str> = PEOPLE
-            .iter()
-            .filter(|n| **n != PEOPLE[i])
-            .copied()
-            .collect();
-        receiving(page, &others).await?;
-    }
+    all_receive_all(&pages).await?;
 
     // Two rooms of two: Ada and Bo, Cy and Di.
-    h.command(Command::CreateRooms {
-        count: RoomCount::Rooms { count: 2 },
-        strategy: Strategy::Manually,
-    })
-    .await?;
-    h.until_view("two rooms", |v| v.rooms.len() == 2).await?;
-    let rooms: Vec<_> = h.view.rooms.iter().map(|r| r.id).collect();
+    h.until_view("everyone", |v| v.participants.len() == PEOPLE.len() + 1)
+        .await?;
     let ids: Vec<_> = PEOPLE
         .iter()
         .map(|n| {
@@ -149,20 +146,12 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
                 .ok_or_else(|| HarnessError::Other(format!("{n} not in the meeting")))
         })
         .collect::<Result<_>>()?;
-    for (i, id) in ids.iter().enumerate() {
-        h.command(Command::Assign {
-            participant: *id,
-            room: Some(rooms[i / 2]),
-        })
-        .await?;
-    }
     let options = BreakoutOptions {
         move_automatically: true,
         countdown_seconds: None,
         ..BreakoutOptions::default()
     };
-    h.command(Command::SetOptions { options }).await?;
-    h.command(Command::OpenRooms).await?;
+    let rooms = open_manual_rooms(&mut h, &[ids[..2].to_vec(), ids[2..].to_vec()], options).await?;
     only_from(&pages[0], "Ada", &["Bo"]).await?;
     only_from(&pages[1], "Bo", &["Ada"]).await?;
     only_from(&pages[2], "Cy", &["Di"]).await?;
@@ -201,14 +190,7 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
 
     // Close: all four together again.
     h.command(Command::CloseRooms).await?;
-    for (i, page) in pages.iter().enumerate() {
-        let others: Vec<&str> = PEOPLE
-            .iter()
-            .filter(|n| **n != PEOPLE[i])
-            .copied()
-            .collect();
-        receiving(page, &others).await?;
-    }
+    all_receive_all(&pages).await?;
     let cpu = match (cpu_start, bench::cpu_seconds(None)) {
         (Some(a), Some(b)) => format!("{:.1} s", b - a),
         _ => "unknown".into(),

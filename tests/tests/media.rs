@@ -6,11 +6,11 @@
 
 use plenary_e2e::client::Client;
 use plenary_e2e::media::{MediaPeer, until};
-use plenary_e2e::support::{host, wait_for_metric};
+use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric};
 use plenary_e2e::{Result, TestServer};
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::meeting::command::Command;
-use plenary_shared::meeting::rooms::{BreakoutOptions, Place, RoomCount, Strategy};
+use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use std::time::Duration;
 
 /// Enough packets (20 ms apart) that a flow is plainly running.
@@ -55,26 +55,15 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     }
 
     // Two rooms: publishers 0–2 and 3–5.
-    h.command(Command::CreateRooms {
-        count: RoomCount::Rooms { count: 2 },
-        strategy: Strategy::Manually,
-    })
-    .await?;
-    h.until_view("two rooms", |v| v.rooms.len() == 2).await?;
-    let rooms: Vec<_> = h.view.rooms.iter().map(|r| r.id).collect();
-    for (i, p) in peers.iter().enumerate() {
-        h.command(Command::Assign {
-            participant: p.id,
-            room: Some(rooms[i / 3]),
-        })
-        .await?;
-    }
+    let groups: Vec<Vec<ParticipantId>> = peers
+        .chunks(3)
+        .map(|g| g.iter().map(|p| p.id).collect())
+        .collect();
     let options = BreakoutOptions {
         move_automatically: true,
         ..BreakoutOptions::default()
     };
-    h.command(Command::SetOptions { options }).await?;
-    h.command(Command::OpenRooms).await?;
+    let rooms = open_manual_rooms(&mut h, &groups, options).await?;
     let in_room = |v: &plenary_shared::meeting::view::MeetingView, who: ParticipantId, i: usize| {
         v.participant(who).map(|x| x.place) == Some(Place::Room { room: rooms[i] })
     };

@@ -2,6 +2,7 @@
 
 pub mod breakouts;
 pub mod chat;
+mod fields;
 pub mod lobby;
 pub mod media;
 pub mod meeting;

@@ -1,6 +1,7 @@
 //! Opening and releasing the camera, microphone and screen.
 
 use crate::net::js_error;
+use plenary_shared::media::Source;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen_futures::JsFuture;
@@ -28,17 +29,35 @@ impl Devices {
         Some(stream)
     }
 
+    fn slot(&mut self, source: Source) -> &mut Option<MediaStreamTrack> {
+        match source {
+            Source::Microphone => &mut self.microphone,
+            Source::Camera => &mut self.camera,
+            Source::Screen => &mut self.screen,
+        }
+    }
+
+    /// The track open for `source`, if any.
+    pub fn track(&self, source: Source) -> Option<&MediaStreamTrack> {
+        match source {
+            Source::Microphone => self.microphone.as_ref(),
+            Source::Camera => self.camera.as_ref(),
+            Source::Screen => self.screen.as_ref(),
+        }
+    }
+
+    /// Puts `track` in `source`'s place, releasing the device it replaces.
+    pub fn replace(&mut self, source: Source, track: Option<MediaStreamTrack>) {
+        let old = std::mem::replace(self.slot(source), track);
+        if let Some(old) = old {
+            old.stop();
+        }
+    }
+
     /// Releases every device.
     pub fn stop_all(&mut self) {
-        for t in [
-            self.microphone.take(),
-            self.camera.take(),
-            self.screen.take(),
-        ]
-        .into_iter()
-        .flatten()
-        {
-            t.stop();
+        for source in Source::ALL {
+            self.replace(source, None);
         }
     }
 }

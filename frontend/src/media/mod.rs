@@ -6,8 +6,8 @@
 
 mod devices;
 
-use crate::net::js_error;
 use crate::net::socket::Outbox;
+use crate::net::{js_error, time};
 use js_sys::{Array, Reflect};
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
@@ -139,7 +139,7 @@ impl MediaState {
         // Try again, with growing pauses.
         let n = self.failures.get_value();
         self.failures.set_value(n.saturating_add(1));
-        let delay = Duration::from_millis((1000u64 << n.min(4)).min(15_000));
+        let delay = time::backoff(n, Duration::from_secs(1), Duration::from_secs(15));
         set_timeout(
             move || {
                 if self.status.get_untracked() == MediaStatus::Failed {
@@ -212,7 +212,7 @@ impl MediaState {
                 if has_candidate || pc.ice_gathering_state() == RtcIceGatheringState::Complete {
                     break;
                 }
-                crate::net::time::sleep(Duration::from_millis(25)).await;
+                time::sleep(Duration::from_millis(25)).await;
             }
         }
         let sdp = pc
@@ -233,11 +233,10 @@ impl MediaState {
 
     /// What we send on one slot now.
     fn outgoing(self, source: Source) -> Option<MediaStreamTrack> {
-        self.devices.with_value(|d| match source {
-            Source::Microphone => d.microphone.clone().filter(|_| self.mic_on.get_value()),
-            Source::Camera => d.camera.clone(),
-            Source::Screen => d.screen.clone(),
-        })
+        let on = source != Source::Microphone || self.mic_on.get_value();
+        self.devices
+            .with_value(|d| d.track(source).cloned())
+            .filter(|_| on)
     }
 
     /// Groups the received tracks into streams: a person's microphone and camera in one, each
@@ -313,58 +312,49 @@ impl MediaState {
         leptos::task::spawn_local(self.send_on(Source::Microphone, track));
     }
 
+    /// Sends `track` on our `source` slot, or stops the slot with `None`; the device it
+    /// replaces is released.
+    async fn use_track(self, source: Source, track: Option<MediaStreamTrack>) {
+        self.devices
+            .update_value(|d| d.replace(source, track.clone()));
+        self.send_on(source, track).await;
+    }
+
     /// Turns the camera off (releasing it) or on again.
     pub fn set_camera(self, on: bool) {
         leptos::task::spawn_local(async move {
-            if on {
+            let track = if on {
                 match devices::camera().await {
-                    Ok(track) => {
-                        self.devices
-                            .update_value(|d| d.camera = Some(track.clone()));
-                        self.local
-                            .set(self.devices.with_value(devices::Devices::camera_stream));
-                        self.camera_on.set(true);
-                        self.send_on(Source::Camera, Some(track)).await;
-                    }
-                    Err(e) => leptos::logging::warn!("camera: {e}"),
+                    Ok(track) => Some(track),
+                    Err(e) => return leptos::logging::warn!("camera: {e}"),
                 }
             } else {
-                self.devices.update_value(|d| {
-                    if let Some(t) = d.camera.take() {
-                        t.stop();
-                    }
-                });
-                self.local.set(None);
-                self.camera_on.set(false);
-                self.send_on(Source::Camera, None).await;
-            }
+                None
+            };
+            self.use_track(Source::Camera, track).await;
+            self.local
+                .set(self.devices.with_value(devices::Devices::camera_stream));
+            self.camera_on.set(on);
         });
     }
 
     /// Starts or stops sharing the screen.
     pub fn set_sharing(self, on: bool) {
         leptos::task::spawn_local(async move {
-            if on {
+            let track = if on {
                 match devices::screen().await {
                     Ok(track) => {
                         // The browser's own "Stop sharing" ends the track: follow it.
                         devices::on_ended(&track, move || self.set_sharing(false));
-                        self.devices
-                            .update_value(|d| d.screen = Some(track.clone()));
-                        self.sharing.set(true);
-                        self.send_on(Source::Screen, Some(track)).await;
+                        Some(track)
                     }
-                    Err(e) => leptos::logging::warn!("screen: {e}"),
+                    Err(e) => return leptos::logging::warn!("screen: {e}"),
                 }
             } else {
-                self.devices.update_value(|d| {
-                    if let Some(t) = d.screen.take() {
-                        t.stop();
-                    }
-                });
-                self.sharing.set(false);
-                self.send_on(Source::Screen, None).await;
-            }
+                None
+            };
+            self.use_track(Source::Screen, track).await;
+            self.sharing.set(on);
         });
     }
 

@@ -44,6 +44,15 @@ pub fn ticking(period: std::time::Duration) -> leptos::prelude::ReadSignal<Times
     now_signal
 }
 
+/// The pause before retry number `attempt` (from 0): `first`, doubling each time, at most `max`.
+pub fn backoff(
+    attempt: u32,
+    first: std::time::Duration,
+    max: std::time::Duration,
+) -> std::time::Duration {
+    first.saturating_mul(1u32 << attempt.min(16)).min(max)
+}
+
 /// Waits `period` (for polling the browser where it offers no event to await).
 pub async fn sleep(period: std::time::Duration) {
     let ms = i32::try_from(period.as_millis()).unwrap_or(i32::MAX);

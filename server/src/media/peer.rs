@@ -156,6 +156,7 @@ pub async fn forward(
         packet.header.extension_profile = 0;
         packet.header.extensions.clear();
         let targets = outputs.borrow().clone();
+        let mut forwarded = 0;
         for target in targets.iter() {
             let mut copy = packet.clone();
             copy.header.ssrc = target.ssrc;
@@ -165,10 +166,13 @@ pub async fn forward(
                 .unwrap_or_else(PoisonError::into_inner)
                 .apply(&mut copy.header, packet.header.ssrc, frame_step);
             if target.track.write_rtp(copy).await.is_ok() {
-                metrics
-                    .media_packets_forwarded
-                    .fetch_add(1, Ordering::Relaxed);
+                forwarded += 1;
             }
+        }
+        if forwarded > 0 {
+            metrics
+                .media_packets_forwarded
+                .fetch_add(forwarded, Ordering::Relaxed);
         }
     }
 }
@@ -333,10 +337,11 @@ pub fn slot_track(slot_id: usize, kind: RtpCodecKind, ssrc: u32) -> MediaStreamT
 }
 
 pub fn random_ssrc() -> u32 {
-    let mut bytes = [0u8; 4];
     // A failed draw still yields a usable (if predictable) SSRC; it is not a secret.
-    let _ = getrandom::fill(&mut bytes);
-    u32::from_le_bytes(bytes).max(1)
+    let draw = crate::secrets::seed().unwrap_or(1);
+    u32::try_from(draw & u64::from(u32::MAX))
+        .unwrap_or(1)
+        .max(1)
 }
 
 #[cfg(test)]

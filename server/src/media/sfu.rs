@@ -308,15 +308,7 @@ impl Core {
             .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
         peer.awaiting_answer = false;
         let wanted = std::mem::take(&mut peer.want_keyframes);
-        for (publisher, source) in wanted {
-            if let Some(p) = self
-                .peers
-                .get(&publisher)
-                .and_then(|p| p.published.get(&source))
-            {
-                peer::request_keyframe(&p.track, p.ssrc).await;
-            }
-        }
+        self.request_keyframes(&wanted).await;
         Ok(())
     }
 
@@ -370,15 +362,8 @@ impl Core {
         let Some(peer) = self.peers.get(&who).filter(|p| p.generation == generation) else {
             return;
         };
-        let Some((publisher, source)) = peer.slots.get(slot).and_then(|s| s.carries) else {
-            return;
-        };
-        if let Some(p) = self
-            .peers
-            .get(&publisher)
-            .and_then(|p| p.published.get(&source))
-        {
-            peer::request_keyframe(&p.track, p.ssrc).await;
+        if let Some(carried) = peer.slots.get(slot).and_then(|s| s.carries) {
+            self.request_keyframes(&[carried]).await;
         }
     }
 
@@ -409,14 +394,20 @@ impl Core {
             }
         }
         let receivers: Vec<ParticipantId> = self.peers.keys().copied().collect();
+        let mut filled = Vec::new();
         for receiver in &receivers {
             let want = wanted.remove(receiver).unwrap_or_default();
-            if let Err(e) = self.fit_slots(*receiver, &want).await {
-                tracing::warn!(participant = %receiver, error = %e, "could not re-point media");
+            match self.fit_slots(*receiver, &want).await {
+                Ok(new) => filled.extend(new),
+                Err(e) => {
+                    tracing::warn!(participant = %receiver, error = %e, "could not re-point media");
+                }
             }
         }
         self.point_outputs();
-        self.request_keyframes().await;
+        // Reused slots show their new publisher at once; slots still being negotiated ask
+        // again when the answer comes.
+        self.request_keyframes(&filled).await;
         for receiver in receivers {
             let due = self
                 .peers
@@ -436,15 +427,16 @@ impl Core {
     }
 
     /// Frees the slots `receiver` should no longer fill and fills slots for `want`, adding
-    /// slots only when none of the kind is free.
+    /// slots only when none of the kind is free. Returns what it newly filled.
     async fn fit_slots(
         &mut self,
         receiver: ParticipantId,
         want: &[(ParticipantId, Source)],
-    ) -> Result<(), MediaError> {
+    ) -> Result<Vec<(ParticipantId, Source)>, MediaError> {
         let tx = self.tx.clone();
+        let mut filled = Vec::new();
         let Some(peer) = self.peers.get_mut(&receiver) else {
-            return Ok(());
+            return Ok(filled);
         };
         for slot in &mut peer.slots {
             if slot.carries.is_some_and(|c| !want.contains(&c)) {
@@ -500,8 +492,9 @@ impl Core {
             peer.slots[index].carries = Some(wanted);
             peer.want_keyframes.push(wanted);
             peer.dirty = true;
+            filled.push(wanted);
         }
-        Ok(())
+        Ok(filled)
     }
 
     /// Tells every forwarding loop who receives its track now (only the unmuted are heard).
@@ -512,12 +505,7 @@ impl Core {
                 let Some((publisher, source)) = slot.carries else {
                     continue;
                 };
-                let allowed = if source.is_audio() {
-                    self.map.may_hear(*receiver, publisher)
-                } else {
-                    self.map.may_see(*receiver, publisher)
-                };
-                if allowed {
+                if self.map.may_receive(*receiver, publisher, source) {
                     outputs
                         .entry((publisher, source))
                         .or_default()
@@ -543,18 +531,15 @@ impl Core {
         }
     }
 
-    /// Asks the publishers of newly filled slots for a keyframe, so reused slots show the new
-    /// publisher at once (slots still being negotiated ask again when the answer comes).
-    async fn request_keyframes(&self) {
-        for peer in self.peers.values() {
-            for (publisher, source) in &peer.want_keyframes {
-                if let Some(p) = self
-                    .peers
-                    .get(publisher)
-                    .and_then(|p| p.published.get(source))
-                {
-                    peer::request_keyframe(&p.track, p.ssrc).await;
-                }
+    /// Asks each of these publishers for a keyframe of that source.
+    async fn request_keyframes(&self, tracks: &[(ParticipantId, Source)]) {
+        for (publisher, source) in tracks {
+            if let Some(p) = self
+                .peers
+                .get(publisher)
+                .and_then(|p| p.published.get(source))
+            {
+                peer::request_keyframe(&p.track, p.ssrc).await;
             }
         }
     }

@@ -6,6 +6,7 @@
 use super::Meeting;
 use super::rooms::Place;
 use crate::ids::ParticipantId;
+use crate::media::Source;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -37,6 +38,20 @@ impl MediaMap {
     /// Whether `receiver` may get `sender`'s audio.
     pub fn may_hear(&self, receiver: ParticipantId, sender: ParticipantId) -> bool {
         self.may_see(receiver, sender) && self.muted.binary_search(&sender).is_err()
+    }
+
+    /// Whether `receiver` may get `sender`'s `source`: audio is heard, video and screens seen.
+    pub fn may_receive(
+        &self,
+        receiver: ParticipantId,
+        sender: ParticipantId,
+        source: Source,
+    ) -> bool {
+        if source.is_audio() {
+            self.may_hear(receiver, sender)
+        } else {
+            self.may_see(receiver, sender)
+        }
     }
 }
 

@@ -58,6 +58,17 @@ impl Role {
     pub fn is_assignable(self) -> bool {
         self == Role::Participant
     }
+
+    /// Whether this person runs the meeting: the host or a co-host.
+    pub fn is_hosting(self) -> bool {
+        self >= Role::CoHost
+    }
+
+    /// Whether this person may unmute themselves: hosts and co-hosts always, participants
+    /// while the host allows it.
+    pub fn may_unmute_self(self, self_unmute_allowed: bool) -> bool {
+        self.is_hosting() || self_unmute_allowed
+    }
 }
 
 /// How someone asks to join: as anyone with the link, or with the host capability.

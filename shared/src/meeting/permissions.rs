@@ -62,7 +62,7 @@ pub fn check(command: &Command, role: Role) -> Result<(), CommandError> {
     let allowed = match requirement(command) {
         None => true,
         Some(Required::Host) => role == Role::Host,
-        Some(Required::HostOrCoHost) => role >= Role::CoHost,
+        Some(Required::HostOrCoHost) => role.is_hosting(),
     };
     match (allowed, requirement(command)) {
         (false, Some(required)) => Err(CommandError::NotAllowed { required }),

@@ -136,7 +136,7 @@ impl Meeting {
         role: Role,
         muted: bool,
     ) -> Result<(), CommandError> {
-        if !muted && role == Role::Participant && !self.self_unmute_allowed {
+        if !muted && !role.may_unmute_self(self.self_unmute_allowed) {
             return Err(CommandError::SelfUnmuteForbidden);
         }
         self.set_muted(who, muted);

@@ -8,7 +8,6 @@ use crate::app::{tr, use_texts};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
-use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{Phase, Place, RoomStatus};
 use plenary_shared::time::Timestamp;
@@ -21,7 +20,7 @@ pub fn my_place(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> imp
         let me = me()?;
         store.meeting.with(|m| m.participant(me).map(|p| p.place))
     };
-    let hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
+    let hosting = move || store.am_hosting();
     let room = move || {
         let room = place()?.room()?;
         store.meeting.with(|m| m.room(room).cloned())

@@ -5,6 +5,7 @@
 
 use super::logic;
 use crate::app::{tr, use_texts};
+use crate::features::fields::field;
 use crate::features::meeting::room_select;
 use crate::net::socket::Outbox;
 use crate::store::Store;
@@ -162,15 +163,7 @@ fn room_card(
             </div>
             <Show when=move || renaming.get()>
                 <form class="row" on:submit=save_name>
-                    <label>
-                        {tr(|t| t.new_name)}
-                        <input
-                            type="text"
-                            maxlength="64"
-                            prop:value=move || draft.get()
-                            on:input=move |ev| draft.set(event_target_value(&ev))
-                        />
-                    </label>
+                    {field(|t| t.new_name, "text", draft, Some(64))}
                     <button type="submit">{tr(|t| t.save)}</button>
                     <button type="button" class="secondary" on:click=move |_| renaming.set(false)>
                         {tr(|t| t.cancel)}

@@ -4,6 +4,7 @@
 
 use super::logic;
 use crate::app::{tr, use_texts};
+use crate::features::fields::field;
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::prelude::*;
@@ -116,15 +117,7 @@ pub fn broadcast(store: Store, outbox: Outbox) -> impl IntoView {
         </button>
         <Show when=move || open.get()>
             <form class="broadcast-form" on:submit=send>
-                <label>
-                    {tr(|t| t.message)}
-                    <input
-                        type="text"
-                        maxlength=MAX_BROADCAST_CHARS.to_string()
-                        prop:value=move || text.get()
-                        on:input=move |ev| text.set(event_target_value(&ev))
-                    />
-                </label>
+                {field(|t| t.message, "text", text, Some(MAX_BROADCAST_CHARS))}
                 <span class="muted" aria-live="polite">{left} " " {tr(|t| t.chars_left)}</span>
                 <label>
                     {tr(|t| t.send_to)}
@@ -174,15 +167,7 @@ pub fn saved_groups(store: Store, outbox: Outbox) -> impl IntoView {
         <section class="saved-groups">
             <h3>{tr(|t| t.saved_groups)}</h3>
             <form class="row" on:submit=save>
-                <label>
-                    {tr(|t| t.group_set_name)}
-                    <input
-                        type="text"
-                        maxlength="64"
-                        prop:value=move || name.get()
-                        on:input=move |ev| name.set(event_target_value(&ev))
-                    />
-                </label>
+                {field(|t| t.group_set_name, "text", name, Some(64))}
                 <button type="submit">{tr(|t| t.save_groups)}</button>
             </form>
             <ul aria-label=tr(|t| t.saved_groups)>

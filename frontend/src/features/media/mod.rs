@@ -9,7 +9,6 @@ use crate::store::Store;
 use leptos::html::Video;
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
-use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
 use web_sys::MediaStream;
 
@@ -20,11 +19,11 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
     let people = move || {
         let me = store.me.get();
         store.meeting.with(|m| {
-            let place = me.and_then(|me| m.participant(me)).map(|p| p.place);
+            let Some(place) = me.and_then(|me| m.participant(me)).map(|p| p.place) else {
+                return Vec::new();
+            };
             let mut list: Vec<(ParticipantId, String, bool)> = m
-                .participants
-                .iter()
-                .filter(|p| Some(p.place) == place)
+                .people_in(place)
                 .map(|p| (p.id, p.name.clone(), Some(p.id) == me))
                 .collect();
             list.sort_by_key(|p| !p.2);
@@ -150,14 +149,16 @@ fn player(stream: Signal<Option<MediaStream>, LocalStorage>, silent: bool) -> im
 /// Mute, video and screen-share buttons.
 pub fn controls(store: Store, media: MediaState, outbox: Outbox) -> impl IntoView {
     let t = use_texts();
-    let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
     let muted = move || {
         let me = store.me.get();
         store
             .meeting
             .with(|m| me.and_then(|me| m.participant(me)).is_some_and(|p| p.muted))
     };
-    let may_unmute = move || is_hosting() || store.meeting.with(|m| m.self_unmute_allowed);
+    let may_unmute = move || {
+        let allowed = store.meeting.with(|m| m.self_unmute_allowed);
+        store.my_role().is_some_and(|r| r.may_unmute_self(allowed))
+    };
     // What we send follows the meeting's word on our microphone (the host's mute included).
     Effect::new(move || media.set_microphone(!muted()));
     view! {

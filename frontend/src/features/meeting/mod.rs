@@ -16,9 +16,9 @@ use crate::store::{Phase, Store};
 use leptos::prelude::*;
 pub use people::room_select;
 use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::info::PublicInfo;
-use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use std::time::Duration;
 
@@ -91,7 +91,7 @@ pub fn MeetingPage(
         Phase::Lost => {
             let n = attempts.get_value();
             attempts.set_value(n.saturating_add(1));
-            let delay = Duration::from_millis((250u64 << n.min(5)).min(5_000));
+            let delay = time::backoff(n, Duration::from_millis(250), Duration::from_secs(5));
             set_timeout(
                 move || {
                     if store.phase.get_untracked() == Phase::Lost {
@@ -160,7 +160,7 @@ fn in_meeting(
     let lang = crate::app::use_lang();
     // One clock for every countdown on the screen.
     let now = time::ticking(Duration::from_millis(250));
-    let is_hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
+    let is_hosting = move || store.am_hosting();
     let origin = window().location().origin().unwrap_or_default();
     let invite = move || match invite_passcode.get() {
         Some(p) => route::invite_link_with_passcode(&origin, &id, &p),

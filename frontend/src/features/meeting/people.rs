@@ -15,7 +15,7 @@ use plenary_shared::meeting::view::ParticipantView;
 /// The list, with a heading that counts people.
 pub fn participants(store: Store, outbox: Outbox) -> impl IntoView {
     let count = move || store.meeting.with(|m| m.participants.len());
-    let hosting = move || matches!(store.my_role(), Some(Role::Host | Role::CoHost));
+    let hosting = move || store.am_hosting();
     view! {
         <section class="card">
             <h2>{tr(|t| t.participants)} " (" {count} ")"</h2>

@@ -7,6 +7,7 @@ mod draft;
 mod preview;
 
 use crate::app::{tr, use_texts};
+use crate::features::fields::field;
 use crate::net::{files, http, time};
 use crate::route;
 use draft::DraftRoom;
@@ -114,27 +115,12 @@ pub fn PlanPage() -> impl IntoView {
         });
     };
 
-    let field = move |label: fn(&crate::i18n::Texts) -> &'static str,
-                      kind: &'static str,
-                      value: RwSignal<String>| {
-        view! {
-            <label>
-                {move || label(t())}
-                <input
-                    type=kind
-                    prop:value=move || value.get()
-                    on:input=move |ev| value.set(event_target_value(&ev))
-                />
-            </label>
-        }
-    };
-
     let form = move || {
         view! {
             <form class="card plan" on:submit=submit>
-                {field(|t| t.title, "text", title)}
-                {field(|t| t.start_time, "datetime-local", starts)}
-                {field(|t| t.passcode, "text", passcode)}
+                {field(|t| t.title, "text", title, None)}
+                {field(|t| t.start_time, "datetime-local", starts, None)}
+                {field(|t| t.passcode, "text", passcode, None)}
                 <p class="muted">{tr(|t| t.passcode_hint)}</p>
                 <label>
                     {tr(|t| t.co_hosts)}
@@ -189,23 +175,8 @@ pub fn PlanPage() -> impl IntoView {
 fn room_fields(room: RoomFields, remove: impl Fn() + Copy + 'static) -> impl IntoView {
     view! {
         <li class="plan-room">
-            <label>
-                {tr(|t| t.room_name)}
-                <input
-                    type="text"
-                    maxlength="64"
-                    prop:value=move || room.name.get()
-                    on:input=move |ev| room.name.set(event_target_value(&ev))
-                />
-            </label>
-            <label>
-                {tr(|t| t.topic)}
-                <input
-                    type="text"
-                    prop:value=move || room.topic.get()
-                    on:input=move |ev| room.topic.set(event_target_value(&ev))
-                />
-            </label>
+            {field(|t| t.room_name, "text", room.name, Some(64))}
+            {field(|t| t.topic, "text", room.topic, None)}
             <label>
                 {tr(|t| t.people)}
                 <textarea
