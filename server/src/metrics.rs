@@ -19,6 +19,7 @@ pub struct Metrics {
     pub media_peers: AtomicI64,
     pub media_tracks: AtomicI64,
     pub media_packets_forwarded: AtomicU64,
+    pub media_keyframe_requests_relayed: AtomicU64,
 }
 
 impl Metrics {
@@ -104,6 +105,12 @@ impl Metrics {
             "counter",
             "RTP packets forwarded to receivers.",
             c(&self.media_packets_forwarded),
+        );
+        line(
+            "media_keyframe_requests_relayed_total",
+            "counter",
+            "Receivers' keyframe requests passed on to publishers.",
+            c(&self.media_keyframe_requests_relayed),
         );
         out
     }

@@ -7,6 +7,7 @@
 
 use crate::ids::ParticipantId;
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
 /// What a participant's media is: one slot each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -78,8 +79,26 @@ pub enum ServerSignal {
         publish: PublishSlots,
         receive: Vec<ReceivedTrack>,
     },
-    /// The connection could not be set up or broke; `Start` again to retry.
-    Failed { reason: String },
+    /// The connection could not be set up or broke; `Start` again to retry. `message` is
+    /// `problem` in words, with detail.
+    Failed {
+        problem: MediaProblem,
+        message: String,
+    },
+}
+
+/// Why a media connection could not be set up or kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum MediaProblem {
+    #[error("the browser's answer could not be used")]
+    BadAnswer,
+    #[error("no offer is waiting for an answer")]
+    NoOfferPending,
+    #[error("the media connection was lost")]
+    ConnectionLost,
+    #[error("the server could not set up audio and video; please try again")]
+    ServerError,
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ use plenary_shared::protocol::{ClientMsg, ServerMsg};
 use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp::{Header, Packet};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
@@ -72,6 +73,7 @@ pub struct MediaPeer {
     commands: mpsc::Sender<ClientMsg>,
     view: watch::Receiver<MeetingView>,
     failures: watch::Receiver<Option<String>>,
+    tracks: Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -101,6 +103,7 @@ impl MediaPeer {
         let (view_tx, view) = watch::channel(client.view.clone());
         let (fail_tx, failures) = watch::channel(None);
         let pc = connection(received.clone()).await?;
+        let tracks = Arc::clone(&pc.tracks);
         let task = tokio::spawn(drive(client, pc, id, inbox, view_tx, fail_tx));
         Ok(MediaPeer {
             id,
@@ -108,6 +111,7 @@ impl MediaPeer {
             commands,
             view,
             failures,
+            tracks,
             task: Some(task),
         })
     }
@@ -147,6 +151,29 @@ impl MediaPeer {
         Ok(())
     }
 
+    /// Sends a picture-loss indication (a keyframe request) on every track received so far.
+    pub async fn ask_for_keyframes(&self) -> Result<()> {
+        let tracks = self
+            .tracks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        for track in tracks {
+            let Some(ssrc) = track.ssrcs().await.first().copied() else {
+                continue;
+            };
+            let pli = PictureLossIndication {
+                sender_ssrc: 0,
+                media_ssrc: ssrc,
+            };
+            track
+                .write_rtcp(vec![Box::new(pli)])
+                .await
+                .map_err(|e| HarnessError::Other(format!("webrtc: {e}")))?;
+        }
+        Ok(())
+    }
+
     /// A media failure the server reported, if any.
     pub fn failure(&self) -> Option<String> {
         self.failures.borrow().clone()
@@ -169,6 +196,7 @@ pub async fn until(what: &str, limit: Duration, cond: impl Fn() -> bool) -> Resu
 
 struct Events {
     received: Arc<Received>,
+    tracks: Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>,
     gathered: watch::Sender<bool>,
 }
 
@@ -179,6 +207,10 @@ impl PeerConnectionEventHandler for Events {
             .send_replace(state == RTCIceGatheringState::Complete);
     }
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        self.tracks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(track.clone());
         let received = self.received.clone();
         tokio::spawn(async move {
             while let Some(event) = track.poll().await {
@@ -195,6 +227,7 @@ impl PeerConnectionEventHandler for Events {
 
 struct Connection {
     pc: Arc<dyn PeerConnection>,
+    tracks: Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>,
     gathered: watch::Receiver<bool>,
 }
 
@@ -204,8 +237,10 @@ async fn connection(received: Arc<Received>) -> Result<Connection> {
     engine.register_default_codecs().map_err(webrtc)?;
     let registry = register_default_interceptors(Registry::new(), &mut engine).map_err(webrtc)?;
     let (gathered_tx, gathered) = watch::channel(false);
+    let tracks = Arc::default();
     let handler = Arc::new(Events {
         received,
+        tracks: Arc::clone(&tracks),
         gathered: gathered_tx,
     });
     let pc = PeerConnectionBuilder::new()
@@ -220,6 +255,7 @@ async fn connection(received: Arc<Received>) -> Result<Connection> {
         .map_err(webrtc)?;
     Ok(Connection {
         pc: Arc::new(pc),
+        tracks,
         gathered,
     })
 }
@@ -279,8 +315,8 @@ async fn drive(
                         }
                     }
                 }
-                Ok(Some(ServerMsg::Media { signal: ServerSignal::Failed { reason } })) => {
-                    failures.send_replace(Some(reason));
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Failed { message, .. } })) => {
+                    failures.send_replace(Some(message));
                 }
                 Ok(Some(_)) => {
                     view.send_replace(client.view.clone());

@@ -76,16 +76,32 @@ pub fn place_of(c: &Client, who: ParticipantId) -> Option<Place> {
 
 /// Waits until `/metrics` shows `line` (the server updates it as it notices things).
 pub async fn wait_for_metric(server: &TestServer, line: &str) -> Result<()> {
+    metric_where(server, line, |l| l == line).await
+}
+
+/// Waits until the counter or gauge `name` exceeds `floor`.
+pub async fn wait_for_metric_above(server: &TestServer, name: &str, floor: u64) -> Result<()> {
+    let what = format!("{name} above {floor}");
+    metric_where(server, &what, |l| {
+        l.strip_prefix(name)
+            .and_then(|v| v.strip_prefix(' '))
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some_and(|v| v > floor)
+    })
+    .await
+}
+
+async fn metric_where(server: &TestServer, what: &str, found: impl Fn(&str) -> bool) -> Result<()> {
     let t = Instant::now();
     loop {
         let (_, body) = http_request(server.addr, "GET", "/metrics").await?;
-        if body.lines().any(|l| l == line) {
+        if body.lines().any(&found) {
             return Ok(());
         }
         if t.elapsed() > crate::DEADLINE {
             let figures: Vec<&str> = body.lines().filter(|l| !l.starts_with('#')).collect();
             return Err(HarnessError::Timeout(format!(
-                "metric {line:?}; have {figures:?}"
+                "metric {what:?}; have {figures:?}"
             )));
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

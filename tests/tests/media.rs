@@ -6,11 +6,14 @@
 
 use plenary_e2e::client::Client;
 use plenary_e2e::media::{MediaPeer, until};
-use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric};
+use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric, wait_for_metric_above};
 use plenary_e2e::{Result, TestServer};
 use plenary_shared::ids::ParticipantId;
+use plenary_shared::media::{ClientSignal, MediaProblem, ServerSignal};
+use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
+use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
 use std::time::Duration;
 
 /// Enough packets (20 ms apart) that a flow is plainly running.
@@ -166,6 +169,10 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
         audio_then,
         "a host-muted publisher's audio still arrives"
     );
+
+    // A receiver's keyframe requests reach the SFU and are passed on to the publishers.
+    listener.ask_for_keyframes().await?;
+    wait_for_metric_above(&server, "plenary_media_keyframe_requests_relayed_total", 0).await?;
     Ok(())
 }
 
@@ -224,5 +231,78 @@ async fn a_hundred_joins_and_leaves_leave_nothing_behind() -> Result<()> {
     );
     settled?;
     assert_eq!(anchor.failure(), None);
+    Ok(())
+}
+
+/// The media problem in the next `failed` signal.
+async fn next_failure(c: &mut Client) -> Result<MediaProblem> {
+    match c
+        .next_until("a media failure", |m| {
+            matches!(
+                m,
+                ServerMsg::Media {
+                    signal: ServerSignal::Failed { .. }
+                }
+            )
+        })
+        .await?
+    {
+        ServerMsg::Media {
+            signal: ServerSignal::Failed { problem, message },
+        } => {
+            assert!(!message.is_empty(), "a failure says why");
+            Ok(problem)
+        }
+        other => Err(plenary_e2e::HarnessError::Other(format!(
+            "not a failure: {other:?}"
+        ))),
+    }
+}
+
+fn media(signal: ClientSignal) -> ClientMsg {
+    ClientMsg::Media { signal }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_media_signalling_gets_typed_errors_and_loses_nothing() -> Result<()> {
+    let server = TestServer::start().await?;
+    let m = server.create_meeting().await?;
+    // Before joining: refused like any other message.
+    let mut stranger = Client::connect(server.addr, &m.meeting).await?;
+    stranger.send(&media(ClientSignal::Start)).await?;
+    assert_eq!(stranger.next_error().await?, ProtocolError::NotJoined);
+
+    let mut c = Client::connect(server.addr, &m.meeting).await?;
+    c.join_on("Eve", Credential::Participant).await?;
+    // An answer nobody asked for.
+    let answer = |sdp: &str| media(ClientSignal::Answer { sdp: sdp.into() });
+    c.send(&answer("v=0")).await?;
+    assert_eq!(next_failure(&mut c).await?, MediaProblem::NoOfferPending);
+    // An answer that is not SDP.
+    c.send(&media(ClientSignal::Start)).await?;
+    c.next_until("an offer", |m| {
+        matches!(
+            m,
+            ServerMsg::Media {
+                signal: ServerSignal::Offer { .. }
+            }
+        )
+    })
+    .await?;
+    c.send(&answer("this is not a session description")).await?;
+    assert_eq!(next_failure(&mut c).await?, MediaProblem::BadAnswer);
+    // Nothing is lost: the connection and the meeting go on, and media can start afresh.
+    c.send(&media(ClientSignal::Start)).await?;
+    c.next_until("a new offer", |m| {
+        matches!(
+            m,
+            ServerMsg::Media {
+                signal: ServerSignal::Offer { .. }
+            }
+        )
+    })
+    .await?;
+    c.sync().await?;
+    assert_eq!(c.names(), ["Eve"]);
     Ok(())
 }

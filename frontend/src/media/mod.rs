@@ -167,7 +167,7 @@ impl MediaState {
                     Err(e) => self.fail(&e),
                 }
             }),
-            ServerSignal::Failed { reason } => self.fail(&reason),
+            ServerSignal::Failed { message, .. } => self.fail(&message),
         }
     }
 

@@ -11,7 +11,7 @@ pub use sfu::Sfu;
 
 use axum::extract::ws::Utf8Bytes;
 use plenary_shared::ids::ParticipantId;
-use plenary_shared::media::ClientSignal;
+use plenary_shared::media::{ClientSignal, MediaProblem};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -55,6 +55,22 @@ pub enum MediaError {
     NoOfferPending,
     #[error("gathering network candidates took too long")]
     GatheringTimeout,
+    #[error("the media connection was lost")]
+    ConnectionLost,
+}
+
+impl MediaError {
+    /// What the client is told.
+    pub fn problem(&self) -> MediaProblem {
+        match self {
+            MediaError::BadAnswer(_) => MediaProblem::BadAnswer,
+            MediaError::NoOfferPending => MediaProblem::NoOfferPending,
+            MediaError::ConnectionLost => MediaProblem::ConnectionLost,
+            MediaError::WebRtc(_) | MediaError::NoPort(_) | MediaError::GatheringTimeout => {
+                MediaProblem::ServerError
+            }
+        }
+    }
 }
 
 /// How media connections reach the network.

@@ -188,12 +188,7 @@ impl Core {
                         .is_some_and(|p| p.generation == generation)
                     {
                         self.drop_peer(who).await;
-                        self.tell(
-                            who,
-                            ServerSignal::Failed {
-                                reason: "the media connection was lost".into(),
-                            },
-                        );
+                        self.report(who, &MediaError::ConnectionLost);
                     }
                 }
                 Control::Keyframe(who, generation, slot) => {
@@ -221,6 +216,15 @@ impl Core {
         }
     }
 
+    /// Tells `who` their media failed, and why.
+    fn report(&self, who: ParticipantId, error: &MediaError) {
+        let signal = ServerSignal::Failed {
+            problem: error.problem(),
+            message: error.to_string(),
+        };
+        self.tell(who, signal);
+    }
+
     async fn on_signal(&mut self, from: ParticipantId, signal: ClientSignal) {
         let result = match signal {
             ClientSignal::Start => self.start(from).await,
@@ -235,12 +239,7 @@ impl Core {
             if !matches!(e, MediaError::NoOfferPending) {
                 self.drop_peer(from).await;
             }
-            self.tell(
-                from,
-                ServerSignal::Failed {
-                    reason: e.to_string(),
-                },
-            );
+            self.report(from, &e);
         }
     }
 
@@ -363,6 +362,7 @@ impl Core {
             return;
         };
         if let Some(carried) = peer.slots.get(slot).and_then(|s| s.carries) {
+            Metrics::bump(&self.metrics.media_keyframe_requests_relayed);
             self.request_keyframes(&[carried]).await;
         }
     }
@@ -416,12 +416,7 @@ impl Core {
             if due && let Err(e) = self.offer(receiver).await {
                 tracing::warn!(participant = %receiver, error = %e, "media offer failed");
                 self.drop_peer(receiver).await;
-                self.tell(
-                    receiver,
-                    ServerSignal::Failed {
-                        reason: e.to_string(),
-                    },
-                );
+                self.report(receiver, &e);
             }
         }
     }
