@@ -1,13 +1,17 @@
 //! Real calls in four headless Chromium pages with fake camera and microphone: everyone sees and
 //! hears everyone in the main session (frames decoded and audio bytes rising, read from
 //! `getStats()`); in two rooms of two each page decodes video only from its roommate; a moved
-//! person starts decoding their new roommates' video; after closing, all four again. Prints the
+//! person starts decoding their new roommates' video; after closing, all four again. Stop video
+//! and Mute stop what a page sends, Start video and Unmute bring it back, and a closed tab's
+//! connection is freed on the server. Prints the
 //! join-to-first-frame and move-to-first-frame times and the server's CPU time.
 
 use plenary_e2e::browser::{Driver, MediaStats, Page, join_as, require_dist};
 use plenary_e2e::client::Client;
-use plenary_e2e::support::{host, open_manual_rooms};
+use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer, bench};
+use plenary_server::app::AppState;
+use plenary_server::clock::Clock;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use std::time::{Duration, Instant};
@@ -67,8 +71,16 @@ async fn only_from(page: &Page, me: &str, shown: &[&str]) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    receiving(page, shown).await?;
-    let (before, after) = receiving(page, shown).await?;
+    // What was buffered at the switch may still be decoded for a while on a loaded machine:
+    // wait for a window with exactly the roommates' streams; one that never comes fails.
+    let start = Instant::now();
+    let (before, after) = loop {
+        let (before, after) = receiving(page, shown).await?;
+        let streams = (after.growing(&before, false), after.growing(&before, true));
+        if streams == (shown.len(), shown.len()) || start.elapsed() > 2 * DEADLINE {
+            break (before, after);
+        }
+    };
     for label in after.tiles.keys() {
         let expected =
             label == &tile(me) || label == &tile("Host") || shown.iter().any(|n| &tile(n) == label);
@@ -87,6 +99,27 @@ async fn only_from(page: &Page, me: &str, shown: &[&str]) -> Result<()> {
     Ok(())
 }
 
+/// Waits for a window in which `page` decodes `FRAMES` more of Cy's video (proof that time
+/// passed) and `holds` is true of the stats at its start and end.
+async fn until_over_a_window(
+    page: &Page,
+    what: &str,
+    holds: impl Fn(&MediaStats, &MediaStats) -> bool,
+) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let (before, after) = receiving(page, &["Cy"]).await?;
+        if holds(&before, &after) {
+            return Ok(());
+        }
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!(
+                "{what}: {before:?} then {after:?}"
+            )));
+        }
+    }
+}
+
 /// Every page sees and hears the other three.
 async fn all_receive_all(pages: &[Page]) -> Result<()> {
     for (page, me) in pages.iter().zip(PEOPLE) {
@@ -99,7 +132,8 @@ async fn all_receive_all(pages: &[Page]) -> Result<()> {
 #[tokio::test]
 async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()> {
     require_dist()?;
-    let server = TestServer::start().await?;
+    // A short resume grace period, so a closed tab's place (and media) ends within the test.
+    let server = TestServer::start_with(AppState::with(Clock::System, 2_000)).await?;
     let m = server.create_meeting().await?;
     let mut h = Client::connect(server.addr, &m.meeting).await?;
     h.join_on("Host", host(&m)).await?;
@@ -175,23 +209,57 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let move_to_frame = moved.elapsed();
-    // Bo, alone now, decodes and hears nobody while Ada decodes her new roommates.
-    let bo_before = pages[1].media_stats().await?;
+    // Bo, alone now, decodes and hears nobody while Ada decodes her new roommates (once what
+    // was buffered at the move has played out; a stream that keeps coming fails).
     only_from(&pages[0], "Ada", &["Cy", "Di"]).await?;
-    let bo_after = pages[1].media_stats().await?;
-    assert_eq!(
-        (
+    let start = Instant::now();
+    let quiet = loop {
+        let bo_before = pages[1].media_stats().await?;
+        receiving(&pages[0], &["Cy", "Di"]).await?;
+        let bo_after = pages[1].media_stats().await?;
+        let quiet = (
             bo_after.growing(&bo_before, false),
-            bo_after.growing(&bo_before, true)
-        ),
-        (0, 0),
-        "Bo, alone, still receives media"
-    );
+            bo_after.growing(&bo_before, true),
+        );
+        if quiet == (0, 0) || start.elapsed() > 2 * DEADLINE {
+            break quiet;
+        }
+    };
+    assert_eq!(quiet, (0, 0), "Bo, alone, still receives media");
 
     // Close: all four together again.
     h.command(Command::CloseRooms).await?;
     all_receive_all(&pages).await?;
-    let cpu = match (cpu_start, bench::cpu_seconds(None)) {
+    let cpu_rooms = bench::cpu_seconds(None);
+
+    // Ada's buttons. Stop video: Bo stops decoding her (while Cy's video goes on); Start
+    // video: it comes back. Mute: Bo hears only Cy and Di; Unmute: all three again.
+    let (ada, bo) = (&pages[0], &pages[1]);
+    ada.click("Stop video").await?;
+    ada.button("Start video").await?;
+    until_over_a_window(bo, "Ada's video to stop", |before, after| {
+        after.frames(&tile("Ada")) == before.frames(&tile("Ada"))
+    })
+    .await?;
+    ada.click("Start video").await?;
+    receiving(bo, &["Ada"]).await?;
+    ada.click("Mute").await?;
+    ada.button("Unmute").await?;
+    until_over_a_window(bo, "Ada's audio to stop", |before, after| {
+        after.growing(before, true) == 2
+    })
+    .await?;
+    ada.click("Unmute").await?;
+    receiving(bo, &["Ada", "Cy", "Di"]).await?;
+
+    // Closing a tab frees that person's connection and tracks on the server.
+    if let Some(di) = pages.pop() {
+        di.close().await?;
+    }
+    wait_for_metric(&server, "plenary_media_peers 3").await?;
+    wait_for_metric(&server, "plenary_media_tracks 6").await?;
+
+    let cpu = match (cpu_start, cpu_rooms) {
         (Some(a), Some(b)) => format!("{:.1} s", b - a),
         _ => "unknown".into(),
     };

@@ -37,6 +37,8 @@ enum Control {
     Signal(ParticipantId, ClientSignal),
     /// A publisher's track started arriving.
     Track(ParticipantId, u64, Arc<dyn TrackRemote>),
+    /// A connection is up (its first packets can now be decoded).
+    Up(ParticipantId, u64),
     /// A connection failed or closed.
     Down(ParticipantId, u64),
     /// A receiver asked for a keyframe on one of its slots.
@@ -140,12 +142,15 @@ impl PeerConnectionEventHandler for Events {
         }
     }
     async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        if matches!(
-            state,
-            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed
-        ) && let Some(tx) = self.tx.upgrade()
-        {
-            let _ = tx.send(Control::Down(self.who, self.generation));
+        let control = match state {
+            RTCPeerConnectionState::Connected => Control::Up(self.who, self.generation),
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                Control::Down(self.who, self.generation)
+            }
+            _ => return,
+        };
+        if let Some(tx) = self.tx.upgrade() {
+            let _ = tx.send(control);
         }
     }
     async fn on_track(&self, track: Arc<dyn TrackRemote>) {
@@ -190,6 +195,15 @@ impl Core {
                         self.drop_peer(who).await;
                         self.report(who, &MediaError::ConnectionLost);
                     }
+                }
+                Control::Up(who, generation) => {
+                    // Keyframes sent before the connection was up were lost on the way.
+                    if let Some(peer) = self.peers.get(&who).filter(|p| p.generation == generation)
+                    {
+                        let carried: Vec<_> = peer.slots.iter().filter_map(|s| s.carries).collect();
+                        self.request_keyframes(&carried).await;
+                    }
+                    continue;
                 }
                 Control::Keyframe(who, generation, slot) => {
                     self.relay_keyframe(who, generation, slot).await;
@@ -405,8 +419,8 @@ impl Core {
             }
         }
         self.point_outputs();
-        // Reused slots show their new publisher at once; slots still being negotiated ask
-        // again when the answer comes.
+        // Reused slots show their new publisher at once; new slots ask when the answer comes,
+        // and every slot again when its connection comes up.
         self.request_keyframes(&filled).await;
         for receiver in receivers {
             let due = self
@@ -422,7 +436,8 @@ impl Core {
     }
 
     /// Frees the slots `receiver` should no longer fill and fills slots for `want`, adding
-    /// slots only when none of the kind is free. Returns what it newly filled.
+    /// slots only when none of the kind is free. Returns what it put on reused slots (already
+    /// negotiated, so they can show a keyframe at once; new slots ask on the answer).
     async fn fit_slots(
         &mut self,
         receiver: ParticipantId,
@@ -487,7 +502,9 @@ impl Core {
             peer.slots[index].carries = Some(wanted);
             peer.want_keyframes.push(wanted);
             peer.dirty = true;
-            filled.push(wanted);
+            if free.is_some() {
+                filled.push(wanted);
+            }
         }
         Ok(filled)
     }
