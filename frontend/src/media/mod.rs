@@ -39,6 +39,13 @@ pub struct Remote {
     track_ids: Vec<String>,
 }
 
+impl Remote {
+    /// Whether this stream is `from`'s (screen or not) with exactly these tracks.
+    fn carries(&self, from: ParticipantId, screen: bool, track_ids: &[String]) -> bool {
+        self.from == from && self.screen == screen && self.track_ids == track_ids
+    }
+}
+
 struct Conn {
     pc: RtcPeerConnection,
     publish: Option<PublishSlots>,
@@ -260,10 +267,7 @@ impl MediaState {
             .into_iter()
             .filter_map(|(from, screen, tracks)| {
                 let ids: Vec<String> = tracks.iter().map(MediaStreamTrack::id).collect();
-                if let Some(kept) = old
-                    .iter()
-                    .find(|o| o.from == from && o.screen == screen && o.track_ids == ids)
-                {
+                if let Some(kept) = old.iter().find(|o| o.carries(from, screen, &ids)) {
                     return Some(kept.clone());
                 }
                 let stream = MediaStream::new().ok()?;
@@ -279,9 +283,10 @@ impl MediaState {
             })
             .collect();
         let same = old.len() == next.len()
-            && old.iter().zip(&next).all(|(a, b)| {
-                a.from == b.from && a.screen == b.screen && a.track_ids == b.track_ids
-            });
+            && old
+                .iter()
+                .zip(&next)
+                .all(|(a, b)| a.carries(b.from, b.screen, &b.track_ids));
         if !same {
             self.remote.set(next);
         }

@@ -169,14 +169,13 @@ impl Core {
                     let gone: Vec<ParticipantId> = self
                         .peers
                         .keys()
-                        .filter(|who| !self.in_map(**who))
+                        .filter(|who| !self.map.includes(**who))
                         .copied()
                         .collect();
                     for who in gone {
                         self.drop_peer(who).await;
                     }
-                    self.outboxes
-                        .retain(|who, _| self.map.places.iter().any(|(_, p)| p.contains(who)));
+                    self.outboxes.retain(|who, _| self.map.includes(*who));
                 }
                 Control::Connected(who, outbox) => {
                     self.outboxes.insert(who, outbox);
@@ -217,13 +216,6 @@ impl Core {
         }
     }
 
-    fn in_map(&self, who: ParticipantId) -> bool {
-        self.map
-            .places
-            .iter()
-            .any(|(_, people)| people.contains(&who))
-    }
-
     fn tell(&self, who: ParticipantId, signal: ServerSignal) {
         if let Some(outbox) = self.outboxes.get(&who) {
             let _ = outbox.try_send(encode(&ServerMsg::Media { signal }));
@@ -259,7 +251,7 @@ impl Core {
 
     /// A fresh connection for `who` (replacing any earlier one, as after a page reload).
     async fn start(&mut self, who: ParticipantId) -> Result<(), MediaError> {
-        if !self.in_map(who) {
+        if !self.map.includes(who) {
             return Ok(());
         }
         self.drop_peer(who).await;

@@ -27,6 +27,11 @@ impl MediaMap {
             .map(|(place, _)| *place)
     }
 
+    /// Whether `who` is in the meeting.
+    pub fn includes(&self, who: ParticipantId) -> bool {
+        self.place_of(who).is_some()
+    }
+
     /// Whether `receiver` may get `sender`'s video (and screen share).
     pub fn may_see(&self, receiver: ParticipantId, sender: ParticipantId) -> bool {
         receiver != sender
