@@ -1,12 +1,13 @@
 //! A media participant without a browser: a WebSocket client plus a `webrtc`-crate connection
 //! that answers the server's offers, publishes synthetic audio and video, and counts what it
-//! receives. Every packet it sends carries its participant id in the first four payload bytes,
-//! so a receiver knows exactly whose media reached it, whatever the signalling said.
+//! receives. Every packet it sends carries its participant id in the first four payload bytes
+//! and its source in the fifth, so a receiver knows exactly whose media reached it, whatever the
+//! signalling said.
 
 use crate::client::Client;
 use crate::{DEADLINE, HarnessError, Result};
 use plenary_shared::ids::{MeetingId, ParticipantId};
-use plenary_shared::media::{ClientSignal, ServerSignal};
+use plenary_shared::media::{ClientSignal, ServerSignal, Source};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::view::MeetingView;
@@ -33,28 +34,53 @@ use webrtc::peer_connection::{
 };
 use webrtc::runtime::TokioRuntime;
 
-/// Packets received, by publisher and kind (`true` for audio).
+/// Packets received, by publisher and source (the payload's fifth byte: `Source` as a number).
 #[derive(Default)]
-pub struct Received(Mutex<HashMap<(u32, bool), u64>>);
+pub struct Received(Mutex<HashMap<(u32, u8), u64>>);
+
+/// The byte a packet of `source` carries after the publisher's id.
+fn tag(source: Source) -> u8 {
+    match source {
+        Source::Microphone => 0,
+        Source::Camera => 1,
+        Source::Screen => 2,
+    }
+}
 
 impl Received {
-    fn add(&self, from: u32, audio: bool) {
+    fn add(&self, from: u32, tag: u8) {
         *self
             .0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry((from, audio))
+            .entry((from, tag))
             .or_default() += 1;
     }
 
-    /// How many of `from`'s packets of this kind arrived.
-    pub fn count(&self, from: ParticipantId, audio: bool) -> u64 {
+    fn of(&self, from: ParticipantId, source: Source) -> u64 {
         self.0
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&(from.0, audio))
+            .get(&(from.0, tag(source)))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// How many of `from`'s microphone (`audio`) or camera packets arrived.
+    pub fn count(&self, from: ParticipantId, audio: bool) -> u64 {
+        self.of(
+            from,
+            if audio {
+                Source::Microphone
+            } else {
+                Source::Camera
+            },
+        )
+    }
+
+    /// How many of `from`'s screen-share packets arrived.
+    pub fn screen(&self, from: ParticipantId) -> u64 {
+        self.of(from, Source::Screen)
     }
 
     /// Forgets everything counted so far.
@@ -86,8 +112,27 @@ impl Drop for MediaPeer {
 }
 
 impl MediaPeer {
-    /// Joins as `name`, starts media and publishes once the first offer is answered.
+    /// Joins as `name`, starts media and publishes microphone and camera once the first offer
+    /// is answered.
     pub async fn join(addr: SocketAddr, meeting: &MeetingId, name: &str) -> Result<MediaPeer> {
+        Self::start(addr, meeting, name, false).await
+    }
+
+    /// Like `join`, also sharing a screen.
+    pub async fn join_sharing(
+        addr: SocketAddr,
+        meeting: &MeetingId,
+        name: &str,
+    ) -> Result<MediaPeer> {
+        Self::start(addr, meeting, name, true).await
+    }
+
+    async fn start(
+        addr: SocketAddr,
+        meeting: &MeetingId,
+        name: &str,
+        screen: bool,
+    ) -> Result<MediaPeer> {
         let mut client = Client::connect(addr, meeting).await?;
         client.join_on(name, Credential::Participant).await?;
         let id = client
@@ -104,7 +149,13 @@ impl MediaPeer {
         let (fail_tx, failures) = watch::channel(None);
         let pc = connection(received.clone()).await?;
         let tracks = Arc::clone(&pc.tracks);
-        let task = tokio::spawn(drive(client, pc, id, inbox, view_tx, fail_tx));
+        let sources: &[Source] = if screen {
+            &Source::ALL
+        } else {
+            &Source::ALL[..2]
+        };
+        let outgoing = sources.iter().map(|s| Outgoing::new(*s, id)).collect();
+        let task = tokio::spawn(drive(client, pc, outgoing, inbox, view_tx, fail_tx));
         Ok(MediaPeer {
             id,
             received,
@@ -215,10 +266,9 @@ impl PeerConnectionEventHandler for Events {
         tokio::spawn(async move {
             while let Some(event) = track.poll().await {
                 if let TrackRemoteEvent::OnRtpPacket(packet) = event
-                    && let Some(from) = packet.payload.get(..4)
+                    && let Some(&[a, b, c, d, tag]) = packet.payload.get(..5)
                 {
-                    let from = u32::from_le_bytes([from[0], from[1], from[2], from[3]]);
-                    received.add(from, packet.header.payload_type == 111);
+                    received.add(u32::from_le_bytes([a, b, c, d]), tag);
                 }
             }
         });
@@ -277,17 +327,44 @@ fn local_track(kind: RtpCodecKind, ssrc: u32, codec: RTCRtpCodec) -> Arc<TrackLo
     )))
 }
 
+/// One track we publish: the source, its track and SSRC.
+#[derive(Clone)]
+struct Outgoing {
+    source: Source,
+    track: Arc<TrackLocalStaticRTP>,
+    ssrc: u32,
+    payload: bytes::Bytes,
+}
+
+impl Outgoing {
+    fn new(source: Source, id: ParticipantId) -> Self {
+        let ssrc = 1000 + id.0 * 3 + u32::from(tag(source));
+        let kind = if source.is_audio() {
+            RtpCodecKind::Audio
+        } else {
+            RtpCodecKind::Video
+        };
+        let mut payload = id.0.to_le_bytes().to_vec();
+        payload.push(tag(source));
+        payload.resize(100, 0);
+        Outgoing {
+            source,
+            track: local_track(kind, ssrc, codec(source.is_audio())),
+            ssrc,
+            payload: payload.into(),
+        }
+    }
+}
+
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
 async fn drive(
     mut client: Client,
     conn: Connection,
-    id: ParticipantId,
+    outgoing: Vec<Outgoing>,
     mut inbox: mpsc::Receiver<ClientMsg>,
     view: watch::Sender<MeetingView>,
     failures: watch::Sender<Option<String>>,
 ) {
-    let audio = local_track(RtpCodecKind::Audio, 1000 + id.0 * 2, codec(true));
-    let video = local_track(RtpCodecKind::Video, 1001 + id.0 * 2, codec(false));
     let mut sending: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tokio::select! {
@@ -300,14 +377,14 @@ async fn drive(
             msg = client.next_within(None) => match msg {
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
                     let first = sending.is_none();
-                    match answer(&conn, first.then_some([&audio, &video]), sdp).await {
+                    match answer(&conn, if first { &outgoing } else { &[] }, sdp).await {
                         Ok(sdp) => {
                             let msg = ClientMsg::Media { signal: ClientSignal::Answer { sdp } };
                             if client.send(&msg).await.is_err() {
                                 break;
                             }
                             if first {
-                                sending = Some(tokio::spawn(publish(audio.clone(), video.clone(), id)));
+                                sending = Some(tokio::spawn(publish(outgoing.clone())));
                             }
                         }
                         Err(e) => {
@@ -349,59 +426,50 @@ fn codec(audio: bool) -> RTCRtpCodec {
     }
 }
 
-/// Sends a 100-byte audio and video packet every 20 ms, each starting with our id.
-async fn publish(
-    audio: Arc<TrackLocalStaticRTP>,
-    video: Arc<TrackLocalStaticRTP>,
-    id: ParticipantId,
-) {
+/// Sends a 100-byte packet on each track every 20 ms, starting with our id and the source.
+async fn publish(outgoing: Vec<Outgoing>) {
     let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let mut payload = id.0.to_le_bytes().to_vec();
-    payload.resize(100, 0);
-    let payload = bytes::Bytes::from(payload);
     let mut seq: u16 = 0;
     loop {
         tick.tick().await;
         seq = seq.wrapping_add(1);
-        for (track, pt, ssrc, step) in [
-            (&audio, 111, 1000 + id.0 * 2, 960),
-            (&video, 96, 1001 + id.0 * 2, 1800),
-        ] {
+        for out in &outgoing {
+            let (payload_type, step) = if out.source.is_audio() {
+                (111, 960)
+            } else {
+                (96, 1800)
+            };
             let packet = Packet {
                 header: Header {
                     version: 2,
                     marker: true,
-                    payload_type: pt,
+                    payload_type,
                     sequence_number: seq,
                     timestamp: u32::from(seq).wrapping_mul(step),
-                    ssrc,
+                    ssrc: out.ssrc,
                     ..Default::default()
                 },
-                payload: payload.clone(),
+                payload: out.payload.clone(),
             };
             // Until the connection is up the track is not bound; the next tick tries again.
-            let _ = track.write_rtp(packet).await;
+            let _ = out.track.write_rtp(packet).await;
         }
     }
 }
 
 /// Applies an offer and returns our answer; the first time, adds the tracks we publish.
-async fn answer(
-    conn: &Connection,
-    publish: Option<[&Arc<TrackLocalStaticRTP>; 2]>,
-    sdp: String,
-) -> Result<String> {
+async fn answer(conn: &Connection, publish: &[Outgoing], sdp: String) -> Result<String> {
     let webrtc = |e: webrtc::error::Error| HarnessError::Other(format!("webrtc: {e}"));
     let offer = RTCSessionDescription::offer(sdp).map_err(webrtc)?;
     conn.pc
         .set_remote_description(offer)
         .await
         .map_err(webrtc)?;
-    // add_track takes the first free transceiver of each kind: the offer's first audio and first
-    // video sections, which are the microphone and camera slots.
-    for track in publish.into_iter().flatten() {
+    // add_track takes the first free transceiver of each kind, in offer order: the microphone,
+    // then the camera, then the screen slot (receiving slots come after them).
+    for out in publish {
         conn.pc
-            .add_track(track.clone() as Arc<dyn TrackLocal>)
+            .add_track(out.track.clone() as Arc<dyn TrackLocal>)
             .await
             .map_err(webrtc)?;
     }

@@ -46,15 +46,24 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     let mut h = Client::connect(server.addr, &m.meeting).await?;
     h.join_on("Host", host(&m)).await?;
     let mut peers = Vec::new();
-    for i in 0..6 {
+    for i in 0..5 {
         peers.push(MediaPeer::join(server.addr, &m.meeting, &format!("Pub {i}")).await?);
     }
-    // Main session: everyone gets everyone's audio and video.
+    // The last one also shares a screen.
+    peers.push(MediaPeer::join_sharing(server.addr, &m.meeting, "Pub 5").await?);
+    let sharer = peers[5].id;
+    // Main session: everyone gets everyone's audio and video, and the shared screen.
     for p in &peers {
         let others: Vec<&MediaPeer> = peers.iter().filter(|o| o.id != p.id).collect();
         flowing(p, &others, true).await?;
         flowing(p, &others, false).await?;
         assert_eq!(p.failure(), None);
+        if p.id != sharer {
+            until("the shared screen", LIMIT, || {
+                p.received.screen(sharer) >= FLOWING
+            })
+            .await?;
+        }
     }
 
     // Two rooms: publishers 0–2 and 3–5.
@@ -97,9 +106,16 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
                     p.id,
                     o.id
                 );
+                assert_eq!(p.received.screen(o.id), 0, "{} saw {}'s screen", p.id, o.id);
             }
         }
     }
+    // The sharer's roommates still see the screen.
+    let seen = peers[3].received.screen(sharer);
+    until("the screen in the sharer's room", LIMIT, || {
+        peers[3].received.screen(sharer) >= seen + FLOWING
+    })
+    .await?;
 
     // Move publisher 0 to the second room: within 500 ms its new roommates get it, it gets
     // them, and its old roommates stop getting it.
@@ -173,7 +189,63 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     // A receiver's keyframe requests reach the SFU and are passed on to the publishers.
     listener.ask_for_keyframes().await?;
     wait_for_metric_above(&server, "plenary_media_keyframe_requests_relayed_total", 0).await?;
+
+    // Hop: publisher 1 (room A, with 2), made co-host, visits room B. It gets room B's media,
+    // room B gets it, and 2 stops getting it.
+    let (visitor, left_behind, host_room) = (&peers[1], &peers[2], &peers[3]);
+    h.command(Command::MakeCoHost {
+        participant: visitor.id,
+    })
+    .await?;
+    visitor
+        .until_view("co-host", |v| {
+            v.participant(visitor.id)
+                .is_some_and(|p| p.role == plenary_shared::meeting::Role::CoHost)
+        })
+        .await?;
+    let (base_in, base_out) = (
+        visitor.received.count(host_room.id, false),
+        host_room.received.count(visitor.id, false),
+    );
+    visitor
+        .command(Command::JoinRoom { room: rooms[1] })
+        .await?;
+    until("the visitor and room B receiving each other", LIMIT, || {
+        visitor.received.count(host_room.id, false) > base_in
+            && host_room.received.count(visitor.id, false) > base_out
+    })
+    .await?;
+    stopped(left_behind, visitor, (host_room, &peers[4])).await?;
+    // Return: back in the main session, where only the host (without media) is; room B stops
+    // getting it.
+    visitor.command(Command::ReturnToMain).await?;
+    stopped(host_room, visitor, (host_room, &peers[4])).await?;
     Ok(())
+}
+
+/// Waits until `to` no longer gets `from`'s video: over a window in which `clock.0` gets
+/// `FLOWING` more packets from `clock.1` (proof that time passed), nothing more comes from `from`
+/// (one that keeps coming fails).
+async fn stopped(to: &MediaPeer, from: &MediaPeer, clock: (&MediaPeer, &MediaPeer)) -> Result<()> {
+    let start = std::time::Instant::now();
+    let (watcher, ticker) = clock;
+    loop {
+        let from_before = to.received.count(from.id, false);
+        let tick = watcher.received.count(ticker.id, false);
+        until("video on the clock pair", LIMIT, || {
+            watcher.received.count(ticker.id, false) >= tick + FLOWING
+        })
+        .await?;
+        if to.received.count(from.id, false) == from_before {
+            return Ok(());
+        }
+        assert!(
+            start.elapsed() < LIMIT,
+            "{} still gets {}'s video",
+            to.id,
+            from.id
+        );
+    }
 }
 
 fn open_files() -> usize {
