@@ -64,6 +64,9 @@ pub enum ClientSignal {
     Start,
     /// The answer to the server's latest offer.
     Answer { sdp: String },
+    /// Whether we send on `source`'s slot now (a camera turned off, a screen share ended):
+    /// the others' tiles follow it.
+    Sending { source: Source, on: bool },
     /// Tear down this participant's media (they stay in the meeting).
     Stop,
 }

@@ -251,6 +251,26 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
     .await?;
     ada.click("Unmute").await?;
     receiving(bo, &["Ada", "Cy", "Di"]).await?;
+    // Share screen: Bo decodes a `Screen of Ada` tile; Stop sharing removes it.
+    ada.click("Share screen").await?;
+    ada.button("Stop sharing").await?;
+    let screen = "Screen of Ada";
+    let start = Instant::now();
+    while bo.media_stats().await?.frames(screen) < FRAMES {
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!("{screen} decoding")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    ada.click("Stop sharing").await?;
+    ada.button("Share screen").await?;
+    let start = Instant::now();
+    while bo.media_stats().await?.tiles.contains_key(screen) {
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout(format!("{screen} to go")));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Closing a tab frees that person's connection and tracks on the server.
     if let Some(di) = pages.pop() {

@@ -320,9 +320,11 @@ impl MediaState {
     /// Sends `track` on our `source` slot, or stops the slot with `None`; the device it
     /// replaces is released.
     async fn use_track(self, source: Source, track: Option<MediaStreamTrack>) {
+        let on = track.is_some();
         self.devices
             .update_value(|d| d.replace(source, track.clone()));
         self.send_on(source, track).await;
+        self.signal(ClientSignal::Sending { source, on });
     }
 
     /// Turns the camera off (releasing it) or on again.

@@ -14,7 +14,7 @@ use plenary_shared::protocol::ServerMsg;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,6 +107,8 @@ struct Peer {
     gathered: watch::Receiver<bool>,
     publish: [Arc<dyn RtpTransceiver>; 3],
     published: BTreeMap<Source, Published>,
+    /// Published sources the participant says they stopped sending (forwarded to nobody).
+    paused: BTreeSet<Source>,
     slots: Vec<Slot>,
     offers: u32,
     awaiting_answer: bool,
@@ -114,6 +116,21 @@ struct Peer {
     dirty: bool,
     /// Publishers to ask for a keyframe once the offer in flight is answered.
     want_keyframes: Vec<(ParticipantId, Source)>,
+}
+
+impl Peer {
+    /// The published sources being sent now.
+    fn sources(&self) -> impl Iterator<Item = Source> + '_ {
+        self.published
+            .keys()
+            .copied()
+            .filter(|s| !self.paused.contains(s))
+    }
+
+    /// How many sources are being sent now (for the tracks gauge).
+    fn sending(&self) -> i64 {
+        i64::try_from(self.sources().count()).unwrap_or(0)
+    }
 }
 
 struct Core {
@@ -235,6 +252,10 @@ impl Core {
         let result = match signal {
             ClientSignal::Start => self.start(from).await,
             ClientSignal::Answer { sdp } => self.answer(from, sdp).await,
+            ClientSignal::Sending { source, on } => {
+                self.set_sending(from, source, on);
+                Ok(())
+            }
             ClientSignal::Stop => {
                 self.drop_peer(from).await;
                 Ok(())
@@ -288,6 +309,7 @@ impl Core {
                 gathered,
                 publish,
                 published: BTreeMap::new(),
+                paused: BTreeSet::new(),
                 slots: Vec::new(),
                 offers: 0,
                 awaiting_answer: false,
@@ -346,21 +368,33 @@ impl Core {
             outputs_rx,
             self.metrics.clone(),
         ));
-        if peer
-            .published
-            .insert(
-                source,
-                Published {
-                    track,
-                    ssrc,
-                    outputs,
-                },
-            )
-            .is_none()
-        {
-            self.metrics.media_tracks.fetch_add(1, Ordering::Relaxed);
-        }
+        let before = peer.sending();
+        peer.published.insert(
+            source,
+            Published {
+                track,
+                ssrc,
+                outputs,
+            },
+        );
+        let after = peer.sending();
+        Metrics::shift(&self.metrics.media_tracks, after - before);
         tracing::debug!(participant = %who, ?source, "publishing");
+    }
+
+    /// Pauses or resumes forwarding `who`'s `source`.
+    fn set_sending(&mut self, who: ParticipantId, source: Source, on: bool) {
+        let Some(peer) = self.peers.get_mut(&who) else {
+            return;
+        };
+        let before = peer.sending();
+        if on {
+            peer.paused.remove(&source);
+        } else {
+            peer.paused.insert(source);
+        }
+        let after = peer.sending();
+        Metrics::shift(&self.metrics.media_tracks, after - before);
     }
 
     async fn relay_keyframe(&self, who: ParticipantId, generation: u64, slot: usize) {
@@ -375,10 +409,7 @@ impl Core {
 
     async fn drop_peer(&mut self, who: ParticipantId) {
         if let Some(peer) = self.peers.remove(&who) {
-            let tracks = i64::try_from(peer.published.len()).unwrap_or(0);
-            self.metrics
-                .media_tracks
-                .fetch_sub(tracks, Ordering::Relaxed);
+            Metrics::shift(&self.metrics.media_tracks, -peer.sending());
             self.metrics.media_peers.fetch_sub(1, Ordering::Relaxed);
             if let Err(e) = peer.pc.close().await {
                 tracing::debug!(participant = %who, error = %e, "closing a media connection");
@@ -395,7 +426,7 @@ impl Core {
             let list = wanted.entry(*receiver).or_default();
             for (publisher, p) in self.peers.iter() {
                 if self.map.may_see(*receiver, *publisher) {
-                    list.extend(p.published.keys().map(|s| (*publisher, *s)));
+                    list.extend(p.sources().map(|s| (*publisher, s)));
                 }
             }
         }
