@@ -4,8 +4,10 @@
 //! a UDP socket from the configured port range. Also the two packet loops: forwarding a
 //! published track to its current receivers, and relaying a receiver's keyframe requests.
 
+use super::sfu::Control;
 use super::{MediaConfig, MediaError};
 use crate::metrics::Metrics;
+use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::Source;
 use rtc::interceptor::{Attribute, Interceptor, Packet, Slot, StreamInfo, TaggedPacket};
 use rtc::media_stream::MediaStreamTrack;
@@ -22,6 +24,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
+use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_local::{TrackLocal, TrackLocalEvent};
 use webrtc::media_stream::track_remote::{TrackRemote, TrackRemoteEvent};
@@ -29,6 +32,7 @@ use webrtc::peer_connection::{
     MediaEngine, PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler,
     RTCConfigurationBuilder, Registry, SettingEngineBuilder, register_default_interceptors,
 };
+use webrtc::peer_connection::{RTCIceGatheringState, RTCPeerConnectionState};
 use webrtc::runtime::TokioRuntime;
 
 /// Where the interceptor that hands keyframe requests to the application sits: after every
@@ -342,6 +346,40 @@ pub fn random_ssrc() -> u32 {
     u32::try_from(draw & u64::from(u32::MAX))
         .unwrap_or(1)
         .max(1)
+}
+
+/// Relays a connection's events to the SFU task.
+pub(super) struct Events {
+    pub who: ParticipantId,
+    pub generation: u64,
+    pub tx: mpsc::WeakUnboundedSender<Control>,
+    pub gathered: watch::Sender<bool>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Events {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.send_replace(true);
+        }
+    }
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        let control = match state {
+            RTCPeerConnectionState::Connected => Control::Up(self.who, self.generation),
+            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                Control::Down(self.who, self.generation)
+            }
+            _ => return,
+        };
+        if let Some(tx) = self.tx.upgrade() {
+            let _ = tx.send(control);
+        }
+    }
+    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
+        if let Some(tx) = self.tx.upgrade() {
+            let _ = tx.send(Control::Track(self.who, self.generation, track));
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! keeps each receiver's slots in step with the `MediaMap`, and re-points forwarding the moment
 //! the map changes — before renegotiating — so nobody gets a packet from a place they left.
 
-use super::peer::{self, Output, Rewrite, kind_of, random_ssrc, same, slot_track};
+use super::peer::{self, Events, Output, Rewrite, kind_of, random_ssrc, same, slot_track};
 use super::{MediaConfig, MediaError, MediaMap, MediaRouter, Outbox};
 use crate::meetings::encode;
 use crate::metrics::Metrics;
@@ -22,16 +22,14 @@ use tokio::sync::{mpsc, watch};
 use webrtc::media_stream::track_local::TrackLocal;
 use webrtc::media_stream::track_local::static_rtp::TrackLocalStaticRTP;
 use webrtc::media_stream::track_remote::TrackRemote;
-use webrtc::peer_connection::{
-    PeerConnection, PeerConnectionEventHandler, RTCIceGatheringState, RTCPeerConnectionState,
-};
+use webrtc::peer_connection::PeerConnection;
 use webrtc::rtp_transceiver::RtpTransceiver;
 
 /// How long the first offer waits for the server's candidates.
 const GATHER_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What the SFU task is told.
-enum Control {
+pub(super) enum Control {
     Map(MediaMap),
     Connected(ParticipantId, Outbox),
     Signal(ParticipantId, ClientSignal),
@@ -141,40 +139,6 @@ struct Core {
     outboxes: HashMap<ParticipantId, Outbox>,
     peers: HashMap<ParticipantId, Peer>,
     generation: u64,
-}
-
-/// Relays a connection's events to the SFU task.
-struct Events {
-    who: ParticipantId,
-    generation: u64,
-    tx: mpsc::WeakUnboundedSender<Control>,
-    gathered: watch::Sender<bool>,
-}
-
-#[async_trait::async_trait]
-impl PeerConnectionEventHandler for Events {
-    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
-        if state == RTCIceGatheringState::Complete {
-            self.gathered.send_replace(true);
-        }
-    }
-    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
-        let control = match state {
-            RTCPeerConnectionState::Connected => Control::Up(self.who, self.generation),
-            RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
-                Control::Down(self.who, self.generation)
-            }
-            _ => return,
-        };
-        if let Some(tx) = self.tx.upgrade() {
-            let _ = tx.send(control);
-        }
-    }
-    async fn on_track(&self, track: Arc<dyn TrackRemote>) {
-        if let Some(tx) = self.tx.upgrade() {
-            let _ = tx.send(Control::Track(self.who, self.generation, track));
-        }
-    }
 }
 
 impl Core {
