@@ -41,10 +41,16 @@ impl ApiError {
             ApiError::BadBody(_) => "bad_body".into(),
             ApiError::CsvErrors(_) => "csv_errors".into(),
             // The engine's own stable code (`not_allowed`, `invalid_plan`, …).
-            ApiError::Rejected(e) => serde_json::to_value(e)
-                .ok()
-                .and_then(|v| v.get("code").and_then(|c| c.as_str()).map(str::to_owned))
-                .unwrap_or_else(|| "rejected".into()),
+            // Externally tagged: a bare string, or an object whose one key is the code.
+            ApiError::Rejected(e) => match serde_json::to_value(e) {
+                Ok(serde_json::Value::String(code)) => code,
+                Ok(serde_json::Value::Object(fields)) => fields
+                    .keys()
+                    .next()
+                    .cloned()
+                    .unwrap_or_else(|| "rejected".into()),
+                _ => "rejected".into(),
+            },
         }
     }
 

@@ -319,10 +319,7 @@ mod tests {
 
     #[test]
     fn oversized_frames_are_refused_before_parsing() {
-        let big = format!(
-            r#"{{"type":"join","name":"{}"}}"#,
-            "x".repeat(MAX_FRAME_BYTES)
-        );
+        let big = format!(r#"{{"join":{{"name":"{}"}}}}"#, "x".repeat(MAX_FRAME_BYTES));
         assert!(matches!(
             decode(&big),
             Err(ProtocolError::FrameTooLarge {
@@ -339,7 +336,7 @@ mod tests {
             Err(ProtocolError::Malformed { .. })
         ));
         assert!(matches!(
-            decode(r#"{"type":"command","command":{"type":"self_destruct"}}"#),
+            decode(r#"{"command":{"command":"self_destruct"}}"#),
             Err(ProtocolError::Malformed { .. })
         ));
     }
@@ -347,10 +344,10 @@ mod tests {
     #[test]
     fn valid_frames_decode() {
         assert!(matches!(
-            decode(r#"{"type":"command","command":{"type":"leave"}}"#),
+            decode(r#"{"command":{"command":"leave"}}"#),
             Ok(ClientMsg::Command { .. })
         ));
-        assert_eq!(decode(r#"{"type":"snapshot"}"#), Ok(ClientMsg::Snapshot));
+        assert_eq!(decode(r#""snapshot""#), Ok(ClientMsg::Snapshot));
     }
 
     #[test]

@@ -57,7 +57,7 @@ pub struct ReceivedTrack {
 
 /// Client → server media messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClientSignal {
     /// Set up (or set up afresh, after a reload) this participant's connection: the server
     /// answers with an `Offer`.
@@ -73,7 +73,7 @@ pub enum ClientSignal {
 
 /// Server → client media messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerSignal {
     /// A new description to answer. `version` counts offers on this connection.
     Offer {
@@ -92,7 +92,7 @@ pub enum ServerSignal {
 
 /// Why a media connection could not be set up or kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum MediaProblem {
     #[error("the browser's answer could not be used")]
     BadAnswer,
@@ -112,7 +112,7 @@ mod tests {
     fn signals_are_tagged_json() {
         let json =
             serde_json::to_string(&ClientSignal::Answer { sdp: "v=0".into() }).expect("serialise");
-        assert_eq!(json, r#"{"kind":"answer","sdp":"v=0"}"#);
+        assert_eq!(json, r#"{"answer":{"sdp":"v=0"}}"#);
         let offer = ServerSignal::Offer {
             version: 1,
             sdp: "v=0".into(),

@@ -11,7 +11,7 @@ pub const MAX_ROOM_NAME_CHARS: usize = 64;
 
 /// Why a piece of text was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TextError {
     #[error("it is empty")]
     Empty,

@@ -24,7 +24,7 @@ pub struct PlanRow {
 
 /// What is wrong with a line of the file.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "reason", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RowProblem {
     #[error("the file is empty")]
     Empty,

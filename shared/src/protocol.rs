@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Bumped on any incompatible change. A client speaking another version is told so.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// Largest text frame the server reads, in bytes. Larger ones are refused with `FrameTooLarge`.
 /// Sized for a browser's SDP answer in a large room (about 1 KiB per received track).
@@ -22,7 +22,7 @@ pub const MAX_FRAME_BYTES: usize = 128 * 1024;
 
 /// Client → server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ClientMsg {
     /// The first message on a connection.
     Join {
@@ -48,7 +48,7 @@ pub enum ClientMsg {
 
 /// Server → client.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ServerMsg {
     /// The join worked: who you are and the meeting as it is now.
     Welcome {
@@ -81,7 +81,7 @@ impl ServerMsg {
 
 /// Everything that can go wrong between a client and the server.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ProtocolError {
     #[error("the message could not be read: {detail}")]
     Malformed { detail: String },
@@ -128,7 +128,7 @@ mod tests {
         let json = serde_json::to_string(&msg).expect("serialise");
         assert_eq!(
             json,
-            r#"{"type":"join","version":1,"name":"Ada","credential":{"as":"host","secret":"x"}}"#
+            r#"{"join":{"version":2,"name":"Ada","credential":{"host":{"secret":"x"}}}}"#
         );
         let back: ClientMsg = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, msg);
@@ -141,16 +141,17 @@ mod tests {
             limit: MAX_FRAME_BYTES,
         });
         let json = serde_json::to_value(&msg).expect("serialise");
-        assert_eq!(json["type"], "error");
-        assert_eq!(json["error"]["code"], "frame_too_large");
+        let error = &json["error"];
+        assert_eq!(error["error"]["frame_too_large"]["limit"], MAX_FRAME_BYTES);
         assert_eq!(
-            json["message"],
+            error["message"],
             "the message is 200000 bytes; the limit is 131072"
         );
     }
 
     #[test]
     fn unknown_message_types_do_not_parse() {
-        assert!(serde_json::from_str::<ClientMsg>(r#"{"type":"explode"}"#).is_err());
+        assert!(serde_json::from_str::<ClientMsg>(r#"{"explode":{}}"#).is_err());
+        assert!(serde_json::from_str::<ClientMsg>(r#""explode""#).is_err());
     }
 }

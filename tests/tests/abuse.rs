@@ -110,8 +110,11 @@ async fn a_dropped_participant_keeps_their_place_for_the_grace_period_only() -> 
     h.until_view("pupil removed", |v| v.participants.len() == 1)
         .await?;
     let mut late = Client::connect(server.addr, m).await?;
-    late.send(&plenary_shared::protocol::ClientMsg::Resume { version: 1, token })
-        .await?;
+    late.send(&plenary_shared::protocol::ClientMsg::Resume {
+        version: plenary_shared::protocol::PROTOCOL_VERSION,
+        token,
+    })
+    .await?;
     assert_eq!(late.next_error().await?, ProtocolError::UnknownSession);
     Ok(())
 }

@@ -5,7 +5,9 @@ use plenary_e2e::{Result, TestServer, http_request};
 use plenary_shared::ids::HostSecret;
 use plenary_shared::meeting::command::{Command, CommandError, Required};
 use plenary_shared::meeting::{Credential, Role};
-use plenary_shared::protocol::{ClientMsg, MAX_FRAME_BYTES, ProtocolError, ServerMsg};
+use plenary_shared::protocol::{
+    ClientMsg, MAX_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError, ServerMsg,
+};
 use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
@@ -77,7 +79,7 @@ async fn the_participant_link_never_gives_host_rights() -> Result<()> {
     let created = server.create_meeting().await?;
     let mut p = Client::connect(server.addr, &created.meeting).await?;
     p.send(&ClientMsg::Join {
-        version: 1,
+        version: PROTOCOL_VERSION,
         name: "Mallory".into(),
         email: None,
         passcode: None,
@@ -136,7 +138,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         ProtocolError::Malformed { .. }
     ));
 
-    c.send_text(r#"{"type":"teleport"}"#.into()).await?;
+    c.send_text(r#"{"teleport":{}}"#.into()).await?;
     assert!(matches!(
         c.next_error().await?,
         ProtocolError::Malformed { .. }
@@ -172,7 +174,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
     ));
 
     c.send(&ClientMsg::Join {
-        version: 1,
+        version: PROTOCOL_VERSION,
         name: "   ".into(),
         email: None,
         passcode: None,
@@ -188,7 +190,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
 
     // After all that, the same connection joins normally and the meeting is intact.
     c.send(&ClientMsg::Join {
-        version: 1,
+        version: PROTOCOL_VERSION,
         name: "<b>Eve</b>".into(),
         email: None,
         passcode: None,
@@ -199,7 +201,7 @@ async fn bad_frames_get_typed_errors_and_the_connection_keeps_working() -> Resul
         .await?;
     assert_eq!(c.names(), vec!["Watcher", "<b>Eve</b>"]);
     c.send(&ClientMsg::Join {
-        version: 1,
+        version: PROTOCOL_VERSION,
         name: "Again".into(),
         email: None,
         passcode: None,
@@ -258,11 +260,15 @@ async fn credentials_of_one_meeting_mean_nothing_in_another() -> Result<()> {
     let token = in_a.token.clone().expect("token");
     // A's resume token does not open B.
     let mut c = Client::connect(server.addr, &b.meeting).await?;
-    c.send(&ClientMsg::Resume { version: 1, token }).await?;
+    c.send(&ClientMsg::Resume {
+        version: PROTOCOL_VERSION,
+        token,
+    })
+    .await?;
     assert_eq!(c.next_error().await?, ProtocolError::UnknownSession);
     // A's host secret does not make a host in B.
     c.send(&ClientMsg::Join {
-        version: 1,
+        version: PROTOCOL_VERSION,
         name: "Ada".into(),
         email: None,
         passcode: None,

@@ -177,6 +177,10 @@ pub fn spawn_restored(
     MeetingHandle { tx }
 }
 
+/// What a client gets should one of our messages ever fail to serialise.
+const ENCODING_FAILED: &str =
+    r#"{"error":{"error":"server_error","message":"server encoding failed"}}"#;
+
 /// Serialises a server message. Our own types always serialise; should one ever not, the client
 /// gets an error frame instead of nothing.
 pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
@@ -184,9 +188,7 @@ pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
         Ok(json) => Utf8Bytes::from(json),
         Err(e) => {
             tracing::error!(error = %e, "could not serialise a server message");
-            Utf8Bytes::from_static(
-                r#"{"type":"error","error":{"code":"server_error"},"message":"server encoding failed"}"#,
-            )
+            Utf8Bytes::from_static(ENCODING_FAILED)
         }
     }
 }
@@ -557,5 +559,23 @@ impl Actor {
         Metrics::shift(&self.ctx.metrics.participants, people - self.counted.0);
         Metrics::shift(&self.ctx.metrics.rooms, rooms - self.counted.1);
         self.counted = (people, rooms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plenary_shared::protocol::ProtocolError;
+
+    #[test]
+    fn the_encoding_fallback_is_a_valid_error_frame() {
+        let msg: ServerMsg = serde_json::from_str(ENCODING_FAILED).expect("parses");
+        assert!(matches!(
+            msg,
+            ServerMsg::Error {
+                error: ProtocolError::ServerError,
+                ..
+            }
+        ));
     }
 }

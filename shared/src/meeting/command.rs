@@ -13,7 +13,7 @@ use thiserror::Error;
 
 /// A request from one participant (the actor) to change the meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     // --- membership and roles ---
     /// Leave the meeting for good.
@@ -156,7 +156,7 @@ pub enum Command {
 
 /// Why the meeting refused a command or a join. Nothing changed when one of these is returned.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum CommandError {
     #[error("only {required} may do that")]
     NotAllowed { required: Required },

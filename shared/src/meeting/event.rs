@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 /// One change to the meeting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Event {
     ParticipantJoined {
         participant: ParticipantView,
@@ -135,7 +135,7 @@ pub enum Event {
 
 /// Who receives an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Everyone in the meeting, wherever they are.
     Everyone,

@@ -73,7 +73,7 @@ impl Role {
 
 /// How someone asks to join: as anyone with the link, or with the host capability.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "as", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Credential {
     Participant,
     Host { secret: HostSecret },

@@ -19,7 +19,7 @@ pub const MAX_COUNTDOWN_SECONDS: u32 = 600;
 
 /// Where a participant is: the main session or one breakout room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Place {
     Main,
     Room { room: RoomId },
@@ -37,7 +37,7 @@ impl Place {
 
 /// Where a room is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RoomStatus {
     /// Defined, not open (before opening, and again after a session ends).
     Idle,
@@ -133,7 +133,7 @@ impl BreakoutOptions {
 
 /// How many rooms to make.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum RoomCount {
     /// Exactly this many rooms.
     Rooms { count: u32 },
@@ -155,7 +155,7 @@ pub enum Strategy {
 
 /// Where a broadcast goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum BroadcastTarget {
     /// Every room and the main session.
     All,
