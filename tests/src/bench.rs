@@ -41,9 +41,9 @@ pub enum Op {
 impl Op {
     fn tag(self) -> &'static str {
         match self {
-            Op::Open => "\"type\":\"rooms_opened\"",
-            Op::Close => "\"type\":\"rooms_closed\"",
-            Op::Move => "\"type\":\"participant_moved\"",
+            Op::Open => "{\"rooms_opened\":",
+            Op::Close => "\"event\":\"rooms_closed\"",
+            Op::Move => "{\"participant_moved\":",
         }
     }
 }

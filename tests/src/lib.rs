@@ -6,9 +6,12 @@
 
 pub mod bench;
 pub mod browser;
+pub mod browser_timing;
 pub mod client;
 pub mod media;
+pub mod sfu_bench;
 pub mod support;
+pub mod traffic;
 
 use plenary_server::app::AppState;
 use plenary_shared::api::CreatedMeeting;

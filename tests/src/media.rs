@@ -1,10 +1,9 @@
 //! A media participant without a browser: a WebSocket client plus a `webrtc`-crate connection
-//! that answers the server's offers, publishes synthetic audio and video, and counts what it
-//! receives. Every packet it sends carries its participant id in the first four payload bytes
-//! and its source in the fifth, so a receiver knows exactly whose media reached it, whatever the
-//! signalling said.
+//! that answers the server's offers, publishes synthetic audio and video (`traffic`), and counts
+//! what it receives. The media tests and the SFU benchmark drive it.
 
 use crate::client::Client;
+use crate::traffic::{Received, Traffic};
 use crate::{DEADLINE, HarnessError, Result};
 use plenary_shared::ids::{MeetingId, ParticipantId};
 use plenary_shared::media::{ClientSignal, ServerSignal, Source};
@@ -20,7 +19,6 @@ use rtc::rtp::{Header, Packet};
 use rtc::rtp_transceiver::rtp_sender::{
     RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
 };
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -33,64 +31,6 @@ use webrtc::peer_connection::{
     RTCConfigurationBuilder, RTCIceGatheringState, Registry, register_default_interceptors,
 };
 use webrtc::runtime::TokioRuntime;
-
-/// Packets received, by publisher and source (the payload's fifth byte: `Source` as a number).
-#[derive(Default)]
-pub struct Received(Mutex<HashMap<(u32, u8), u64>>);
-
-/// The byte a packet of `source` carries after the publisher's id.
-fn tag(source: Source) -> u8 {
-    match source {
-        Source::Microphone => 0,
-        Source::Camera => 1,
-        Source::Screen => 2,
-    }
-}
-
-impl Received {
-    fn add(&self, from: u32, tag: u8) {
-        *self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry((from, tag))
-            .or_default() += 1;
-    }
-
-    fn of(&self, from: ParticipantId, source: Source) -> u64 {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&(from.0, tag(source)))
-            .copied()
-            .unwrap_or(0)
-    }
-
-    /// How many of `from`'s microphone (`audio`) or camera packets arrived.
-    pub fn count(&self, from: ParticipantId, audio: bool) -> u64 {
-        self.of(
-            from,
-            if audio {
-                Source::Microphone
-            } else {
-                Source::Camera
-            },
-        )
-    }
-
-    /// How many of `from`'s screen-share packets arrived.
-    pub fn screen(&self, from: ParticipantId) -> u64 {
-        self.of(from, Source::Screen)
-    }
-
-    /// Forgets everything counted so far.
-    pub fn reset(&self) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
-}
 
 /// One simulated participant with media.
 pub struct MediaPeer {
@@ -115,7 +55,7 @@ impl MediaPeer {
     /// Joins as `name`, starts media and publishes microphone and camera once the first offer
     /// is answered.
     pub async fn join(addr: SocketAddr, meeting: &MeetingId, name: &str) -> Result<MediaPeer> {
-        Self::start(addr, meeting, name, false).await
+        Self::join_with(addr, meeting, name, Traffic::test(Instant::now())).await
     }
 
     /// Like `join`, also sharing a screen.
@@ -124,14 +64,15 @@ impl MediaPeer {
         meeting: &MeetingId,
         name: &str,
     ) -> Result<MediaPeer> {
-        Self::start(addr, meeting, name, true).await
+        Self::join_with(addr, meeting, name, Traffic::test_sharing(Instant::now())).await
     }
 
-    async fn start(
+    /// Joins as `name`, starts media and, once the first offer is answered, publishes `traffic`.
+    pub async fn join_with(
         addr: SocketAddr,
         meeting: &MeetingId,
         name: &str,
-        screen: bool,
+        traffic: Traffic,
     ) -> Result<MediaPeer> {
         let mut client = Client::connect(addr, meeting).await?;
         client.join_on(name, Credential::Participant).await?;
@@ -143,18 +84,17 @@ impl MediaPeer {
                 signal: ClientSignal::Start,
             })
             .await?;
-        let received = Arc::new(Received::default());
+        let received = Arc::new(Received::new(traffic.epoch));
         let (commands, inbox) = mpsc::channel(64);
         let (view_tx, view) = watch::channel(client.view.clone());
         let (fail_tx, failures) = watch::channel(None);
         let pc = connection(received.clone()).await?;
         let tracks = Arc::clone(&pc.tracks);
-        let sources: &[Source] = if screen {
-            &Source::ALL
-        } else {
-            &Source::ALL[..2]
+        let outgoing = Outgoing {
+            tracks: traffic.sources.iter().map(|s| Track::new(*s, id)).collect(),
+            traffic,
+            from: id.0,
         };
-        let outgoing = sources.iter().map(|s| Outgoing::new(*s, id)).collect();
         let task = tokio::spawn(drive(client, pc, outgoing, inbox, view_tx, fail_tx));
         Ok(MediaPeer {
             id,
@@ -265,10 +205,8 @@ impl PeerConnectionEventHandler for Events {
         let received = self.received.clone();
         tokio::spawn(async move {
             while let Some(event) = track.poll().await {
-                if let TrackRemoteEvent::OnRtpPacket(packet) = event
-                    && let Some(&[a, b, c, d, tag]) = packet.payload.get(..5)
-                {
-                    received.add(u32::from_le_bytes([a, b, c, d]), tag);
+                if let TrackRemoteEvent::OnRtpPacket(packet) = event {
+                    received.add(&packet.payload);
                 }
             }
         });
@@ -329,38 +267,41 @@ fn local_track(kind: RtpCodecKind, ssrc: u32, codec: RTCRtpCodec) -> Arc<TrackLo
 
 /// One track we publish: the source, its track and SSRC.
 #[derive(Clone)]
-struct Outgoing {
+struct Track {
     source: Source,
     track: Arc<TrackLocalStaticRTP>,
     ssrc: u32,
-    payload: bytes::Bytes,
 }
 
-impl Outgoing {
+impl Track {
     fn new(source: Source, id: ParticipantId) -> Self {
-        let ssrc = 1000 + id.0 * 3 + u32::from(tag(source));
+        let ssrc = 1000 + id.0 * 3 + u32::from(crate::traffic::tag(source));
         let kind = if source.is_audio() {
             RtpCodecKind::Audio
         } else {
             RtpCodecKind::Video
         };
-        let mut payload = id.0.to_le_bytes().to_vec();
-        payload.push(tag(source));
-        payload.resize(100, 0);
-        Outgoing {
+        Track {
             source,
             track: local_track(kind, ssrc, codec(source.is_audio())),
             ssrc,
-            payload: payload.into(),
         }
     }
+}
+
+/// Everything we publish, and how.
+#[derive(Clone)]
+struct Outgoing {
+    tracks: Vec<Track>,
+    traffic: Traffic,
+    from: u32,
 }
 
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
 async fn drive(
     mut client: Client,
     conn: Connection,
-    outgoing: Vec<Outgoing>,
+    outgoing: Outgoing,
     mut inbox: mpsc::Receiver<ClientMsg>,
     view: watch::Sender<MeetingView>,
     failures: watch::Sender<Option<String>>,
@@ -377,7 +318,8 @@ async fn drive(
             msg = client.next_within(None) => match msg {
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
                     let first = sending.is_none();
-                    match answer(&conn, if first { &outgoing } else { &[] }, sdp).await {
+                    let tracks = if first { &outgoing.tracks[..] } else { &[] };
+                    match answer(&conn, tracks, sdp).await {
                         Ok(sdp) => {
                             let msg = ClientMsg::Media { signal: ClientSignal::Answer { sdp } };
                             if client.send(&msg).await.is_err() {
@@ -426,30 +368,31 @@ fn codec(audio: bool) -> RTCRtpCodec {
     }
 }
 
-/// Sends a 100-byte packet on each track every 20 ms, starting with our id and the source.
-async fn publish(outgoing: Vec<Outgoing>) {
-    let mut tick = tokio::time::interval(Duration::from_millis(20));
-    let mut seq: u16 = 0;
+/// Sends a packet on each track every `traffic.interval`, laid out as `traffic` says.
+async fn publish(outgoing: Outgoing) {
+    let mut tick = tokio::time::interval(outgoing.traffic.interval);
+    let mut counter: u32 = 0;
     loop {
         tick.tick().await;
-        seq = seq.wrapping_add(1);
-        for out in &outgoing {
+        counter = counter.wrapping_add(1);
+        for out in &outgoing.tracks {
             let (payload_type, step) = if out.source.is_audio() {
                 (111, 960)
             } else {
                 (96, 1800)
             };
+            let payload = outgoing.traffic.payload(outgoing.from, out.source, counter);
             let packet = Packet {
                 header: Header {
                     version: 2,
                     marker: true,
                     payload_type,
-                    sequence_number: seq,
-                    timestamp: u32::from(seq).wrapping_mul(step),
+                    sequence_number: counter as u16,
+                    timestamp: counter.wrapping_mul(step),
                     ssrc: out.ssrc,
                     ..Default::default()
                 },
-                payload: out.payload.clone(),
+                payload: payload.into(),
             };
             // Until the connection is up the track is not bound; the next tick tries again.
             let _ = out.track.write_rtp(packet).await;
@@ -458,7 +401,7 @@ async fn publish(outgoing: Vec<Outgoing>) {
 }
 
 /// Applies an offer and returns our answer; the first time, adds the tracks we publish.
-async fn answer(conn: &Connection, publish: &[Outgoing], sdp: String) -> Result<String> {
+async fn answer(conn: &Connection, publish: &[Track], sdp: String) -> Result<String> {
     let webrtc = |e: webrtc::error::Error| HarnessError::Other(format!("webrtc: {e}"));
     let offer = RTCSessionDescription::offer(sdp).map_err(webrtc)?;
     conn.pc

@@ -1,5 +1,7 @@
 //! The benchmark, scaled down to seconds, so `cargo xtask bench` cannot rot: the real bench
-//! binary runs the real server binary with 20 participants and writes its JSON.
+//! binary runs the real server binary with 20 participants for the fan-out, one small step of
+//! each forwarding series (SFU and null relay, audio and video), one browser run, and writes
+//! its JSON.
 
 use plenary_e2e::{HarnessError, Result, workspace_dir};
 
@@ -17,6 +19,15 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         .arg("--server")
         .arg(&server)
         .args(["--participants", "20", "--rooms", "4", "--repetitions", "2"])
+        .args([
+            "--audio-peers",
+            "3",
+            "--video-peers",
+            "2",
+            "--window-ms",
+            "1000",
+        ])
+        .args(["--browser-runs", "1"])
         .arg("--out")
         .arg(&out)
         .output()?;
@@ -27,6 +38,7 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         String::from_utf8_lossy(&run.stderr)
     );
     assert!(stdout.contains("| open all rooms |"), "{stdout}");
+    assert!(stdout.contains("| SFU audio | 3 |"), "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out)?)?;
     let ops = json["fanout"]["operations"]
         .as_array()
@@ -34,6 +46,20 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         .unwrap_or(0);
     assert_eq!(ops, 3, "{json}");
     assert!(json["frontend"]["gzip_bytes"].is_u64());
+    // SFU and null relay, audio and video: each ran its step and something was forwarded.
+    let series = json["forwarding"]["series"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(series.len(), 4, "{json}");
+    for s in &series {
+        let pps = s["steps"][0]["forwarded_pps"].as_f64().unwrap_or(0.0);
+        assert!(pps > 0.0, "nothing forwarded: {s}");
+    }
+    for timing in ["join_to_frame_ms", "move_to_frame_ms"] {
+        let runs = json["browser"][timing].as_array().map(Vec::len);
+        assert_eq!(runs, Some(1), "{json}");
+    }
     let _ = std::fs::remove_file(&out);
     Ok(())
 }

@@ -46,6 +46,8 @@ pub fn build() -> Result<(), String> {
 /// to core 0 and the load generator to core 1 when `taskset` is there (flags go to the bench).
 pub fn bench(extra: &[String]) -> Result<(), String> {
     build()?;
+    // The browser timings need Chromium.
+    tools::ensure_chromium()?;
     run(cargo()
         .args([
             "build",

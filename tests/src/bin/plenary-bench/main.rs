@@ -1,13 +1,24 @@
 //! `cargo xtask bench`: runs the release server as a child (on its own core when `taskset` is
-//! there), measures signalling fan-out and the frontend's size, prints a table and writes
-//! `target/bench/results.json`. Figures, not verdicts: tests check behaviour.
+//! there) and measures the four things the benchmark issue names: signalling fan-out, SFU
+//! forwarding against a null relay, browser timings and the frontend's size. Prints a table and
+//! writes `target/bench/results.json`. Figures, not verdicts: tests check behaviour.
+//!
+//! `plenary-bench --null-relay` is the plain UDP forwarder the SFU is compared with; the bench
+//! starts it as a child of its own, pinned like the server.
 
-use plenary_e2e::bench::{self, FanoutConfig, FanoutTimes, percentile};
-use plenary_e2e::{HarnessError, Result};
-use std::io::{BufRead, BufReader};
+mod report;
+
+use plenary_e2e::bench::{self, FanoutConfig};
+use plenary_e2e::browser::Driver;
+use plenary_e2e::sfu_bench::{self, Step};
+use plenary_e2e::traffic::Traffic;
+use plenary_e2e::{HarnessError, Result, browser_timing};
+use report::{BrowserFigures, Fanout, Report, Series};
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 struct Args {
     server: PathBuf,
@@ -17,9 +28,13 @@ struct Args {
     rooms: u32,
     repetitions: usize,
     server_core: Option<u32>,
+    audio_peers: Vec<usize>,
+    video_peers: Vec<usize>,
+    window: Duration,
+    browser_runs: usize,
 }
 
-fn parse_args() -> Result<Args> {
+fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
     let root = plenary_e2e::workspace_dir();
     let mut args = Args {
         server: root.join("target/release/plenary"),
@@ -29,8 +44,11 @@ fn parse_args() -> Result<Args> {
         rooms: 100,
         repetitions: 20,
         server_core: None,
+        audio_peers: vec![4, 8, 16, 24, 32, 40, 48],
+        video_peers: vec![2, 4, 8, 12, 16, 20, 24],
+        window: Duration::from_secs(4),
+        browser_runs: 5,
     };
-    let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || {
             it.next()
@@ -44,6 +62,10 @@ fn parse_args() -> Result<Args> {
             "--rooms" => args.rooms = number(&value()?)?,
             "--repetitions" => args.repetitions = number(&value()?)?,
             "--server-core" => args.server_core = Some(number(&value()?)?),
+            "--audio-peers" => args.audio_peers = list(&value()?)?,
+            "--video-peers" => args.video_peers = list(&value()?)?,
+            "--window-ms" => args.window = Duration::from_millis(number(&value()?)?),
+            "--browser-runs" => args.browser_runs = number(&value()?)?,
             other => return Err(HarnessError::Other(format!("unknown flag {other}"))),
         }
     }
@@ -55,32 +77,56 @@ fn number<T: std::str::FromStr>(s: &str) -> Result<T> {
         .map_err(|_| HarnessError::Other(format!("not a number: {s}")))
 }
 
-/// The server process, stopped however the bench ends (an early error included).
-struct Server(Child);
+/// `4,8,16`: peers per step; every step needs two peers at least.
+fn list(s: &str) -> Result<Vec<usize>> {
+    let steps = s.split(',').map(number).collect::<Result<Vec<usize>>>()?;
+    if steps.iter().any(|n| *n < 2) {
+        return Err(HarnessError::Other(format!("a step needs 2 peers: {s}")));
+    }
+    Ok(steps)
+}
 
-impl Drop for Server {
+/// A child process (the server or the null relay), stopped however the bench ends.
+struct Process(Child);
+
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-/// Starts the server on a free port; returns it and its address.
-fn start_server(args: &Args, data: &Path) -> Result<(Server, std::net::SocketAddr)> {
+impl Process {
+    fn pid(&self) -> u32 {
+        self.0.id()
+    }
+}
+
+/// Starts `program` (on the server's core when one is set) and reads the address it prints on
+/// its first line, after its last `http://` or space.
+fn start(
+    args: &Args,
+    program: &Path,
+    flags: &[&str],
+    data: Option<&Path>,
+) -> Result<(Process, SocketAddr)> {
     let mut cmd = match args.server_core {
         Some(core) => {
             let mut c = Command::new("taskset");
-            c.args(["-c", &core.to_string()]).arg(&args.server);
+            c.args(["-c", &core.to_string()]).arg(program);
             c
         }
-        None => Command::new(&args.server),
+        None => Command::new(program),
     };
-    let mut child = Server(
-        cmd.args(["--addr", "127.0.0.1:0", "--data-dir"])
+    cmd.args(flags);
+    if let Some(data) = data {
+        cmd.arg("--data-dir")
             .arg(data)
             .arg("--dist")
-            .arg(&args.dist)
-            .env("RUST_LOG", "warn")
+            .arg(&args.dist);
+    }
+    let mut child = Process(
+        cmd.env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?,
@@ -89,16 +135,25 @@ fn start_server(args: &Args, data: &Path) -> Result<(Server, std::net::SocketAdd
         .0
         .stdout
         .take()
-        .ok_or_else(|| HarnessError::Other("no server stdout".into()))?;
+        .ok_or_else(|| HarnessError::Other(format!("no output from {}", program.display())))?;
     let mut line = String::new();
     BufReader::new(stdout).read_line(&mut line)?;
     let addr = line
         .trim()
-        .rsplit("http://")
+        .rsplit(['/', ' '])
         .next()
         .and_then(|a| a.parse().ok())
-        .ok_or_else(|| HarnessError::Other(format!("unexpected server output: {line:?}")))?;
+        .ok_or_else(|| HarnessError::Other(format!("unexpected output: {line:?}")))?;
     Ok((child, addr))
+}
+
+fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
+    start(
+        args,
+        &args.server,
+        &["--addr", "127.0.0.1:0"],
+        Some(data),
+    )
 }
 
 fn gzip_size(path: &Path) -> Option<u64> {
@@ -124,17 +179,10 @@ fn frontend_sizes(dist: &Path) -> (u64, u64) {
     (raw, gz)
 }
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-#[tokio::main]
-async fn main() -> Result<()> {
-    let args = parse_args()?;
-    let data = std::env::temp_dir().join(format!("plenary-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&data)?;
-    let (server, addr) = start_server(&args, &data)?;
-    let pid = server.0.id();
+/// Part 1: signalling fan-out on a server of its own.
+async fn fanout(args: &Args, data: &Path) -> Result<Fanout> {
+    let (server, addr) = start_server(args, data)?;
+    let pid = server.pid();
     let rss_before = bench::rss_kib(pid).unwrap_or(0);
     let cpu_before = bench::cpu_seconds(Some(pid)).unwrap_or(0.0);
     let own_before = bench::cpu_seconds(None).unwrap_or(0.0);
@@ -145,98 +193,153 @@ async fn main() -> Result<()> {
         deadline: Duration::from_secs(60),
     };
     let run = bench::fanout(addr, config, Some(pid)).await?;
-    let (times, rss_joined, cpu_joined, own_joined) = (
-        run.times,
-        run.rss_joined_kib,
-        run.server_cpu_joined,
-        run.load_cpu_joined,
-    );
     let cpu_after = bench::cpu_seconds(Some(pid)).unwrap_or(0.0);
     let own_after = bench::cpu_seconds(None).unwrap_or(0.0);
-    drop(server);
-    let _ = std::fs::remove_dir_all(&data);
     let ops = (3 * args.repetitions) as f64;
-    let per_participant_kib =
-        rss_joined.saturating_sub(rss_before) as f64 / (args.participants + 1) as f64;
-    let (raw, gz) = frontend_sizes(&args.dist);
-    report(
-        &args,
-        &times,
-        Report {
-            server_cpu_per_op: (cpu_after - cpu_joined) / ops,
-            load_cpu_per_op: (own_after - own_joined) / ops,
-            join_cpu: cpu_joined - cpu_before,
-            load_join_cpu: own_joined - own_before,
-            per_participant_kib,
-            frontend_raw: raw,
-            frontend_gzip: gz,
-        },
-    )
+    Ok(Fanout {
+        server_cpu_per_op: (cpu_after - run.server_cpu_joined) / ops,
+        load_cpu_per_op: (own_after - run.load_cpu_joined) / ops,
+        join_cpu: run.server_cpu_joined - cpu_before,
+        load_join_cpu: run.load_cpu_joined - own_before,
+        per_participant_kib: run.rss_joined_kib.saturating_sub(rss_before) as f64
+            / (args.participants + 1) as f64,
+        times: run.times,
+    })
 }
 
-struct Report {
-    server_cpu_per_op: f64,
-    load_cpu_per_op: f64,
-    join_cpu: f64,
-    load_join_cpu: f64,
-    per_participant_kib: f64,
-    frontend_raw: u64,
-    frontend_gzip: u64,
-}
-
-fn report(args: &Args, times: &FanoutTimes, r: Report) -> Result<()> {
-    let rows = [
-        ("open all rooms", &times.open, 50.0),
-        ("close all rooms", &times.close, 50.0),
-        ("move one person", &times.single_move, 50.0),
-    ];
-    println!(
-        "Signalling fan-out: {} participants + host, {} rooms, {} repetitions",
-        args.participants, args.rooms, args.repetitions
-    );
-    println!("| operation | p50 ms | p99 ms | target p99 |");
-    println!("|---|---|---|---|");
-    let mut json_ops = Vec::new();
-    for (name, samples, target) in rows {
-        let (p50, p99) = (ms(percentile(samples, 50.0)), ms(percentile(samples, 99.0)));
-        println!("| {name} | {p50:.1} | {p99:.1} | ≤ {target} ms |");
-        json_ops.push(serde_json::json!({ "operation": name, "p50_ms": p50, "p99_ms": p99 }));
+/// Runs steps of growing size until one breaks the loss or latency limit (it is kept, to show
+/// where the limit lies) or the steps run out.
+async fn series<F, Fut>(name: &str, steps: &[usize], mut step: F) -> Result<Series>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = Result<Step>>,
+{
+    let mut done = Vec::new();
+    for &peers in steps {
+        let s = step(peers).await?;
+        report::print_step(name, &s);
+        let _ = std::io::stdout().flush();
+        let over = !s.within_limits();
+        done.push(s);
+        if over {
+            break;
+        }
     }
-    println!(
-        "server CPU per operation: {:.1} ms; load generator CPU per operation: {:.1} ms",
-        r.server_cpu_per_op * 1000.0,
-        r.load_cpu_per_op * 1000.0
-    );
-    println!(
-        "joining everyone: server CPU {:.2} s, load generator CPU {:.2} s",
-        r.join_cpu, r.load_join_cpu
-    );
-    println!(
-        "server memory per connected participant: {:.1} KiB (target ≤ 64 KiB)",
-        r.per_participant_kib
-    );
-    println!(
-        "frontend (wasm + js): {} KB raw, {} KB gzip (target ≤ 300 KB)",
-        r.frontend_raw / 1000,
-        r.frontend_gzip / 1000
-    );
-    println!("not measured yet: SFU forwarding and browser timings (they need the media layer)");
-    let json = serde_json::json!({
-        "fanout": {
-            "participants": args.participants,
-            "rooms": args.rooms,
-            "repetitions": args.repetitions,
-            "operations": json_ops,
-            "server_cpu_ms_per_operation": r.server_cpu_per_op * 1000.0,
-            "load_generator_cpu_ms_per_operation": r.load_cpu_per_op * 1000.0,
-            "server_kib_per_participant": r.per_participant_kib,
-        },
-        "frontend": { "raw_bytes": r.frontend_raw, "gzip_bytes": r.frontend_gzip },
-    });
+    Ok(Series {
+        name: name.to_owned(),
+        steps: done,
+    })
+}
+
+/// A stream kind: its name, its traffic (given the epoch) and the peers of each step.
+type Kind<'a> = (&'static str, fn(Instant) -> Traffic, &'a [usize]);
+
+/// Part 2: the SFU and the null relay, audio-like and video-like.
+async fn forwarding(args: &Args, data: &Path) -> Result<Vec<Series>> {
+    let (server, addr) = start_server(args, data)?;
+    let pid = Some(server.pid());
+    let this = std::env::current_exe()?;
+    let kinds: [Kind; 2] = [
+        ("audio", Traffic::audio, &args.audio_peers),
+        ("video", Traffic::video, &args.video_peers),
+    ];
+    let mut all = Vec::new();
+    report::print_step_header();
+    for (kind, traffic, steps) in kinds {
+        let name = format!("SFU {kind}");
+        all.push(
+            series(&name, steps, |peers| {
+                sfu_bench::sfu_step(addr, pid, traffic(Instant::now()), peers, args.window)
+            })
+            .await?,
+        );
+        let name = format!("null {kind}");
+        all.push(
+            series(&name, steps, |peers| {
+                let this = this.clone();
+                async move {
+                    let (relay, at) = start(args, &this, &["--null-relay"], None)?;
+                    let traffic = traffic(Instant::now());
+                    sfu_bench::null_step(at, Some(relay.pid()), traffic, peers, args.window).await
+                }
+            })
+            .await?,
+        );
+    }
+    Ok(all)
+}
+
+/// Part 3: browser timings, `runs` times on a server of its own.
+async fn browser(args: &Args, data: &Path) -> Result<BrowserFigures> {
+    let (_server, addr) = start_server(args, data)?;
+    let driver = Driver::start().await?;
+    let mut figures = BrowserFigures::default();
+    for _ in 0..args.browser_runs {
+        let t = browser_timing::run(&driver, addr).await?;
+        println!(
+            "browser run: join to first frame {:.0} ms, move to first frame {:.0} ms",
+            report::ms(t.join_to_frame),
+            report::ms(t.move_to_frame)
+        );
+        figures.join.push(t.join_to_frame);
+        figures.moves.push(t.move_to_frame);
+    }
+    Ok(figures)
+}
+
+/// The null relay's own mode: bind, say where, forward until killed.
+fn null_relay() -> Result<()> {
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    println!("null relay on {}", socket.local_addr()?);
+    std::io::stdout().flush()?;
+    sfu_bench::null_relay(&socket)?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().map(String::as_str) == Some("--null-relay") {
+        return null_relay();
+    }
+    let args = parse_args(argv)?;
+    let data = std::env::temp_dir().join(format!("plenary-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&data)?;
+    let started = Instant::now();
+    let outcome = async {
+        let fanout = fanout(&args, &data.join("fanout")).await?;
+        report::print_fanout(&args_summary(&args), &fanout);
+        let forwarding = forwarding(&args, &data.join("sfu")).await?;
+        let browser = browser(&args, &data.join("browser")).await?;
+        Ok::<_, HarnessError>((fanout, forwarding, browser))
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&data);
+    let (fanout, forwarding, browser) = outcome?;
+    let (raw, gzip) = frontend_sizes(&args.dist);
+    let report = Report {
+        config: args_summary(&args),
+        fanout,
+        forwarding,
+        browser,
+        frontend_raw: raw,
+        frontend_gzip: gzip,
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    report.print();
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&json)?)?;
+    std::fs::write(&args.out, serde_json::to_string_pretty(&report.json())?)?;
     println!("wrote {}", args.out.display());
     Ok(())
+}
+
+fn args_summary(args: &Args) -> report::Config {
+    report::Config {
+        participants: args.participants,
+        rooms: args.rooms,
+        repetitions: args.repetitions,
+        window: args.window,
+    }
 }

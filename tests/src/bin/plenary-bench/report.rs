@@ -1,0 +1,269 @@
+//! The benchmark's output: the tables it prints (as Markdown, ready for the README) and the JSON
+//! it writes, from the figures `main` gathered. Each target is printed beside its figure with
+//! whether it was met.
+
+use plenary_e2e::bench::{FanoutTimes, percentile};
+use plenary_e2e::sfu_bench::{MAX_LOSS, MAX_P99, Step};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn met(ok: bool) -> &'static str {
+    if ok { "met" } else { "missed" }
+}
+
+pub struct Config {
+    pub participants: usize,
+    pub rooms: u32,
+    pub repetitions: usize,
+    pub window: Duration,
+}
+
+pub struct Fanout {
+    pub times: FanoutTimes,
+    pub server_cpu_per_op: f64,
+    pub load_cpu_per_op: f64,
+    pub join_cpu: f64,
+    pub load_join_cpu: f64,
+    pub per_participant_kib: f64,
+}
+
+/// One relay and stream kind, step by step.
+pub struct Series {
+    pub name: String,
+    pub steps: Vec<Step>,
+}
+
+impl Series {
+    /// The largest step within the limits.
+    fn capacity(&self) -> Option<&Step> {
+        self.steps
+            .iter()
+            .filter(|s| s.within_limits())
+            .max_by(|a, b| a.forwarded_pps.total_cmp(&b.forwarded_pps))
+    }
+}
+
+#[derive(Default)]
+pub struct BrowserFigures {
+    pub join: Vec<Duration>,
+    pub moves: Vec<Duration>,
+}
+
+pub struct Report {
+    pub config: Config,
+    pub fanout: Fanout,
+    pub forwarding: Vec<Series>,
+    pub browser: BrowserFigures,
+    pub frontend_raw: u64,
+    pub frontend_gzip: u64,
+    pub seconds: f64,
+}
+
+pub fn print_fanout(c: &Config, f: &Fanout) {
+    println!(
+        "\n### 1. Signalling fan-out: {} participants + host, {} rooms, {} repetitions\n",
+        c.participants, c.rooms, c.repetitions
+    );
+    println!("| operation | p50 ms | p99 ms | target p99 |");
+    println!("|---|---|---|---|");
+    for (name, samples) in fanout_rows(&f.times) {
+        let (p50, p99) = (ms(percentile(samples, 50.0)), ms(percentile(samples, 99.0)));
+        println!(
+            "| {name} | {p50:.1} | {p99:.1} | ≤ 50 ms: {} |",
+            met(p99 <= 50.0)
+        );
+    }
+    println!(
+        "\nserver CPU per operation {:.1} ms (load generator {:.1} ms); joining everyone: server \
+         {:.2} s CPU, load generator {:.2} s; server memory per participant {:.1} KiB (≤ 64 KiB: {})",
+        f.server_cpu_per_op * 1000.0,
+        f.load_cpu_per_op * 1000.0,
+        f.join_cpu,
+        f.load_join_cpu,
+        f.per_participant_kib,
+        met(f.per_participant_kib <= 64.0)
+    );
+}
+
+fn fanout_rows(t: &FanoutTimes) -> [(&'static str, &Vec<Duration>); 3] {
+    [
+        ("open all rooms", &t.open),
+        ("close all rooms", &t.close),
+        ("move one person", &t.single_move),
+    ]
+}
+
+pub fn print_step_header() {
+    println!(
+        "\n### 2. Forwarding, one place, everyone publishes and receives everyone else \
+         (limits: loss ≤ {:.1} %, p99 ≤ {} ms)\n",
+        MAX_LOSS * 100.0,
+        MAX_P99.as_millis()
+    );
+    println!(
+        "| relay | peers | forwarded pkt/s | relay cores | pkt/s per core | loss % | p50 ms | p99 ms | load generator cores |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+}
+
+pub fn print_step(name: &str, s: &Step) {
+    println!(
+        "| {name} | {} | {:.0} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} |{}",
+        s.peers,
+        s.forwarded_pps,
+        s.relay_cores,
+        s.pps_per_core(),
+        s.loss * 100.0,
+        ms(s.p50),
+        ms(s.p99),
+        s.load_cores,
+        if s.within_limits() {
+            ""
+        } else {
+            " over the limits"
+        }
+    );
+}
+
+fn step_json(s: &Step) -> Value {
+    json!({
+        "peers": s.peers,
+        "forwarded_pps": s.forwarded_pps,
+        "relay_cores": s.relay_cores,
+        "pps_per_core": s.pps_per_core(),
+        "loss": s.loss,
+        "p50_ms": ms(s.p50),
+        "p99_ms": ms(s.p99),
+        "load_generator_cores": s.load_cores,
+        "within_limits": s.within_limits(),
+    })
+}
+
+/// Per stream kind: the kind, the SFU's capacity step, the null relay's, and the SFU and null
+/// steps at about half the SFU's capacity.
+type Summary<'a> = (String, Option<&'a Step>, Option<&'a Step>, Option<(Step, Step)>);
+
+impl Report {
+    fn series(&self, name: &str) -> Option<&Series> {
+        self.forwarding.iter().find(|s| s.name == name)
+    }
+
+    /// Per kind: the SFU's capacity step, the null relay's, and the SFU's latency added over the
+    /// null relay's at the SFU step nearest half its capacity.
+    fn summaries(&self) -> Vec<Summary<'_>> {
+        ["audio", "video"]
+            .iter()
+            .map(|kind| {
+                let sfu = self.series(&format!("SFU {kind}"));
+                let null = self.series(&format!("null {kind}"));
+                let cap = sfu.and_then(Series::capacity);
+                let half = cap.and_then(|c| {
+                    let sfu = sfu?;
+                    let target = c.forwarded_pps / 2.0;
+                    let near = sfu.steps.iter().min_by(|a, b| {
+                        (a.forwarded_pps - target)
+                            .abs()
+                            .total_cmp(&(b.forwarded_pps - target).abs())
+                    })?;
+                    let base = null?.steps.iter().find(|n| n.peers == near.peers)?;
+                    Some((near.clone(), base.clone()))
+                });
+                (
+                    (*kind).to_owned(),
+                    cap,
+                    null.and_then(Series::capacity),
+                    half,
+                )
+            })
+            .collect()
+    }
+
+    pub fn print(&self) {
+        println!("\n### Forwarding summary (targets: ≥ 150,000 pkt/s per core, ≥ 50 % of null)\n");
+        println!(
+            "| stream | SFU pkt/s per core | null pkt/s per core | SFU/null | added latency p50 / p99 at half load |"
+        );
+        println!("|---|---|---|---|---|");
+        for (kind, sfu, null, half) in self.summaries() {
+            let per_core = |s: Option<&Step>| s.map_or(0.0, Step::pps_per_core);
+            let (a, b) = (per_core(sfu), per_core(null));
+            let ratio = if b > 0.0 { a / b } else { 0.0 };
+            let added = half.map_or("n/a".to_owned(), |(s, n)| {
+                format!(
+                    "{:.2} / {:.2} ms at {} peers (≤ 1 ms: {})",
+                    ms(s.p50.saturating_sub(n.p50)),
+                    ms(s.p99.saturating_sub(n.p99)),
+                    s.peers,
+                    met(s.p99.saturating_sub(n.p99) <= Duration::from_millis(1))
+                )
+            });
+            println!(
+                "| {kind} | {a:.0} ({}) | {b:.0} | {:.0} % ({}) | {added} |",
+                met(a >= 150_000.0),
+                ratio * 100.0,
+                met(ratio >= 0.5)
+            );
+        }
+        let b = &self.browser;
+        let (join, moves) = (percentile(&b.join, 50.0), percentile(&b.moves, 50.0));
+        println!(
+            "\n### 3. Browser (headless Chromium, median of {}): join to first frame {:.0} ms \
+             (≤ 1,000: {}); move to first frame {:.0} ms (≤ 500: {})",
+            b.join.len(),
+            ms(join),
+            met(join <= Duration::from_secs(1)),
+            ms(moves),
+            met(moves <= Duration::from_millis(500))
+        );
+        println!(
+            "\n### 4. Frontend (wasm + js): {} KB raw, {} KB gzip (≤ 300 KB: {})",
+            self.frontend_raw / 1000,
+            self.frontend_gzip / 1000,
+            met(self.frontend_gzip <= 300_000)
+        );
+        println!("\nthe bench took {:.0} s", self.seconds);
+    }
+
+    pub fn json(&self) -> Value {
+        let c = &self.config;
+        let f = &self.fanout;
+        let ops: Vec<Value> = fanout_rows(&f.times)
+            .iter()
+            .map(|(name, samples)| {
+                json!({
+                    "operation": name,
+                    "p50_ms": ms(percentile(samples, 50.0)),
+                    "p99_ms": ms(percentile(samples, 99.0)),
+                })
+            })
+            .collect();
+        let forwarding: Vec<Value> = self
+            .forwarding
+            .iter()
+            .map(|s| json!({ "relay": s.name, "steps": s.steps.iter().map(step_json).collect::<Vec<_>>() }))
+            .collect();
+        let ms_list = |d: &[Duration]| d.iter().map(|d| ms(*d)).collect::<Vec<_>>();
+        json!({
+            "fanout": {
+                "participants": c.participants,
+                "rooms": c.rooms,
+                "repetitions": c.repetitions,
+                "operations": ops,
+                "server_cpu_ms_per_operation": f.server_cpu_per_op * 1000.0,
+                "load_generator_cpu_ms_per_operation": f.load_cpu_per_op * 1000.0,
+                "server_kib_per_participant": f.per_participant_kib,
+            },
+            "forwarding": { "window_ms": ms(c.window), "series": forwarding },
+            "browser": {
+                "join_to_frame_ms": ms_list(&self.browser.join),
+                "move_to_frame_ms": ms_list(&self.browser.moves),
+            },
+            "frontend": { "raw_bytes": self.frontend_raw, "gzip_bytes": self.frontend_gzip },
+            "seconds": self.seconds,
+        })
+    }
+}

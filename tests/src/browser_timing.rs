@@ -1,0 +1,106 @@
+//! Browser timings for the benchmark: in headless Chromium with fake devices, how long from
+//! clicking Join to the first decoded frame of someone already there, and from the host's move
+//! to the first decoded frame of the new roommate. Each run is a fresh meeting with two pages
+//! and a host over the WebSocket.
+
+use crate::browser::{Driver, Page, join_as};
+use crate::client::Client;
+use crate::support::open_manual_rooms;
+use crate::{DEADLINE, HarnessError, Result};
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+/// What one run measured.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserTimes {
+    pub join_to_frame: Duration,
+    pub move_to_frame: Duration,
+}
+
+fn tile(name: &str) -> String {
+    format!("Video of {name}")
+}
+
+/// Polls `page` until `done` holds for its decoded frames per tile; the time since `start`.
+async fn until_frames(
+    page: &Page,
+    start: Instant,
+    what: &str,
+    done: impl Fn(&crate::browser::MediaStats) -> bool,
+) -> Result<Duration> {
+    loop {
+        let stats = page.media_stats().await?;
+        if done(&stats) {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!("{what}: {stats:?}")));
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// One run against the server at `addr`: Ada joins, Bo joins (timed to Ada's first frame),
+/// each gets a room of their own, then Ada is moved into Bo's room (timed to Bo's first frame).
+pub async fn run(driver: &Driver, addr: SocketAddr) -> Result<BrowserTimes> {
+    let created = crate::create_meeting(addr).await?;
+    let secret = created.host_secret.clone();
+    let mut host =
+        Client::join(addr, &created.meeting, "Host", Credential::Host { secret }).await?;
+    let invite = format!("http://{addr}/m/{}", created.meeting);
+    let ada = join_as(driver, &invite, "Ada", (800, 600)).await?;
+    let bo = driver.page(800, 600).await?;
+    bo.goto(&invite).await?;
+    bo.fill("Your name", "Bo").await?;
+    let clicked = Instant::now();
+    bo.click("Join").await?;
+    let join_to_frame = until_frames(&bo, clicked, "Bo's first frame of Ada", |s| {
+        s.frames(&tile("Ada")) > 0
+    })
+    .await?;
+
+    host.until_view("Ada and Bo", |v| v.participants.len() == 3)
+        .await?;
+    let id = |name: &str| {
+        host.view
+            .participants
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.id)
+            .ok_or_else(|| HarnessError::Other(format!("{name} is not in the meeting")))
+    };
+    let (ada_id, bo_id) = (id("Ada")?, id("Bo")?);
+    let options = BreakoutOptions {
+        move_automatically: true,
+        countdown_seconds: None,
+        ..BreakoutOptions::default()
+    };
+    let rooms = open_manual_rooms(&mut host, &[vec![ada_id], vec![bo_id]], options).await?;
+    let bos_room = *rooms
+        .get(1)
+        .ok_or_else(|| HarnessError::Other("no second room".into()))?;
+    // Apart: Ada's page no longer shows Bo.
+    until_frames(&ada, Instant::now(), "Bo's tile to go at Ada's", |s| {
+        !s.tiles.contains_key(&tile("Bo"))
+    })
+    .await?;
+    let moved = Instant::now();
+    host.command(Command::MoveParticipant {
+        participant: ada_id,
+        to: Place::Room { room: bos_room },
+    })
+    .await?;
+    let move_to_frame = until_frames(&ada, moved, "Ada's first frame of Bo", |s| {
+        s.frames(&tile("Bo")) > 0
+    })
+    .await?;
+    ada.close().await?;
+    bo.close().await?;
+    Ok(BrowserTimes {
+        join_to_frame,
+        move_to_frame,
+    })
+}
