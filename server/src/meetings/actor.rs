@@ -14,6 +14,7 @@ use axum::extract::ws::Utf8Bytes;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
 use plenary_shared::media::ClientSignal;
 use plenary_shared::meeting::command::{Command, CommandError};
+use plenary_shared::meeting::event::Audience;
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use plenary_shared::meeting::plan::Plan;
@@ -505,18 +506,29 @@ impl Actor {
                 return;
             }
             let mut slow = Vec::new();
+            let mut deliver = |id: ParticipantId, conn: &Connection, frame: &Utf8Bytes| {
+                if conn.outbox.try_send(frame.clone()).is_ok() {
+                    Metrics::bump(&self.ctx.metrics.messages_out);
+                } else {
+                    slow.push(id);
+                }
+            };
             for envelope in envelopes {
                 let frame = encode(&ServerMsg::Event {
                     event: envelope.event,
                 });
-                for (id, conn) in &self.connections {
-                    if !self.meeting.is_in_audience(*id, &envelope.audience) {
-                        continue;
+                // One person's event goes straight to them: opening rooms for a thousand
+                // people queues a thousand of these, and scanning every connection for each
+                // was most of the cost.
+                if let Audience::Participant { participant } = envelope.audience {
+                    if let Some(conn) = self.connections.get(&participant) {
+                        deliver(participant, conn, &frame);
                     }
-                    if conn.outbox.try_send(frame.clone()).is_ok() {
-                        Metrics::bump(&self.ctx.metrics.messages_out);
-                    } else {
-                        slow.push(*id);
+                    continue;
+                }
+                for (id, conn) in &self.connections {
+                    if self.meeting.is_in_audience(*id, &envelope.audience) {
+                        deliver(*id, conn, &frame);
                     }
                 }
             }

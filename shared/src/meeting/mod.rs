@@ -36,9 +36,12 @@ use view::{HelpRequestView, MeetingView, ParticipantView};
 pub const MAX_PARTICIPANTS: usize = 1000;
 
 /// What a participant may do. Ordered by power.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    #[default]
     Participant,
     CoHost,
     Host,
@@ -57,6 +60,11 @@ impl Role {
     /// Whether automatic splits and plans place this person (hosts and co-hosts move freely).
     pub fn is_assignable(self) -> bool {
         self == Role::Participant
+    }
+
+    /// Whether this is a plain participant (the usual role, left out of a participant's view).
+    pub fn is_participant(&self) -> bool {
+        *self == Role::Participant
     }
 
     /// Whether this person runs the meeting: the host or a co-host.

@@ -18,14 +18,24 @@ pub const MAX_MINUTES: u32 = 24 * 60;
 pub const MAX_COUNTDOWN_SECONDS: u32 = 600;
 
 /// Where a participant is: the main session or one breakout room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Place {
+    #[default]
     Main,
-    Room { room: RoomId },
+    Room {
+        room: RoomId,
+    },
 }
 
 impl Place {
+    /// Whether this is the main session (which a participant's view leaves out, being usual).
+    pub fn is_main(&self) -> bool {
+        *self == Place::Main
+    }
+
     /// The room, if this place is one.
     pub fn room(self) -> Option<RoomId> {
         match self {

@@ -12,20 +12,30 @@ use crate::meeting::rooms::{BreakoutOptions, Phase, Place, RoomStatus, RoomView}
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// One participant as others see them.
+/// One participant as others see them. Usual values (a participant, in the main session, not
+/// muted, unassigned) are left out of the JSON: a snapshot of a thousand people is sent to each
+/// newcomer, and each connection's write buffer keeps the size of the largest frame it sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParticipantView {
     pub id: ParticipantId,
     pub name: String,
+    #[serde(default, skip_serializing_if = "Role::is_participant")]
     pub role: Role,
+    #[serde(default, skip_serializing_if = "Place::is_main")]
     pub place: Place,
     /// Muted by the host or by themselves; the server forwards no audio while set.
+    #[serde(default, skip_serializing_if = "is_false")]
     pub muted: bool,
     /// The room they are meant for, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<RoomId>,
     /// The organiser named them as a co-host: hosts are offered `Make co-host`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub suggested_co_host: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A call for help from a room.
@@ -271,5 +281,42 @@ pub fn phase_of(statuses: impl Iterator<Item = RoomStatus>) -> Phase {
         (true, true, _) => Phase::Open,
         (true, false, true) => Phase::Closing,
         (true, false, false) => Phase::Planned,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_participant_view_leaves_usual_values_out_and_reads_them_back() {
+        let plain = ParticipantView {
+            id: ParticipantId(4),
+            name: "Ada".into(),
+            role: Role::Participant,
+            place: Place::Main,
+            muted: false,
+            assigned: None,
+            suggested_co_host: false,
+        };
+        let json = serde_json::to_string(&plain).expect("serialise");
+        assert_eq!(json, r#"{"id":4,"name":"Ada"}"#);
+        assert_eq!(
+            serde_json::from_str::<ParticipantView>(&json).expect("parse"),
+            plain
+        );
+        let unusual = ParticipantView {
+            role: Role::CoHost,
+            place: Place::Room { room: RoomId(2) },
+            muted: true,
+            assigned: Some(RoomId(2)),
+            suggested_co_host: true,
+            ..plain
+        };
+        let json = serde_json::to_string(&unusual).expect("serialise");
+        assert_eq!(
+            serde_json::from_str::<ParticipantView>(&json).expect("parse"),
+            unusual
+        );
     }
 }

@@ -32,6 +32,8 @@ struct Args {
     video_peers: Vec<usize>,
     window: Duration,
     browser_runs: usize,
+    /// Which of the measured parts to run (for profiling one of them): all by default.
+    parts: Vec<String>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
@@ -48,6 +50,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         video_peers: vec![2, 4, 8, 12, 16, 20, 24],
         window: Duration::from_secs(4),
         browser_runs: 5,
+        parts: PARTS.iter().map(|p| (*p).to_owned()).collect(),
     };
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -66,11 +69,15 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--video-peers" => args.video_peers = list(&value()?)?,
             "--window-ms" => args.window = Duration::from_millis(number(&value()?)?),
             "--browser-runs" => args.browser_runs = number(&value()?)?,
+            "--parts" => args.parts = value()?.split(',').map(str::to_owned).collect(),
             other => return Err(HarnessError::Other(format!("unknown flag {other}"))),
         }
     }
     Ok(args)
 }
+
+/// The parts `--parts` may name.
+const PARTS: [&str; 3] = ["fanout", "forwarding", "browser"];
 
 fn number<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
@@ -148,12 +155,7 @@ fn start(
 }
 
 fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
-    start(
-        args,
-        &args.server,
-        &["--addr", "127.0.0.1:0"],
-        Some(data),
-    )
+    start(args, &args.server, &["--addr", "127.0.0.1:0"], Some(data))
 }
 
 fn gzip_size(path: &Path) -> Option<u64> {
@@ -306,11 +308,28 @@ async fn main() -> Result<()> {
     let data = std::env::temp_dir().join(format!("plenary-bench-{}", std::process::id()));
     std::fs::create_dir_all(&data)?;
     let started = Instant::now();
+    if let Some(bad) = args.parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+        return Err(HarnessError::Other(format!(
+            "unknown part {bad}; the parts are {PARTS:?}"
+        )));
+    }
+    let part = |name: &str| args.parts.iter().any(|p| p == name);
     let outcome = async {
-        let fanout = fanout(&args, &data.join("fanout")).await?;
-        report::print_fanout(&args_summary(&args), &fanout);
-        let forwarding = forwarding(&args, &data.join("sfu")).await?;
-        let browser = browser(&args, &data.join("browser")).await?;
+        let fanout = match part("fanout") {
+            true => Some(fanout(&args, &data.join("fanout")).await?),
+            false => None,
+        };
+        if let Some(f) = &fanout {
+            report::print_fanout(&args_summary(&args), f);
+        }
+        let forwarding = match part("forwarding") {
+            true => forwarding(&args, &data.join("sfu")).await?,
+            false => Vec::new(),
+        };
+        let browser = match part("browser") {
+            true => browser(&args, &data.join("browser")).await?,
+            false => BrowserFigures::default(),
+        };
         Ok::<_, HarnessError>((fanout, forwarding, browser))
     }
     .await;

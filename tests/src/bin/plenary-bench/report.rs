@@ -55,7 +55,7 @@ pub struct BrowserFigures {
 
 pub struct Report {
     pub config: Config,
-    pub fanout: Fanout,
+    pub fanout: Option<Fanout>,
     pub forwarding: Vec<Series>,
     pub browser: BrowserFigures,
     pub frontend_raw: u64,
@@ -145,7 +145,12 @@ fn step_json(s: &Step) -> Value {
 
 /// Per stream kind: the kind, the SFU's capacity step, the null relay's, and the SFU and null
 /// steps at about half the SFU's capacity.
-type Summary<'a> = (String, Option<&'a Step>, Option<&'a Step>, Option<(Step, Step)>);
+type Summary<'a> = (
+    String,
+    Option<&'a Step>,
+    Option<&'a Step>,
+    Option<(Step, Step)>,
+);
 
 impl Report {
     fn series(&self, name: &str) -> Option<&Series> {
@@ -183,6 +188,32 @@ impl Report {
     }
 
     pub fn print(&self) {
+        if !self.forwarding.is_empty() {
+            self.print_forwarding();
+        }
+        let b = &self.browser;
+        if !b.join.is_empty() {
+            let (join, moves) = (percentile(&b.join, 50.0), percentile(&b.moves, 50.0));
+            println!(
+                "\n### 3. Browser (headless Chromium, median of {}): join to first frame {:.0} ms \
+                 (≤ 1,000: {}); move to first frame {:.0} ms (≤ 500: {})",
+                b.join.len(),
+                ms(join),
+                met(join <= Duration::from_secs(1)),
+                ms(moves),
+                met(moves <= Duration::from_millis(500))
+            );
+        }
+        println!(
+            "\n### 4. Frontend (wasm + js): {} KB raw, {} KB gzip (≤ 300 KB: {})",
+            self.frontend_raw / 1000,
+            self.frontend_gzip / 1000,
+            met(self.frontend_gzip <= 300_000)
+        );
+        println!("\nthe bench took {:.0} s", self.seconds);
+    }
+
+    fn print_forwarding(&self) {
         println!("\n### Forwarding summary (targets: ≥ 150,000 pkt/s per core, ≥ 50 % of null)\n");
         println!(
             "| stream | SFU pkt/s per core | null pkt/s per core | SFU/null | added latency p50 / p99 at half load |"
@@ -208,47 +239,22 @@ impl Report {
                 met(ratio >= 0.5)
             );
         }
-        let b = &self.browser;
-        let (join, moves) = (percentile(&b.join, 50.0), percentile(&b.moves, 50.0));
-        println!(
-            "\n### 3. Browser (headless Chromium, median of {}): join to first frame {:.0} ms \
-             (≤ 1,000: {}); move to first frame {:.0} ms (≤ 500: {})",
-            b.join.len(),
-            ms(join),
-            met(join <= Duration::from_secs(1)),
-            ms(moves),
-            met(moves <= Duration::from_millis(500))
-        );
-        println!(
-            "\n### 4. Frontend (wasm + js): {} KB raw, {} KB gzip (≤ 300 KB: {})",
-            self.frontend_raw / 1000,
-            self.frontend_gzip / 1000,
-            met(self.frontend_gzip <= 300_000)
-        );
-        println!("\nthe bench took {:.0} s", self.seconds);
     }
 
     pub fn json(&self) -> Value {
         let c = &self.config;
-        let f = &self.fanout;
-        let ops: Vec<Value> = fanout_rows(&f.times)
-            .iter()
-            .map(|(name, samples)| {
-                json!({
-                    "operation": name,
-                    "p50_ms": ms(percentile(samples, 50.0)),
-                    "p99_ms": ms(percentile(samples, 99.0)),
+        let fanout = self.fanout.as_ref().map(|f| {
+            let ops: Vec<Value> = fanout_rows(&f.times)
+                .iter()
+                .map(|(name, samples)| {
+                    json!({
+                        "operation": name,
+                        "p50_ms": ms(percentile(samples, 50.0)),
+                        "p99_ms": ms(percentile(samples, 99.0)),
+                    })
                 })
-            })
-            .collect();
-        let forwarding: Vec<Value> = self
-            .forwarding
-            .iter()
-            .map(|s| json!({ "relay": s.name, "steps": s.steps.iter().map(step_json).collect::<Vec<_>>() }))
-            .collect();
-        let ms_list = |d: &[Duration]| d.iter().map(|d| ms(*d)).collect::<Vec<_>>();
-        json!({
-            "fanout": {
+                .collect();
+            json!({
                 "participants": c.participants,
                 "rooms": c.rooms,
                 "repetitions": c.repetitions,
@@ -256,7 +262,16 @@ impl Report {
                 "server_cpu_ms_per_operation": f.server_cpu_per_op * 1000.0,
                 "load_generator_cpu_ms_per_operation": f.load_cpu_per_op * 1000.0,
                 "server_kib_per_participant": f.per_participant_kib,
-            },
+            })
+        });
+        let forwarding: Vec<Value> = self
+            .forwarding
+            .iter()
+            .map(|s| json!({ "relay": s.name, "steps": s.steps.iter().map(step_json).collect::<Vec<_>>() }))
+            .collect();
+        let ms_list = |d: &[Duration]| d.iter().map(|d| ms(*d)).collect::<Vec<_>>();
+        json!({
+            "fanout": fanout,
             "forwarding": { "window_ms": ms(c.window), "series": forwarding },
             "browser": {
                 "join_to_frame_ms": ms_list(&self.browser.join),
