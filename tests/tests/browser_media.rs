@@ -2,7 +2,8 @@
 //! hears everyone in the main session (frames decoded and audio bytes rising, read from
 //! `getStats()`); in two rooms of two each page decodes video only from its roommate; a moved
 //! person starts decoding their new roommates' video; after closing, all four again. Stop video
-//! and Mute stop what a page sends, Start video and Unmute bring it back, and a closed tab's
+//! and Mute stop what a page sends, Start video and Unmute bring it back, a tile shows
+//! `Speaking` for someone whose (fake, beeping) microphone is on and not once they are muted, and a closed tab's
 //! connection is freed on the server. Prints the
 //! join-to-first-frame and move-to-first-frame times and the server's CPU time.
 
@@ -121,6 +122,38 @@ async fn until_over_a_window(
 }
 
 /// Every page sees and hears the other three.
+/// Starts recording, on `page`, whether the tile `label` ever shows `Speaking`.
+async fn watch_speaking(page: &Page, label: &str) -> Result<()> {
+    const WATCH: &str = r#"
+const label = arguments[0];
+window.__spoke = window.__spoke || {};
+window.__spoke[label] = false;
+const look = () => Object.keys(window.__spoke).forEach(l => {
+  const fig = [...document.querySelectorAll('figure')].find(f => f.getAttribute('aria-label') === l);
+  if (fig && fig.textContent.includes('Speaking')) window.__spoke[l] = true;
+});
+if (!window.__spokeObserver) {
+  window.__spokeObserver = new MutationObserver(look);
+  window.__spokeObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+}
+look();
+return true;
+"#;
+    page.eval(WATCH, vec![label.into()]).await?;
+    Ok(())
+}
+
+/// Whether the tile `label` showed `Speaking` since `watch_speaking`.
+async fn has_spoken(page: &Page, label: &str) -> Result<bool> {
+    let seen = page
+        .eval(
+            "return (window.__spoke || {})[arguments[0]] === true;",
+            vec![label.into()],
+        )
+        .await?;
+    Ok(seen.as_bool() == Some(true))
+}
+
 async fn all_receive_all(pages: &[Page]) -> Result<()> {
     for (page, me) in pages.iter().zip(PEOPLE) {
         let others: Vec<&str> = PEOPLE.iter().filter(|n| **n != me).copied().collect();
@@ -165,6 +198,16 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
 
     // The main session: everyone sees and hears the other three.
     all_receive_all(&pages).await?;
+    // The speaking ring: Chromium's fake microphone beeps, so Bo's page marks Ada's tile as
+    // speaking, now and then.
+    watch_speaking(&pages[1], &tile("Ada")).await?;
+    let start = Instant::now();
+    while !has_spoken(&pages[1], &tile("Ada")).await? {
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout("Ada's tile to show Speaking".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     // Two rooms of two: Ada and Bo, Cy and Di.
     h.until_view("everyone", |v| v.participants.len() == PEOPLE.len() + 1)
@@ -249,6 +292,13 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
         after.growing(before, true) == 2
     })
     .await?;
+    // Muted, she is not shown speaking: over three seconds (three beeps), her tile never says so.
+    watch_speaking(bo, &tile("Ada")).await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        !has_spoken(bo, &tile("Ada")).await?,
+        "a muted person's tile showed Speaking"
+    );
     ada.click("Unmute").await?;
     receiving(bo, &["Ada", "Cy", "Di"]).await?;
     // Share screen: Bo decodes a `Screen of Ada` tile; Stop sharing removes it.

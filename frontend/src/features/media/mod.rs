@@ -105,7 +105,8 @@ fn tile(
             .meeting
             .with(|m| m.participant(who).is_some_and(|p| p.muted))
     };
-    let speaking = move || media.speaking.with(|s| s.contains(&who));
+    // A muted person is never shown speaking, whatever stale audio level the browser reports.
+    let speaking = move || !muted() && media.speaking.with(|s| s.contains(&who));
     let camera_off = move || {
         if me {
             !media.camera_on.get()

@@ -223,12 +223,18 @@ impl Report {
             let per_core = |s: Option<&Step>| s.map_or(0.0, Step::pps_per_core);
             let (a, b) = (per_core(sfu), per_core(null));
             let ratio = if b > 0.0 { a / b } else { 0.0 };
+            // Each latency includes the load generator's own sending and receiving; the SFU's
+            // addition is its figure less the null relay's at the same step (never below zero).
             let added = half.map_or("n/a".to_owned(), |(s, n)| {
                 format!(
-                    "{:.2} / {:.2} ms at {} peers (≤ 1 ms: {})",
+                    "{:.2} / {:.2} ms at {} peers (SFU {:.2} / {:.2}, null {:.2} / {:.2}; ≤ 1 ms: {})",
                     ms(s.p50.saturating_sub(n.p50)),
                     ms(s.p99.saturating_sub(n.p99)),
                     s.peers,
+                    ms(s.p50),
+                    ms(s.p99),
+                    ms(n.p50),
+                    ms(n.p99),
                     met(s.p99.saturating_sub(n.p99) <= Duration::from_millis(1))
                 )
             });
