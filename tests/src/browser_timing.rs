@@ -1,6 +1,7 @@
 //! Browser timings for the benchmark: in headless Chromium with fake devices, how long from
-//! clicking Join to the first decoded frame of someone already there, and from the host's move
-//! to the first decoded frame of the new roommate. Each run is a fresh meeting with two pages
+//! clicking Join (once the join form previews the camera, as a person would) to the first
+//! decoded frame of someone already there, and from the host's move to the first decoded frame
+//! of the new roommate. Each run is a fresh meeting with two pages
 //! and a host over the WebSocket.
 
 use crate::browser::{Driver, Page, join_as};
@@ -55,6 +56,11 @@ pub async fn run(driver: &Driver, addr: SocketAddr) -> Result<BrowserTimes> {
     let bo = driver.page(800, 600).await?;
     bo.goto(&invite).await?;
     bo.fill("Your name", "Bo").await?;
+    // As a person would, Bo clicks Join once the join form shows his camera.
+    until_frames(&bo, Instant::now(), "Bo's camera preview", |s| {
+        s.frames("Your camera") > 0
+    })
+    .await?;
     let clicked = Instant::now();
     bo.click("Join").await?;
     let join_to_frame = until_frames(&bo, clicked, "Bo's first frame of Ada", |s| {

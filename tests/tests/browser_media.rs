@@ -1,4 +1,5 @@
-//! Real calls in four headless Chromium pages with fake camera and microphone: everyone sees and
+//! Real calls in four headless Chromium pages with fake camera and microphone: the join form
+//! previews the camera; everyone sees and
 //! hears everyone in the main session (frames decoded and audio bytes rising, read from
 //! `getStats()`); in two rooms of two each page decodes video only from its roommate; a moved
 //! person starts decoding their new roommates' video; after closing, all four again. Stop video
@@ -181,6 +182,14 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
     let last = driver.page(900, 700).await?;
     last.goto(&invite).await?;
     last.fill("Your name", PEOPLE[3]).await?;
+    // The join form previews the camera (which is then ready when Join is clicked).
+    let start = Instant::now();
+    while last.media_stats().await?.frames("Your camera") == 0 {
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout("the camera preview".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let clicked = Instant::now();
     last.click("Join").await?;
     loop {

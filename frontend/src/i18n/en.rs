@@ -144,4 +144,5 @@ pub const TEXTS: Texts = Texts {
     media_failed: "Audio and video are not connected; trying again.",
     no_devices: "No camera or microphone could be used; you can still see and hear the others.",
     videos: "Videos",
+    camera_preview: "Your camera",
 };

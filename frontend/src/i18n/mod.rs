@@ -188,6 +188,7 @@ pub struct Texts {
     pub media_failed: &'static str,
     pub no_devices: &'static str,
     pub videos: &'static str,
+    pub camera_preview: &'static str,
 }
 
 impl Texts {

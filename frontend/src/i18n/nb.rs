@@ -144,4 +144,5 @@ pub const TEXTS: Texts = Texts {
     media_failed: "Lyd og bilde er ikke tilkoblet; prøver igjen.",
     no_devices: "Fant ikke kamera eller mikrofon som kunne brukes; du ser og hører likevel de andre.",
     videos: "Videoer",
+    camera_preview: "Ditt kamera",
 };

@@ -53,6 +53,14 @@ struct Conn {
     answered: u32,
 }
 
+/// Whether the camera and microphone were asked for, and whether the browser answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Asked {
+    No,
+    Asking,
+    Answered,
+}
+
 /// The page's media: copyable handles on its state.
 #[derive(Clone, Copy)]
 pub struct MediaState {
@@ -68,6 +76,8 @@ pub struct MediaState {
     pub speaking: RwSignal<Vec<ParticipantId>>,
     mic_on: StoredValue<bool>,
     devices: StoredValue<devices::Devices, LocalStorage>,
+    /// Where asking for the camera and microphone stands.
+    devices_asked: StoredValue<Asked>,
     conn: StoredValue<Option<Conn>, LocalStorage>,
     failures: StoredValue<u32>,
     outbox: Outbox,
@@ -85,26 +95,22 @@ impl MediaState {
             speaking: RwSignal::new(Vec::new()),
             mic_on: StoredValue::new(true),
             devices: StoredValue::new_local(devices::Devices::default()),
+            devices_asked: StoredValue::new(Asked::No),
             conn: StoredValue::new_local(None),
             failures: StoredValue::new(0),
             outbox,
         }
     }
 
-    /// Opens the camera and microphone (once), then asks the server for a connection.
+    /// Asks the server for a connection and, meanwhile, opens the camera and microphone (once):
+    /// the server's offer and the devices take a few hundred milliseconds each, so doing them
+    /// side by side brings the first picture sooner. The answer waits for the devices.
     pub fn start(self) {
         if self.status.get_untracked() == MediaStatus::Connecting {
             return;
         }
         self.status.set(MediaStatus::Connecting);
         leptos::task::spawn_local(async move {
-            if self.devices.with_value(|d| d.is_empty()) {
-                let opened = devices::open().await;
-                self.no_devices.set(opened.is_empty());
-                self.camera_on.set(opened.camera.is_some());
-                self.local.set(opened.camera_stream());
-                self.devices.set_value(opened);
-            }
             self.close_connection();
             match RtcPeerConnection::new() {
                 Ok(pc) => {
@@ -116,15 +122,44 @@ impl MediaState {
                     }));
                     self.signal(ClientSignal::Start);
                 }
-                Err(e) => self.fail(&js_error(e)),
+                Err(e) => return self.fail(&js_error(e)),
             }
+            self.ask_for_devices().await;
         });
+    }
+
+    /// Opens the camera and microphone ahead of joining, for the join form's preview (and so
+    /// that joining does not wait for them).
+    pub fn open_devices(self) {
+        leptos::task::spawn_local(self.ask_for_devices());
+    }
+
+    /// Asks the browser for the camera and microphone, unless that was done already.
+    async fn ask_for_devices(self) {
+        if self.devices_asked.get_value() != Asked::No {
+            return;
+        }
+        self.devices_asked.set_value(Asked::Asking);
+        let opened = devices::open().await;
+        self.no_devices.set(opened.is_empty());
+        self.camera_on.set(opened.camera.is_some());
+        self.local.set(opened.camera_stream());
+        self.devices.set_value(opened);
+        self.devices_asked.set_value(Asked::Answered);
+    }
+
+    /// Waits until the camera and microphone were asked for (a browser may show a prompt).
+    async fn devices_ready(self) {
+        while self.devices_asked.get_value() != Asked::Answered {
+            time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// Ends media for good (leaving the meeting or the page).
     pub fn stop(self) {
         self.close_connection();
         self.devices.update_value(|d| d.stop_all());
+        self.devices_asked.set_value(Asked::No);
         self.status.set(MediaStatus::Off);
     }
 
@@ -192,6 +227,7 @@ impl MediaState {
         JsFuture::from(pc.set_remote_description(&offer))
             .await
             .map_err(js_error)?;
+        self.devices_ready().await;
         for source in Source::ALL {
             if let Some(t) = transceiver(&pc, publish.mid(source)) {
                 t.set_direction(RtcRtpTransceiverDirection::Sendonly);

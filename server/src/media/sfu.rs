@@ -114,6 +114,8 @@ struct Peer {
     dirty: bool,
     /// Publishers to ask for a keyframe once the offer in flight is answered.
     want_keyframes: Vec<(ParticipantId, Source)>,
+    /// The connection has come up (ICE and DTLS): media sent now arrives.
+    up: bool,
 }
 
 impl Peer {
@@ -177,9 +179,14 @@ impl Core {
                     }
                 }
                 Control::Up(who, generation) => {
-                    // Keyframes sent before the connection was up were lost on the way.
-                    if let Some(peer) = self.peers.get(&who).filter(|p| p.generation == generation)
+                    // Ask only now: a keyframe sent before the connection was up is lost on the
+                    // way, and a browser ignores a second request within 300 ms of a keyframe.
+                    if let Some(peer) = self
+                        .peers
+                        .get_mut(&who)
+                        .filter(|p| p.generation == generation)
                     {
+                        peer.up = true;
                         let carried: Vec<_> = peer.slots.iter().filter_map(|s| s.carries).collect();
                         self.request_keyframes(&carried).await;
                     }
@@ -279,6 +286,7 @@ impl Core {
                 awaiting_answer: false,
                 dirty: true,
                 want_keyframes: Vec::new(),
+                up: false,
             },
         );
         Ok(())
@@ -299,7 +307,10 @@ impl Core {
             .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
         peer.awaiting_answer = false;
         let wanted = std::mem::take(&mut peer.want_keyframes);
-        self.request_keyframes(&wanted).await;
+        // Not up yet: the keyframes are asked for when it is (see `Control::Up`).
+        if peer.up {
+            self.request_keyframes(&wanted).await;
+        }
         Ok(())
     }
 

@@ -2,7 +2,9 @@
 //! field and one button.
 
 use crate::app::{tr, use_texts};
+use crate::features::media::preview;
 use crate::i18n::Texts;
+use crate::media::MediaState;
 use crate::net::{http, storage, time};
 use crate::route;
 use leptos::prelude::*;
@@ -59,9 +61,10 @@ pub fn Home() -> impl IntoView {
     }
 }
 
-/// The join form: the meeting's title and start time if it has them, a name, the passcode if
-/// the meeting needs one, and `Join`.
+/// The join form: the meeting's title and start time if it has them, a preview of your camera
+/// (as Meet and Zoom show one), a name, the passcode if the meeting needs one, and `Join`.
 pub fn join_form(
+    media: MediaState,
     info: Signal<Option<PublicInfo>>,
     passcode: RwSignal<String>,
     joining: Signal<bool>,
@@ -88,6 +91,7 @@ pub fn join_form(
         <main>
             <h1>{title}</h1>
             {starts}
+            {preview(media)}
             <Show when=needs_passcode>
                 <label class="card">
                     {tr(|t| t.passcode)}

@@ -147,6 +147,23 @@ fn player(stream: Signal<Option<MediaStream>, LocalStorage>, silent: bool) -> im
     view! { <video node_ref=node autoplay=true playsinline=true prop:muted=silent></video> }
 }
 
+/// The join form's camera preview: what the others will see, before joining.
+pub fn preview(media: MediaState) -> impl IntoView {
+    media.open_devices();
+    let t = use_texts();
+    let stream = Signal::derive_local(move || media.local.get());
+    view! {
+        <Show when=move || media.local.with(Option::is_some)>
+            <figure class="tile preview" aria-label=move || t().camera_preview>
+                {player(stream, true)}
+                <figcaption>
+                    <span class="name">{move || t().camera_preview}</span>
+                </figcaption>
+            </figure>
+        </Show>
+    }
+}
+
 /// Mute, video and screen-share buttons.
 pub fn controls(store: Store, media: MediaState, outbox: Outbox) -> impl IntoView {
     let t = use_texts();

@@ -41,6 +41,9 @@ pub fn MeetingPage(
         });
     }
     let outbox = Outbox::new(store);
+    // Media lives as long as the page: the join form opens the camera and microphone for its
+    // preview, the meeting connects them, and leaving releases them.
+    let media = MediaState::new(outbox);
     // Hosts share the link with the passcode in it, so people get in with one click.
     let invite_passcode = RwSignal::new(None::<String>);
     if let Some(secret) = host_secret.clone() {
@@ -129,8 +132,12 @@ pub fn MeetingPage(
     });
     move || {
         match screen.get() {
-        Screen::Join => join_form(form_info.into(), passcode, joining, error, join).into_any(),
-        Screen::Meeting => in_meeting(store, id.get_value(), invite_passcode, leave, outbox).into_any(),
+        Screen::Join => {
+            join_form(media, form_info.into(), passcode, joining, error, join).into_any()
+        }
+        Screen::Meeting => {
+            in_meeting(store, media, id.get_value(), invite_passcode, leave, outbox).into_any()
+        }
         Screen::Left => view! {
             <main>
                 <p role="status">{tr(|t| t.left_meeting)}</p>
@@ -151,6 +158,7 @@ enum Screen {
 
 fn in_meeting(
     store: Store,
+    media: MediaState,
     id: MeetingId,
     invite_passcode: RwSignal<Option<String>>,
     leave: impl Fn() + Copy + 'static,
@@ -166,8 +174,7 @@ fn in_meeting(
         Some(p) => route::invite_link_with_passcode(&origin, &id, &p),
         None => route::invite_link(&origin, &id),
     };
-    // Media lives as long as this screen: started on entering, released on leaving.
-    let media = MediaState::new(outbox);
+    // Connected on entering this screen, released on leaving it.
     media.start();
     Effect::new(move || {
         if let Some(signal) = store.media.get() {
