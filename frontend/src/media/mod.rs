@@ -366,6 +366,9 @@ impl MediaState {
     /// Turns the camera off (releasing it) or on again.
     pub fn set_camera(self, on: bool) {
         leptos::task::spawn_local(async move {
+            // A click while the devices are still opening acts on what they opened (and does
+            // not open a second camera that the first opening would then overwrite).
+            self.devices_ready().await;
             let track = if on {
                 match devices::camera().await {
                     Ok(track) => Some(track),
