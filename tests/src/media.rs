@@ -39,6 +39,8 @@ pub struct MediaPeer {
     commands: mpsc::Sender<ClientMsg>,
     view: watch::Receiver<MeetingView>,
     failures: watch::Receiver<Option<String>>,
+    /// When the server's latest offer arrived.
+    last_offer: watch::Receiver<Instant>,
     tracks: Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -88,6 +90,7 @@ impl MediaPeer {
         let (commands, inbox) = mpsc::channel(64);
         let (view_tx, view) = watch::channel(client.view.clone());
         let (fail_tx, failures) = watch::channel(None);
+        let (offer_tx, last_offer) = watch::channel(Instant::now());
         let pc = connection(received.clone()).await?;
         let tracks = Arc::clone(&pc.tracks);
         let outgoing = Outgoing {
@@ -95,13 +98,19 @@ impl MediaPeer {
             traffic,
             from: id.0,
         };
-        let task = tokio::spawn(drive(client, pc, outgoing, inbox, view_tx, fail_tx));
+        let reports = Reports {
+            view: view_tx,
+            failures: fail_tx,
+            last_offer: offer_tx,
+        };
+        let task = tokio::spawn(drive(client, pc, outgoing, inbox, reports));
         Ok(MediaPeer {
             id,
             received,
             commands,
             view,
             failures,
+            last_offer,
             tracks,
             task: Some(task),
         })
@@ -163,6 +172,11 @@ impl MediaPeer {
                 .map_err(|e| HarnessError::Other(format!("webrtc: {e}")))?;
         }
         Ok(())
+    }
+
+    /// How long since the server's latest offer (how settled our media connection is).
+    pub fn since_last_offer(&self) -> Duration {
+        self.last_offer.borrow().elapsed()
     }
 
     /// A media failure the server reported, if any.
@@ -298,14 +312,25 @@ struct Outgoing {
 }
 
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
+/// What the driving task tells the `MediaPeer`.
+struct Reports {
+    view: watch::Sender<MeetingView>,
+    failures: watch::Sender<Option<String>>,
+    last_offer: watch::Sender<Instant>,
+}
+
 async fn drive(
     mut client: Client,
     conn: Connection,
     outgoing: Outgoing,
     mut inbox: mpsc::Receiver<ClientMsg>,
-    view: watch::Sender<MeetingView>,
-    failures: watch::Sender<Option<String>>,
+    reports: Reports,
 ) {
+    let Reports {
+        view,
+        failures,
+        last_offer,
+    } = reports;
     let mut sending: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tokio::select! {
@@ -317,6 +342,7 @@ async fn drive(
             }
             msg = client.next_within(None) => match msg {
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
+                    last_offer.send_replace(Instant::now());
                     let first = sending.is_none();
                     let tracks = if first { &outgoing.tracks[..] } else { &[] };
                     match answer(&conn, tracks, sdp).await {

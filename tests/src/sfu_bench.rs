@@ -64,6 +64,24 @@ async fn until_everyone_hears(received: &[Arc<Received>], want: usize) -> Result
     Ok(())
 }
 
+/// How long signalling must have been quiet before a window starts.
+const SETTLED: Duration = Duration::from_millis(500);
+
+/// Waits until no peer has had an offer for `SETTLED`: the last joiners' renegotiations (one
+/// offer to each of the others per joiner) are over, so the window measures forwarding alone.
+/// Measured from inside, the renegotiation storm after the last join had held packets up for
+/// tens of milliseconds at the start of the window.
+async fn until_settled(peers: &[MediaPeer]) -> Result<()> {
+    let start = Instant::now();
+    while peers.iter().any(|p| p.since_last_offer() < SETTLED) {
+        if start.elapsed() > Duration::from_secs(60) {
+            return Err(HarnessError::Timeout("signalling to settle".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Ok(())
+}
+
 /// Counts afresh, lets traffic flow for `window` (the measurement itself) and sums up.
 async fn measure(
     received: &[Arc<Received>],
@@ -119,6 +137,7 @@ pub async fn sfu_step(
     }
     let received: Vec<_> = joined.iter().map(|p| p.received.clone()).collect();
     until_everyone_hears(&received, (peers - 1) * traffic.sources.len()).await?;
+    until_settled(&joined).await?;
     let step = measure(&received, server_pid, window, peers).await;
     let left = futures_util::future::join_all(joined.into_iter().map(MediaPeer::leave)).await;
     left.into_iter().collect::<Result<Vec<()>>>()?;
