@@ -572,6 +572,11 @@ impl Drop for Page {
     }
 }
 
+/// The accessible name of someone's video tile (the UI contract's `Video of {name}`).
+pub fn video_of(name: &str) -> String {
+    format!("Video of {name}")
+}
+
 /// Fails with a clear message when the frontend has not been built.
 pub fn require_dist() -> Result<()> {
     if crate::dist_dir().join("index.html").is_file() {

@@ -4,7 +4,7 @@
 //! of the new roommate. Each run is a fresh meeting with two pages
 //! and a host over the WebSocket.
 
-use crate::browser::{Driver, Page, join_as};
+use crate::browser::{Driver, Page, join_as, video_of as tile};
 use crate::client::Client;
 use crate::support::open_manual_rooms;
 use crate::{DEADLINE, HarnessError, Result};
@@ -19,10 +19,6 @@ use std::time::{Duration, Instant};
 pub struct BrowserTimes {
     pub join_to_frame: Duration,
     pub move_to_frame: Duration,
-}
-
-fn tile(name: &str) -> String {
-    format!("Video of {name}")
 }
 
 /// Polls `page` until `done` holds for its decoded frames per tile; the time since `start`.

@@ -6,7 +6,7 @@
 //! payloads as plain UDP through `null_relay`, which forwards each datagram to every other member
 //! and nothing else. Shared by `cargo xtask bench` and its smoke test.
 
-use crate::media::MediaPeer;
+use crate::media::{MediaPeer, until};
 use crate::traffic::{Received, Totals, Traffic};
 use crate::{HarnessError, Result, bench};
 use std::net::{SocketAddr, UdpSocket};
@@ -51,16 +51,15 @@ impl Step {
 /// Waits until every receiver has heard `want` streams.
 async fn until_everyone_hears(received: &[Arc<Received>], want: usize) -> Result<()> {
     let limit = Duration::from_secs(30) + Duration::from_millis(500) * received.len() as u32;
-    let start = Instant::now();
-    while !received.iter().all(|r| r.streams() >= want) {
-        if start.elapsed() > limit {
+    let all_hear = || received.iter().all(|r| r.streams() >= want);
+    until("every peer to hear", limit, all_hear)
+        .await
+        .map_err(|_| {
             let heard: Vec<usize> = received.iter().map(|r| r.streams()).collect();
-            return Err(HarnessError::Timeout(format!(
+            HarnessError::Timeout(format!(
                 "every peer to hear {want} streams (heard: {heard:?})"
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+            ))
+        })?;
     Ok(())
 }
 
@@ -72,13 +71,8 @@ const SETTLED: Duration = Duration::from_millis(500);
 /// Measured from inside, the renegotiation storm after the last join had held packets up for
 /// tens of milliseconds at the start of the window.
 async fn until_settled(peers: &[MediaPeer]) -> Result<()> {
-    let start = Instant::now();
-    while peers.iter().any(|p| p.since_last_offer() < SETTLED) {
-        if start.elapsed() > Duration::from_secs(60) {
-            return Err(HarnessError::Timeout("signalling to settle".into()));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let settled = || peers.iter().all(|p| p.since_last_offer() >= SETTLED);
+    until("signalling to settle", Duration::from_secs(60), settled).await?;
     Ok(())
 }
 

@@ -8,7 +8,7 @@
 //! connection is freed on the server. Prints the
 //! join-to-first-frame and move-to-first-frame times and the server's CPU time.
 
-use plenary_e2e::browser::{Driver, MediaStats, Page, join_as, require_dist};
+use plenary_e2e::browser::{Driver, MediaStats, Page, join_as, require_dist, video_of as tile};
 use plenary_e2e::client::Client;
 use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer, bench};
@@ -21,10 +21,6 @@ use std::time::{Duration, Instant};
 const PEOPLE: [&str; 4] = ["Ada", "Bo", "Cy", "Di"];
 /// Frames (at the fake camera's 30 fps) that show video is plainly playing.
 const FRAMES: u64 = 10;
-
-fn tile(name: &str) -> String {
-    format!("Video of {name}")
-}
 
 /// Waits until `page` shows `FRAMES` more decoded frames in the tile of each of `from`, and as
 /// many inbound audio streams as people in `from` received more bytes (by `getStats()`);

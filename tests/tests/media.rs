@@ -331,6 +331,20 @@ async fn next_failure(c: &mut Client) -> Result<MediaProblem> {
     }
 }
 
+/// Waits for the server's next media offer.
+async fn next_offer(c: &mut Client, what: &str) -> Result<()> {
+    c.next_until(what, |m| {
+        matches!(
+            m,
+            ServerMsg::Media {
+                signal: ServerSignal::Offer { .. }
+            }
+        )
+    })
+    .await?;
+    Ok(())
+}
+
 fn media(signal: ClientSignal) -> ClientMsg {
     ClientMsg::Media { signal }
 }
@@ -352,28 +366,12 @@ async fn bad_media_signalling_gets_typed_errors_and_loses_nothing() -> Result<()
     assert_eq!(next_failure(&mut c).await?, MediaProblem::NoOfferPending);
     // An answer that is not SDP.
     c.send(&media(ClientSignal::Start)).await?;
-    c.next_until("an offer", |m| {
-        matches!(
-            m,
-            ServerMsg::Media {
-                signal: ServerSignal::Offer { .. }
-            }
-        )
-    })
-    .await?;
+    next_offer(&mut c, "an offer").await?;
     c.send(&answer("this is not a session description")).await?;
     assert_eq!(next_failure(&mut c).await?, MediaProblem::BadAnswer);
     // Nothing is lost: the connection and the meeting go on, and media can start afresh.
     c.send(&media(ClientSignal::Start)).await?;
-    c.next_until("a new offer", |m| {
-        matches!(
-            m,
-            ServerMsg::Media {
-                signal: ServerSignal::Offer { .. }
-            }
-        )
-    })
-    .await?;
+    next_offer(&mut c, "a new offer").await?;
     c.sync().await?;
     assert_eq!(c.names(), ["Eve"]);
     Ok(())

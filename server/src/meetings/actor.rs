@@ -521,7 +521,9 @@ impl Actor {
                 // people queues a thousand of these, and scanning every connection for each
                 // was most of the cost.
                 if let Audience::Participant { participant } = envelope.audience {
-                    if let Some(conn) = self.connections.get(&participant) {
+                    if let Some(conn) = self.connections.get(&participant)
+                        && self.meeting.is_in_audience(participant, &envelope.audience)
+                    {
                         deliver(participant, conn, &frame);
                     }
                     continue;
