@@ -1,5 +1,6 @@
 //! A whole breakout session in real headless Chromium, driven only through accessible names: a
-//! host and four participants; the host creates rooms automatically (checking the preview),
+//! host and four participants; the host mutes one and makes another co-host and back from the
+//! Participants list; the host creates rooms automatically (checking the preview),
 //! renames one, opens them, broadcasts, answers a call for help by joining that room, and closes
 //! with a countdown that everyone sees before they are all back in the main session.
 
@@ -50,6 +51,36 @@ async fn a_host_runs_a_whole_session_through_the_panel() -> Result<()> {
     }
     host.until_list("Participants", "everyone", |items| items.len() == 5)
         .await?;
+
+    // The host's actions in the Participants list. Mute Di: the list says so and Di's page
+    // offers Unmute (which she uses).
+    let item = |items: &[String], name: &str, label: &str| {
+        items
+            .iter()
+            .any(|i| i.starts_with(name) && i.contains(label))
+    };
+    host.click("Mute Di").await?;
+    host.until_list("Participants", "Di muted", |items| {
+        item(items, "Di", "Muted")
+    })
+    .await?;
+    pages[3].click("Unmute").await?;
+    host.until_list("Participants", "Di unmuted", |items| {
+        !item(items, "Di", "Muted")
+    })
+    .await?;
+    // Make Cy a co-host: the list says so and Cy's page gets the breakout panel; then back.
+    host.click("Make co-host Cy").await?;
+    host.until_list("Participants", "Cy co-host", |items| {
+        item(items, "Cy", "Co-host")
+    })
+    .await?;
+    pages[2].button("Breakout rooms").await?;
+    host.click("Remove co-host Cy").await?;
+    host.until_list("Participants", "Cy a participant again", |items| {
+        !item(items, "Cy", "Co-host")
+    })
+    .await?;
 
     // Set up: two rooms, automatically, with a preview of the split.
     host.click("Breakout rooms").await?;

@@ -75,6 +75,7 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                                     view! {
                                         <button
                                             class="small"
+                                            aria-label=format!("{} {name}", t().make_co_host)
                                             on:click=move |_| outbox.send(Command::MakeCoHost { participant: id })
                                         >
                                             {t().make_co_host}
@@ -86,6 +87,7 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                                     view! {
                                         <button
                                             class="small"
+                                            aria-label=format!("{} {name}", t().remove_co_host)
                                             on:click=move |_| outbox.send(Command::RemoveCoHost { participant: id })
                                         >
                                             {t().remove_co_host}
