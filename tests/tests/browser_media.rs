@@ -297,6 +297,27 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
         after.growing(before, true) == 2
     })
     .await?;
+    // Her tile at Bo's carries the Muted badge.
+    let start = Instant::now();
+    loop {
+        let caption = bo
+            .eval(
+                "const f = [...document.querySelectorAll('figure')]
+                   .find(f => f.getAttribute('aria-label') === arguments[0]);
+                 return f ? f.textContent : '';",
+                vec![tile("Ada").into()],
+            )
+            .await?;
+        if caption.as_str().is_some_and(|c| c.contains("Muted")) {
+            break;
+        }
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout(
+                "the Muted badge on Ada's tile".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // Muted, she is not shown speaking: over three seconds (three beeps), her tile never says so.
     watch_speaking(bo, &tile("Ada")).await?;
     tokio::time::sleep(Duration::from_secs(3)).await;
