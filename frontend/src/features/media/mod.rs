@@ -153,7 +153,9 @@ pub fn preview(media: MediaState) -> impl IntoView {
     let t = use_texts();
     let stream = Signal::derive_local(move || media.local.get());
     view! {
-        <Show when=move || media.local.with(Option::is_some)>
+        // Always there (unless no device opened), so the form does not jump down under the
+        // person's pointer when the camera starts.
+        <Show when=move || !media.no_devices.get()>
             <figure class="tile preview" aria-label=move || t().camera_preview>
                 {player(stream, true)}
                 <figcaption>
