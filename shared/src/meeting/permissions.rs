@@ -70,6 +70,22 @@ pub fn check(command: &Command, role: Role) -> Result<(), CommandError> {
     }
 }
 
+/// Whether `actor` may send `command`, which names a person whose role is `target`: the role
+/// rule of `check`, then whom the engine lets it name (only a participant becomes a co-host,
+/// only a co-host stops being one, the host is never muted and never given the host role
+/// again). Clients offer a person's actions by this, so they offer what the engine accepts.
+pub fn may_act_on(command: &Command, actor: Role, target: Role) -> bool {
+    if check(command, actor).is_err() {
+        return false;
+    }
+    match command {
+        Command::MakeCoHost { .. } => target == Role::Participant,
+        Command::RemoveCoHost { .. } => target == Role::CoHost,
+        Command::MakeHost { .. } | Command::Mute { .. } => target != Role::Host,
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -223,6 +239,42 @@ mod tests {
                 (Role::Host, host),
             ] {
                 assert_eq!(check(&cmd, role).is_ok(), expected, "{cmd:?} as {role:?}");
+            }
+        }
+    }
+
+    /// `may_act_on` agrees with what the engine does, for every person-naming command and
+    /// every pair of roles.
+    #[test]
+    fn may_act_on_matches_the_engine() {
+        let roles = [Role::Participant, Role::CoHost, Role::Host];
+        for actor in roles {
+            for target in roles {
+                if actor == Role::Host && target == Role::Host {
+                    continue; // a meeting has one host
+                }
+                let commands: [fn(ParticipantId) -> Command; 4] = [
+                    |participant| Command::MakeCoHost { participant },
+                    |participant| Command::RemoveCoHost { participant },
+                    |participant| Command::MakeHost { participant },
+                    |participant| Command::Mute { participant },
+                ];
+                for make in commands {
+                    // The host, two co-hosts (p0, p1) and two participants (p2, p3).
+                    let (mut h, host, p) = crate::meeting::tests::Harness::with_people(4);
+                    h.ok(host, Command::MakeCoHost { participant: p[0] });
+                    h.ok(host, Command::MakeCoHost { participant: p[1] });
+                    let pick = |role: Role, first: bool| match role {
+                        Role::Host => host,
+                        Role::CoHost => p[if first { 0 } else { 1 }],
+                        Role::Participant => p[if first { 2 } else { 3 }],
+                    };
+                    let command = make(pick(target, false));
+                    let expected = may_act_on(&command, actor, target);
+                    let shown = format!("{command:?} by a {actor:?} on a {target:?}");
+                    let got = h.apply(pick(actor, true), command);
+                    assert_eq!(got.is_ok(), expected, "{shown}: {got:?}");
+                }
             }
         }
     }

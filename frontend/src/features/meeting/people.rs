@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::permissions::may_act_on;
 use plenary_shared::meeting::rooms::Place;
 use plenary_shared::meeting::view::ParticipantView;
 
@@ -63,14 +64,14 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                 .then(|| view! { <span class="badge planned">{tr(|t| t.planned_co_host)}</span> })}
             {move || {
                 let mine = my_role()?;
-                if is_me() || mine < Role::CoHost || role == Role::Host {
+                if is_me() || !mine.is_hosting() || role == Role::Host {
                     return None;
                 }
                 let name = name.clone();
                 Some(
                     view! {
                         <span class="actions">
-                            {(mine == Role::Host && role == Role::Participant)
+                            {may_act_on(&Command::MakeCoHost { participant: id }, mine, role)
                                 .then(|| {
                                     view! {
                                         <button
@@ -82,7 +83,7 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                                         </button>
                                     }
                                 })}
-                            {(mine == Role::Host && role == Role::CoHost)
+                            {may_act_on(&Command::RemoveCoHost { participant: id }, mine, role)
                                 .then(|| {
                                     view! {
                                         <button
@@ -94,7 +95,7 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                                         </button>
                                     }
                                 })}
-                            {(!p.muted)
+                            {(!p.muted && may_act_on(&Command::Mute { participant: id }, mine, role))
                                 .then(|| {
                                     view! {
                                         <button
