@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
+mod stats;
+pub use stats::MediaStats;
+
 /// The flags every test browser runs with (root, no GPU, fake media, loopback WebRTC).
 pub const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
@@ -32,6 +35,10 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 
 /// How often a DOM condition is re-checked while waiting for it.
 const POLL: Duration = Duration::from_millis(25);
+
+/// How long a browser may take to start or to close before it is killed: a Chromium that
+/// hangs must fail its test (or be ended) in seconds, not stall the run.
+const BROWSER_DEADLINE: Duration = Duration::from_secs(30);
 
 static PROFILE_SEQ: AtomicU32 = AtomicU32::new(0);
 
@@ -108,11 +115,17 @@ impl Driver {
             json!({ "binary": binary, "args": args })
         };
         caps.insert("goog:chromeOptions".into(), options);
-        let client = ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .map_err(wd)?;
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let connect = builder.connect(&url);
+        let client = match tokio::time::timeout(BROWSER_DEADLINE, connect).await {
+            Ok(client) => client.map_err(wd)?,
+            Err(_) => {
+                kill_profile(&profile);
+                return Err(HarnessError::Timeout("Chromium to start".into()));
+            }
+        };
         // Keep every RTCPeerConnection the page makes where `media_stats` can read it.
         client
             .issue_cmd(Cdp {
@@ -159,50 +172,6 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     }
 }
 
-/// What a page receives: per tile (by its accessible name) the video frames its `<video>` has
-/// decoded, and from `getStats()` each inbound stream's frames decoded (video) or bytes
-/// received (audio), by stats id.
-#[derive(Debug, Default, Clone)]
-pub struct MediaStats {
-    pub tiles: std::collections::BTreeMap<String, u64>,
-    pub inbound: std::collections::BTreeMap<String, (bool, u64)>,
-}
-
-impl MediaStats {
-    /// Video frames decoded for the tile `label`.
-    pub fn frames(&self, label: &str) -> u64 {
-        self.tiles.get(label).copied().unwrap_or(0)
-    }
-
-    /// How many inbound streams of this kind grew between `before` and `self`.
-    pub fn growing(&self, before: &MediaStats, audio: bool) -> usize {
-        self.inbound
-            .iter()
-            .filter(|(id, (is_audio, n))| {
-                *is_audio == audio && before.inbound.get(*id).map_or(0, |b| b.1) < *n
-            })
-            .count()
-    }
-}
-
-const READ_STATS: &str = r#"
-const done = arguments[arguments.length - 1];
-(async () => {
-  const tiles = [...document.querySelectorAll('figure.tile')].map(fig => ({
-    label: fig.getAttribute('aria-label'),
-    frames: fig.querySelector('video')?.webkitDecodedFrameCount || 0 }));
-  const inbound = [];
-  for (const pc of (window.__pcs || [])) {
-    if (pc.connectionState === 'closed') continue;
-    (await pc.getStats()).forEach(r => {
-      if (r.type === 'inbound-rtp') inbound.push({ id: r.id, audio: r.kind === 'audio',
-        n: (r.kind === 'audio' ? r.bytesReceived : r.framesDecoded) || 0 });
-    });
-  }
-  done({ tiles, inbound });
-})().catch(e => done({ error: String(e) }));
-"#;
-
 /// One browser window.
 pub struct Page {
     client: Option<Client>,
@@ -224,31 +193,6 @@ impl Page {
         self.client
             .as_ref()
             .ok_or_else(|| HarnessError::Other("page already closed".into()))
-    }
-
-    /// Reads what this page receives (see `MediaStats`).
-    pub async fn media_stats(&self) -> Result<MediaStats> {
-        let v = self
-            .client()?
-            .execute_async(READ_STATS, vec![])
-            .await
-            .map_err(wd)?;
-        if let Some(e) = v.get("error") {
-            return Err(HarnessError::WebDriver(format!("getStats: {e}")));
-        }
-        let mut stats = MediaStats::default();
-        for t in v["tiles"].as_array().cloned().unwrap_or_default() {
-            let label = t["label"].as_str().unwrap_or_default().to_owned();
-            stats.tiles.insert(label, t["frames"].as_u64().unwrap_or(0));
-        }
-        for r in v["inbound"].as_array().cloned().unwrap_or_default() {
-            let id = r["id"].as_str().unwrap_or_default().to_owned();
-            let audio = r["audio"].as_bool().unwrap_or(false);
-            stats
-                .inbound
-                .insert(id, (audio, r["n"].as_u64().unwrap_or(0)));
-        }
-        Ok(stats)
     }
 
     /// Navigates and waits for the load.
@@ -549,24 +493,36 @@ impl Page {
         Ok(path)
     }
 
-    /// Closes the browser, as a person closing the window would.
+    /// Closes the browser, as a person closing the window would. A browser that does not
+    /// close within `BROWSER_DEADLINE` is killed, and that is an error.
     pub async fn close(mut self) -> Result<()> {
         if let Some(client) = self.client.take() {
-            client.close().await.map_err(wd)?;
+            match tokio::time::timeout(BROWSER_DEADLINE, client.close()).await {
+                Ok(closed) => closed.map_err(wd)?,
+                Err(_) => {
+                    kill_profile(&self.profile);
+                    return Err(HarnessError::Timeout("Chromium to close".into()));
+                }
+            }
         }
         Ok(())
     }
 }
 
+/// Ends the browser that runs with `profile`, which no other browser shares (stopping
+/// chromedriver does not stop its browsers).
+fn kill_profile(profile: &std::path::Path) {
+    let _ = std::process::Command::new("pkill")
+        .args(["-f", "--"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .status();
+}
+
 impl Drop for Page {
     fn drop(&mut self) {
-        // A test that failed before `close` leaves its browser running, and stopping
-        // chromedriver does not stop it: end it by its profile, which no other browser shares.
+        // A test that failed before `close` leaves its browser running.
         if self.client.is_some() {
-            let _ = std::process::Command::new("pkill")
-                .args(["-f", "--"])
-                .arg(format!("--user-data-dir={}", self.profile.display()))
-                .status();
+            kill_profile(&self.profile);
         }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
