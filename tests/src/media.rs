@@ -396,7 +396,7 @@ fn codec(audio: bool) -> RTCRtpCodec {
 
 /// Sends a packet on each track every `traffic.interval`, laid out as `traffic` says.
 async fn publish(outgoing: Outgoing) {
-    let mut tick = tokio::time::interval(outgoing.traffic.interval);
+    let mut tick = outgoing.traffic.ticks(outgoing.from);
     let mut counter: u32 = 0;
     loop {
         tick.tick().await;

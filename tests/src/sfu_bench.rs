@@ -184,7 +184,7 @@ pub async fn null_step(
         }));
         let from = u32::try_from(i).unwrap_or(u32::MAX);
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(traffic.interval);
+            let mut tick = traffic.ticks(from);
             let mut counter: u32 = 0;
             loop {
                 tick.tick().await;

@@ -74,6 +74,25 @@ impl Traffic {
         }
     }
 
+    /// Where in each interval publisher `from` sends: the fractional parts of `from` times the
+    /// golden ratio, which stay evenly spread for any number of publishers. Publishers started
+    /// together would otherwise send in step, and a relay would get every packet in one burst.
+    pub fn phase(&self, from: u32) -> Duration {
+        self.interval
+            .mul_f64((f64::from(from) * 0.618_033_988_749_895).fract())
+    }
+
+    /// Publisher `from`'s clock: ticks every `interval`, at its `phase` past the `epoch`,
+    /// starting at the next such instant. Every simulated publisher sends by this, so the SFU
+    /// and the null relay get the same packet pattern.
+    pub fn ticks(&self, from: u32) -> tokio::time::Interval {
+        let phase = self.phase(from);
+        let since = self.epoch.elapsed().saturating_sub(phase);
+        let periods = since.as_nanos() / self.interval.as_nanos().max(1) + 1;
+        let start = self.epoch + phase + self.interval.mul_f64(periods as f64);
+        tokio::time::interval_at(start.into(), self.interval)
+    }
+
     /// Packets a second one publisher sends.
     pub fn packets_per_second(&self) -> f64 {
         self.sources.len() as f64 / self.interval.as_secs_f64()
@@ -250,5 +269,19 @@ mod tests {
         assert!(totals.latency(99.0) < Duration::from_secs(1));
         assert_eq!(traffic.payload(1, Source::Camera, 0).len(), 100);
         assert!((Traffic::video(epoch).packets_per_second() - 113.6).abs() < 0.1);
+    }
+
+    #[test]
+    fn publishers_phases_spread_over_the_interval() {
+        let traffic = Traffic::audio(Instant::now());
+        for n in [2_u32, 8, 24, 48] {
+            let mut phases: Vec<Duration> = (1..=n).map(|i| traffic.phase(i)).collect();
+            phases.sort();
+            phases.push(phases[0] + traffic.interval);
+            let widest = phases.windows(2).map(|w| w[1] - w[0]).max();
+            // Even spacing would be interval / n; the golden-ratio spread stays within 3x of it.
+            assert!(widest <= Some(traffic.interval * 3 / n), "{n}: {widest:?}");
+            assert!(phases.windows(2).all(|w| w[0] < w[1]), "{n}: two in step");
+        }
     }
 }
