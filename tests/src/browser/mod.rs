@@ -18,6 +18,9 @@ pub use stats::MediaStats;
 pub const CHROMIUM_FLAGS: &[&str] = &[
     "--headless",
     "--no-sandbox",
+    // Renderers start without the zygote: Debian's Chromium (156) zygote now and then spins at
+    // a full core from a page's first seconds, and its pages then hang when they unload.
+    "--no-zygote",
     "--disable-gpu",
     "--disable-dev-shm-usage",
     "--disable-quic",
@@ -36,9 +39,12 @@ pub const CHROMIUM_FLAGS: &[&str] = &[
 /// How often a DOM condition is re-checked while waiting for it.
 const POLL: Duration = Duration::from_millis(25);
 
-/// How long a browser may take to start or to close before it is killed: a Chromium that
-/// hangs must fail its test (or be ended) in seconds, not stall the run.
+/// How long a browser may take to start, or a page to unload, before it is killed: a Chromium
+/// that hangs must fail its step in seconds, not stall the run.
 const BROWSER_DEADLINE: Duration = Duration::from_secs(30);
+
+/// How long a browser whose page has unloaded may take to quit before it is killed.
+const QUIT_DEADLINE: Duration = Duration::from_secs(3);
 
 static PROFILE_SEQ: AtomicU32 = AtomicU32::new(0);
 
@@ -70,8 +76,16 @@ impl Driver {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?.port()
         };
-        let child = Command::new(driver)
-            .arg(format!("--port={port}"))
+        let mut command = Command::new(driver);
+        command.arg(format!("--port={port}"));
+        // PLENARY_CHROMEDRIVER_LOG=<file> keeps chromedriver's verbose log, to see what a
+        // browser was doing when a step timed out.
+        if let Some(log) = std::env::var_os("PLENARY_CHROMEDRIVER_LOG") {
+            command
+                .arg("--verbose")
+                .arg(format!("--log-path={}", PathBuf::from(log).display()));
+        }
+        let child = command
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .kill_on_drop(true)
@@ -493,19 +507,37 @@ impl Page {
         Ok(path)
     }
 
-    /// Closes the browser, as a person closing the window would. A browser that does not
-    /// close within `BROWSER_DEADLINE` is killed, and that is an error.
+    /// Closes the browser, as a person closing the window would: the page unloads first, so its
+    /// WebSocket and media connections end the way a closed tab ends them, then the browser
+    /// quits. Debian's Chromium now and then hangs in its own shutdown after that (about one
+    /// close in twenty of a page that had media; chromedriver waits 30 s for it), so a browser
+    /// that has not quit within `QUIT_DEADLINE` is killed: its page is gone already.
     pub async fn close(mut self) -> Result<()> {
-        if let Some(client) = self.client.take() {
-            match tokio::time::timeout(BROWSER_DEADLINE, client.close()).await {
-                Ok(closed) => closed.map_err(wd)?,
-                Err(_) => {
-                    kill_profile(&self.profile);
-                    return Err(HarnessError::Timeout("Chromium to close".into()));
-                }
+        let Some(client) = self.client.take() else {
+            return Ok(());
+        };
+        let unloaded = tokio::time::timeout(BROWSER_DEADLINE, client.goto("about:blank")).await;
+        let quit = match unloaded {
+            Ok(Ok(())) => tokio::time::timeout(QUIT_DEADLINE, client.close()).await,
+            Ok(Err(e)) => {
+                kill_profile(&self.profile);
+                return Err(wd(e));
+            }
+            Err(_) => {
+                kill_profile(&self.profile);
+                return Err(HarnessError::Timeout("the page to unload".into()));
+            }
+        };
+        match quit {
+            Ok(result) => result.map_err(wd),
+            Err(_) => {
+                eprintln!(
+                    "note: Chromium did not quit within {QUIT_DEADLINE:?} of unloading its page; killed it"
+                );
+                kill_profile(&self.profile);
+                Ok(())
             }
         }
-        Ok(())
     }
 }
 
