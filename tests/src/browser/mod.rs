@@ -144,7 +144,7 @@ impl Driver {
         client
             .issue_cmd(Cdp {
                 cmd: "Page.addScriptToEvaluateOnNewDocument",
-                params: json!({ "source": CAPTURE_CONNECTIONS }),
+                params: json!({ "source": stats::CAPTURE_CONNECTIONS }),
             })
             .await
             .map_err(wd)?;
@@ -154,12 +154,6 @@ impl Driver {
         })
     }
 }
-
-/// Records each `RTCPeerConnection` in `window.__pcs`, before any page script runs.
-const CAPTURE_CONNECTIONS: &str = "(() => { const P = window.RTCPeerConnection; if (!P) return; \
-    window.__pcs = []; window.RTCPeerConnection = function (...args) { \
-    const pc = new P(...args); window.__pcs.push(pc); return pc; }; \
-    window.RTCPeerConnection.prototype = P.prototype; })();";
 
 /// A Chrome DevTools command, sent through chromedriver.
 #[derive(Debug)]
@@ -254,28 +248,24 @@ impl Page {
         .await
     }
 
-    /// Clicks the checkbox or radio button whose label reads `label`.
-    pub async fn choose(&self, label: &str) -> Result<()> {
+    /// The checkbox or radio button whose label reads `label`.
+    async fn checkbox(&self, label: &str) -> Result<Element> {
         let lit = xpath_literal(label);
         self.find(
             &format!("//label[normalize-space(.)={lit}]//input"),
             &format!("checkbox or radio {label:?}"),
         )
-        .await?
-        .click()
         .await
-        .map_err(wd)
+    }
+
+    /// Clicks the checkbox or radio button whose label reads `label`.
+    pub async fn choose(&self, label: &str) -> Result<()> {
+        self.checkbox(label).await?.click().await.map_err(wd)
     }
 
     /// Whether the checkbox or radio button labelled `label` is checked.
     pub async fn is_checked(&self, label: &str) -> Result<bool> {
-        let lit = xpath_literal(label);
-        let input = self
-            .find(
-                &format!("//label[normalize-space(.)={lit}]//input"),
-                &format!("checkbox or radio {label:?}"),
-            )
-            .await?;
+        let input = self.checkbox(label).await?;
         Ok(input.prop("checked").await.map_err(wd)?.as_deref() == Some("true"))
     }
 

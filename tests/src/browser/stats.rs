@@ -5,6 +5,13 @@
 use super::{Page, wd};
 use crate::{HarnessError, Result};
 
+/// Records each `RTCPeerConnection` in `window.__pcs`, before any page script runs, so
+/// `media_stats` can read them.
+pub(super) const CAPTURE_CONNECTIONS: &str = "(() => { const P = window.RTCPeerConnection; \
+    if (!P) return; window.__pcs = []; window.RTCPeerConnection = function (...args) { \
+    const pc = new P(...args); window.__pcs.push(pc); return pc; }; \
+    window.RTCPeerConnection.prototype = P.prototype; })();";
+
 /// What a page receives: per tile (by its accessible name) the video frames its `<video>` has
 /// decoded, and from `getStats()` each inbound stream's frames decoded (video) or bytes
 /// received (audio), by stats id.
