@@ -21,23 +21,15 @@ pub struct BrowserTimes {
     pub move_to_frame: Duration,
 }
 
-/// Polls `page` until `done` holds for its decoded frames per tile; the time since `start`.
+/// Waits until `done` holds for `page`'s media; the time since `start`.
 async fn until_frames(
     page: &Page,
     start: Instant,
     what: &str,
     done: impl Fn(&crate::browser::MediaStats) -> bool,
 ) -> Result<Duration> {
-    loop {
-        let stats = page.media_stats().await?;
-        if done(&stats) {
-            return Ok(start.elapsed());
-        }
-        if start.elapsed() > 2 * DEADLINE {
-            return Err(HarnessError::Timeout(format!("{what}: {stats:?}")));
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    page.until_media(what, 2 * DEADLINE, done).await?;
+    Ok(start.elapsed())
 }
 
 /// One run against the server at `addr`: Ada joins, Bo joins (timed to Ada's first frame),

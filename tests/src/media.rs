@@ -311,7 +311,6 @@ struct Outgoing {
     from: u32,
 }
 
-/// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
 /// What the driving task tells the `MediaPeer`.
 struct Reports {
     view: watch::Sender<MeetingView>,
@@ -319,6 +318,7 @@ struct Reports {
     last_offer: watch::Sender<Instant>,
 }
 
+/// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
 async fn drive(
     mut client: Client,
     conn: Connection,

@@ -179,25 +179,16 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
     last.goto(&invite).await?;
     last.fill("Your name", PEOPLE[3]).await?;
     // The join form previews the camera (which is then ready when Join is clicked).
-    let start = Instant::now();
-    while last.media_stats().await?.frames("Your camera") == 0 {
-        if start.elapsed() > DEADLINE {
-            return Err(HarnessError::Timeout("the camera preview".into()));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    last.until_media("the camera preview", DEADLINE, |s| {
+        s.frames("Your camera") > 0
+    })
+    .await?;
     let clicked = Instant::now();
     last.click("Join").await?;
-    loop {
-        let stats = last.media_stats().await?;
-        if PEOPLE[..3].iter().any(|n| stats.frames(&tile(n)) > 0) {
-            break;
-        }
-        if clicked.elapsed() > 2 * DEADLINE {
-            return Err(HarnessError::Timeout(format!("a first frame: {stats:?}")));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    last.until_media("a first frame", 2 * DEADLINE, |s| {
+        PEOPLE[..3].iter().any(|n| s.frames(&tile(n)) > 0)
+    })
+    .await?;
     let join_to_frame = clicked.elapsed();
     pages.push(last);
 
@@ -247,15 +238,11 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
         to: Place::Room { room: rooms[1] },
     })
     .await?;
-    loop {
-        if pages[0].media_stats().await?.frames(&tile("Cy")) > before {
-            break;
-        }
-        if moved.elapsed() > 2 * DEADLINE {
-            return Err(HarnessError::Timeout("Ada's first frame from Cy".into()));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    pages[0]
+        .until_media("Ada's first frame from Cy", 2 * DEADLINE, |s| {
+            s.frames(&tile("Cy")) > before
+        })
+        .await?;
     let move_to_frame = moved.elapsed();
     // Bo, alone now, decodes and hears nobody while Ada decodes her new roommates (once what
     // was buffered at the move has played out; a stream that keeps coming fails).
@@ -331,22 +318,16 @@ async fn four_browsers_see_and_hear_each_other_in_rooms_and_back() -> Result<()>
     ada.click("Share screen").await?;
     ada.button("Stop sharing").await?;
     let screen = "Screen of Ada";
-    let start = Instant::now();
-    while bo.media_stats().await?.frames(screen) < FRAMES {
-        if start.elapsed() > 2 * DEADLINE {
-            return Err(HarnessError::Timeout(format!("{screen} decoding")));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    bo.until_media(&format!("{screen} decoding"), 2 * DEADLINE, |s| {
+        s.frames(screen) >= FRAMES
+    })
+    .await?;
     ada.click("Stop sharing").await?;
     ada.button("Share screen").await?;
-    let start = Instant::now();
-    while bo.media_stats().await?.tiles.contains_key(screen) {
-        if start.elapsed() > DEADLINE {
-            return Err(HarnessError::Timeout(format!("{screen} to go")));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    bo.until_media(&format!("{screen} to go"), DEADLINE, |s| {
+        !s.tiles.contains_key(screen)
+    })
+    .await?;
 
     // Closing a tab frees that person's connection and tracks on the server.
     if let Some(di) = pages.pop() {

@@ -325,26 +325,28 @@ impl Page {
         self.client()?.enter_frame(0).await.map_err(wd)
     }
 
+    /// Runs `script` with `arg` as `arguments[0]`; whether it returned `true`.
+    async fn eval_bool(&self, script: &str, arg: &str) -> Result<bool> {
+        let found = self.eval(script, vec![json!(arg)]).await?;
+        Ok(found.as_bool().unwrap_or(false))
+    }
+
     /// Whether a field labelled `label` is on the page now (no waiting).
     pub async fn has_field(&self, label: &str) -> Result<bool> {
-        let found = self
-            .eval(
-                "return [...document.querySelectorAll('input, textarea, select')].some(f => f.getAttribute('aria-label') === arguments[0] || (f.closest('label') && f.closest('label').firstChild && f.closest('label').firstChild.textContent.trim() === arguments[0]));",
-                vec![json!(label)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false))
+        self.eval_bool(
+            "return [...document.querySelectorAll('input, textarea, select')].some(f => f.getAttribute('aria-label') === arguments[0] || (f.closest('label') && f.closest('label').firstChild && f.closest('label').firstChild.textContent.trim() === arguments[0]));",
+            label,
+        )
+        .await
     }
 
     /// Whether a button named `name` is on the page now (no waiting).
     pub async fn has_button(&self, name: &str) -> Result<bool> {
-        let found = self
-            .eval(
-                "return [...document.querySelectorAll('button')].some(b => b.innerText.trim() === arguments[0] || b.getAttribute('aria-label') === arguments[0]);",
-                vec![json!(name)],
-            )
-            .await?;
-        Ok(found.as_bool().unwrap_or(false))
+        self.eval_bool(
+            "return [...document.querySelectorAll('button')].some(b => b.innerText.trim() === arguments[0] || b.getAttribute('aria-label') === arguments[0]);",
+            name,
+        )
+        .await
     }
 
     /// The viewport width and the document's scroll width: equal when nothing overflows.

@@ -4,6 +4,10 @@
 
 use super::{Page, wd};
 use crate::{HarnessError, Result};
+use std::time::{Duration, Instant};
+
+/// How often `until_media` reads the stats again (often: the browser timings are read by it).
+const MEDIA_POLL: Duration = Duration::from_millis(10);
 
 /// Records each `RTCPeerConnection` in `window.__pcs`, before any page script runs, so
 /// `media_stats` can read them.
@@ -80,5 +84,25 @@ impl Page {
                 .insert(id, (audio, r["n"].as_u64().unwrap_or(0)));
         }
         Ok(stats)
+    }
+
+    /// Reads the stats until `done` holds for them, within `within`; the stats that did.
+    pub async fn until_media(
+        &self,
+        what: &str,
+        within: Duration,
+        done: impl Fn(&MediaStats) -> bool,
+    ) -> Result<MediaStats> {
+        let start = Instant::now();
+        loop {
+            let stats = self.media_stats().await?;
+            if done(&stats) {
+                return Ok(stats);
+            }
+            if start.elapsed() > within {
+                return Err(HarnessError::Timeout(format!("{what}: {stats:?}")));
+            }
+            tokio::time::sleep(MEDIA_POLL).await;
+        }
     }
 }
