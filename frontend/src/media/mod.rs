@@ -140,7 +140,13 @@ impl MediaState {
             return;
         }
         self.devices_asked.set_value(Asked::Asking);
-        let opened = devices::open().await;
+        let mut opened = devices::open().await;
+        if self.devices_asked.try_get_value() != Some(Asked::Asking) {
+            // Media stopped (the person left, or the page went) while the browser was
+            // answering: release what it gave rather than keep a camera on for nobody.
+            opened.stop_all();
+            return;
+        }
         self.no_devices.set(opened.is_empty());
         self.camera_on.set(opened.camera.is_some());
         self.local.set(opened.camera_stream());
