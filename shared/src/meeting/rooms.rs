@@ -59,6 +59,13 @@ pub enum RoomStatus {
     Closed,
 }
 
+impl RoomStatus {
+    /// Whether the room is open or counting down (people may be in it).
+    pub fn is_running(self) -> bool {
+        matches!(self, RoomStatus::Open { .. } | RoomStatus::Closing { .. })
+    }
+}
+
 /// One breakout room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoomView {

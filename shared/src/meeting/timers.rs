@@ -74,6 +74,17 @@ impl Meeting {
             .filter(|(_, r)| matches!(r.status, RoomStatus::Closing { until } if until <= now))
             .map(|(id, _)| *id)
             .collect();
+        let running = self
+            .rooms
+            .values()
+            .filter(|r| r.status.is_running())
+            .count();
+        if !due_closing.is_empty() && due_closing.len() == running {
+            // The whole session's countdown ended: everyone returns in one event, not in one
+            // room status per room sent to everyone (a hundred rooms made that 100 broadcasts).
+            self.end_session();
+            return true;
+        }
         for room in due_closing {
             changed = true;
             self.close_room(room);
@@ -118,12 +129,7 @@ impl Meeting {
 
     /// Ends the session once no room is open or closing any more.
     pub(super) fn finish_if_done(&mut self) {
-        let running = self.rooms.values().any(|r| {
-            matches!(
-                r.status,
-                RoomStatus::Open { .. } | RoomStatus::Closing { .. }
-            )
-        });
+        let running = self.rooms.values().any(|r| r.status.is_running());
         let any_closed = self.rooms.values().any(|r| r.status == RoomStatus::Closed);
         if !running && any_closed {
             self.end_session();

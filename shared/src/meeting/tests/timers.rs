@@ -220,7 +220,32 @@ fn a_late_tick_fires_every_missed_timer_once_in_order() {
             _ => "other",
         })
         .collect();
-    assert_eq!(kinds, ["closing", "closed", "all closed"]);
+    // The last room's countdown ending ends the session: one `RoomsClosed`, no `Closed` status.
+    assert_eq!(kinds, ["closing", "all closed"]);
+    h.check();
+}
+
+/// A hundred rooms counting down together end in one event each person gets, not a room status
+/// per room sent to everyone.
+#[test]
+fn a_session_countdown_ends_in_one_event() {
+    let (mut h, host, p) = Harness::with_people(20);
+    let options = BreakoutOptions {
+        move_automatically: true,
+        countdown_seconds: Some(10),
+        ..BreakoutOptions::default()
+    };
+    h.open_rooms(host, 10, options);
+    h.ok(host, Command::CloseRooms);
+    h.log.clear();
+    h.advance_secs(10);
+    let seen: Vec<&Event> = h
+        .received(p[0])
+        .into_iter()
+        .filter(|e| !matches!(e, Event::ChatHistory { .. }))
+        .collect();
+    assert!(matches!(seen[..], [Event::RoomsClosed]), "{seen:?}");
+    assert!(h.view(p[0]).participants.iter().all(|q| q.place.is_main()));
     h.check();
 }
 
