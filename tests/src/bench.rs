@@ -1,5 +1,5 @@
 //! The signalling fan-out benchmark: many simulated participants in one meeting, the host opens,
-//! closes and moves, and we time how long until the last participant has heard. Shared by the
+//! closes (with a countdown) and moves, and we time how long until the last participant has heard. Shared by the
 //! `plenary-bench` binary (`cargo xtask bench`, release server on its own core) and a scaled-down
 //! smoke test inside `cargo xtask test`, so the benchmark cannot rot.
 //!
@@ -30,10 +30,16 @@ pub struct FanoutConfig {
     pub deadline: Duration,
 }
 
+/// The closing countdown the rooms close with, in seconds (the shortest, to keep the run short).
+pub const CLOSE_COUNTDOWN_SECS: u32 = 1;
+const CLOSE_COUNTDOWN: Duration = Duration::from_secs(CLOSE_COUNTDOWN_SECS as u64);
+
 /// One kind of operation timed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Open,
+    /// The closing countdown started.
+    Closing,
     Close,
     Move,
 }
@@ -42,6 +48,7 @@ impl Op {
     fn tag(self) -> &'static str {
         match self {
             Op::Open => "{\"rooms_opened\":",
+            Op::Closing => "{\"rooms_closing\":",
             Op::Close => "\"event\":\"rooms_closed\"",
             Op::Move => "{\"participant_moved\":",
         }
@@ -52,6 +59,9 @@ impl Op {
 #[derive(Debug, Clone, Default)]
 pub struct FanoutTimes {
     pub open: Vec<Duration>,
+    /// Closing with a countdown: from the host's command until everyone has the countdown.
+    pub close_notice: Vec<Duration>,
+    /// From the countdown's end until everyone is back in the main session.
     pub close: Vec<Duration>,
     pub single_move: Vec<Duration>,
 }
@@ -84,7 +94,7 @@ async fn crowd(
                 let Message::Text(text) = frame else { continue };
                 // The event's name opens the frame: look there only, not through a long list.
                 let head = text.get(..64).unwrap_or(text.as_str());
-                for op in [Op::Open, Op::Close, Op::Move] {
+                for op in [Op::Open, Op::Closing, Op::Close, Op::Move] {
                     if head.contains(op.tag()) {
                         let _ = tx.send((op, Instant::now()));
                     }
@@ -156,7 +166,7 @@ pub async fn fanout(
     host.command(Command::SetOptions {
         options: BreakoutOptions {
             move_automatically: true,
-            countdown_seconds: None,
+            countdown_seconds: Some(CLOSE_COUNTDOWN_SECS),
             ..BreakoutOptions::default()
         },
     })
@@ -203,8 +213,14 @@ pub async fn fanout(
         times.single_move.push(done - start);
         let start = Instant::now();
         host.command(Command::CloseRooms).await?;
-        let done = last_heard(&mut rx, Op::Close, config.participants, config.deadline).await?;
-        times.close.push(done - start);
+        let told = last_heard(&mut rx, Op::Closing, config.participants, config.deadline).await?;
+        times.close_notice.push(told - start);
+        let within = CLOSE_COUNTDOWN + config.deadline;
+        let done = last_heard(&mut rx, Op::Close, config.participants, within).await?;
+        // Counted from the host's command, so it includes the command's way to the server.
+        times
+            .close
+            .push((done - start).saturating_sub(CLOSE_COUNTDOWN));
         host.sync().await?;
     }
     Ok(run)

@@ -44,7 +44,7 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         .as_array()
         .map(Vec::len)
         .unwrap_or(0);
-    assert_eq!(ops, 3, "{json}");
+    assert_eq!(ops, 4, "{json}");
     assert!(json["frontend"]["gzip_bytes"].is_u64());
     // SFU and null relay, audio and video: each ran its step and something was forwarded.
     let series = json["forwarding"]["series"]

@@ -89,10 +89,11 @@ pub fn print_fanout(c: &Config, f: &Fanout) {
     );
 }
 
-fn fanout_rows(t: &FanoutTimes) -> [(&'static str, &Vec<Duration>); 3] {
+fn fanout_rows(t: &FanoutTimes) -> [(&'static str, &Vec<Duration>); 4] {
     [
         ("open all rooms", &t.open),
-        ("close all rooms", &t.close),
+        ("close with countdown: countdown shown", &t.close_notice),
+        ("close with countdown: back after its end", &t.close),
         ("move one person", &t.single_move),
     ]
 }
