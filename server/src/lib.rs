@@ -17,6 +17,7 @@ pub mod settings;
 pub mod store;
 pub mod ws;
 
+use axum::serve::ListenerExt;
 use std::future::Future;
 use tokio::net::TcpListener;
 
@@ -45,6 +46,13 @@ pub async fn serve(
     dist: std::path::PathBuf,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Events are small and must go out at once: without TCP_NODELAY, Nagle's algorithm holds a
+    // frame back while an earlier one waits for the client's (delayed) acknowledgement.
+    let listener = listener.tap_io(|stream| {
+        if let Err(e) = stream.set_nodelay(true) {
+            tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(listener, app::app(state, dist))
         .with_graceful_shutdown(shutdown)
         .await

@@ -41,7 +41,9 @@ impl Client {
         // tungstenite zero-fills its whole read buffer (128 KiB by default) on every read; with
         // a thousand clients in the benchmark that memset was a third of the load generator.
         let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
-        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), false)
+        // TCP_NODELAY, as browsers set it: with Nagle's algorithm, a command written right after
+        // an automatic pong waited for the server's delayed acknowledgement (40 ms).
+        let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true)
             .await
             .map_err(Box::new)?;
         Ok(Client::over(ws))
