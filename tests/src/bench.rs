@@ -133,11 +133,24 @@ async fn last_heard(
     Ok(last)
 }
 
-/// What a run measured: the latencies, and the server's memory and CPU (and the load
-/// generator's CPU) once everyone had joined, to separate joining from the operations.
+/// Server CPU seconds spent on each kind of operation, summed over the repetitions. Each span
+/// runs from the host's command until the host's next snapshot, which the server sends only once
+/// the change is written to the store, so the write is counted too.
+#[derive(Debug, Clone, Default)]
+pub struct OpCpu {
+    pub open: f64,
+    pub single_move: f64,
+    /// Both halves of closing with a countdown, and the countdown in between.
+    pub close: f64,
+}
+
+/// What a run measured: the latencies, the server's CPU per kind of operation, and the server's
+/// memory and CPU (and the load generator's CPU) once everyone had joined, to separate joining
+/// from the operations.
 #[derive(Debug, Clone, Default)]
 pub struct FanoutRun {
     pub times: FanoutTimes,
+    pub cpu: OpCpu,
     pub rss_joined_kib: u64,
     pub server_cpu_joined: f64,
     pub load_cpu_joined: f64,
@@ -186,8 +199,11 @@ pub async fn fanout(
         .find(|p| p.name == "P0")
         .map(|p| p.id)
         .ok_or_else(|| HarnessError::Other("P0 is missing".into()))?;
-    let times = &mut run.times;
+    // The server's CPU so far; zero when it runs in this process (the smoke test).
+    let cpu = || server_pid.and_then(|p| cpu_seconds(Some(p))).unwrap_or(0.0);
+    let (times, used) = (&mut run.times, &mut run.cpu);
     for _ in 0..config.repetitions {
+        let cpu_start = cpu();
         let start = Instant::now();
         host.send(&ClientMsg::Command {
             command: Command::OpenRooms,
@@ -196,6 +212,7 @@ pub async fn fanout(
         let done = last_heard(&mut rx, Op::Open, config.participants, config.deadline).await?;
         times.open.push(done - start);
         host.sync().await?;
+        used.open += cpu() - cpu_start;
         let rooms: Vec<_> = host.view.rooms.iter().map(|r| r.id).collect();
         let to = match host.view.participant(mover).map(|p| p.place) {
             Some(Place::Room { room }) if rooms.first() == Some(&room) => rooms.get(1),
@@ -203,6 +220,7 @@ pub async fn fanout(
         }
         .copied()
         .ok_or_else(|| HarnessError::Other("no rooms".into()))?;
+        let cpu_start = cpu();
         let start = Instant::now();
         host.command(Command::MoveParticipant {
             participant: mover,
@@ -211,6 +229,9 @@ pub async fn fanout(
         .await?;
         let done = last_heard(&mut rx, Op::Move, config.participants, config.deadline).await?;
         times.single_move.push(done - start);
+        host.sync().await?;
+        used.single_move += cpu() - cpu_start;
+        let cpu_start = cpu();
         let start = Instant::now();
         host.command(Command::CloseRooms).await?;
         let told = last_heard(&mut rx, Op::Closing, config.participants, config.deadline).await?;
@@ -222,6 +243,7 @@ pub async fn fanout(
             .close
             .push((done - start).saturating_sub(CLOSE_COUNTDOWN));
         host.sync().await?;
+        used.close += cpu() - cpu_start;
     }
     Ok(run)
 }

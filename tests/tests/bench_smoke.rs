@@ -45,6 +45,10 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         .map(Vec::len)
         .unwrap_or(0);
     assert_eq!(ops, 4, "{json}");
+    let cpu = json["fanout"]["server_cpu_ms_per_operation"]
+        .as_object()
+        .map(|o| o.len());
+    assert_eq!(cpu, Some(3), "{json}");
     assert!(json["frontend"]["gzip_bytes"].is_u64());
     // SFU and null relay, audio and video: each ran its step and something was forwarded.
     let series = json["forwarding"]["series"]

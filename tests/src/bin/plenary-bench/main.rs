@@ -197,10 +197,15 @@ async fn fanout(args: &Args, data: &Path) -> Result<Fanout> {
     let run = bench::fanout(addr, config, Some(pid)).await?;
     let cpu_after = bench::cpu_seconds(Some(pid)).unwrap_or(0.0);
     let own_after = bench::cpu_seconds(None).unwrap_or(0.0);
-    let ops = (3 * args.repetitions) as f64;
+    let reps = args.repetitions.max(1) as f64;
     Ok(Fanout {
-        server_cpu_per_op: (cpu_after - run.server_cpu_joined) / ops,
-        load_cpu_per_op: (own_after - run.load_cpu_joined) / ops,
+        server_cpu_ms: [
+            run.cpu.open / reps * 1000.0,
+            run.cpu.close / reps * 1000.0,
+            run.cpu.single_move / reps * 1000.0,
+        ],
+        server_cpu_per_rep: (cpu_after - run.server_cpu_joined) / reps,
+        load_cpu_per_rep: (own_after - run.load_cpu_joined) / reps,
         join_cpu: run.server_cpu_joined - cpu_before,
         load_join_cpu: run.load_cpu_joined - own_before,
         per_participant_kib: run.rss_joined_kib.saturating_sub(rss_before) as f64

@@ -24,8 +24,11 @@ pub struct Config {
 
 pub struct Fanout {
     pub times: FanoutTimes,
-    pub server_cpu_per_op: f64,
-    pub load_cpu_per_op: f64,
+    /// Server CPU ms per operation, in the order of `CPU_OPERATIONS`.
+    pub server_cpu_ms: [f64; 3],
+    /// CPU seconds per repetition (the three operations and the host's snapshots), both sides.
+    pub server_cpu_per_rep: f64,
+    pub load_cpu_per_rep: f64,
     pub join_cpu: f64,
     pub load_join_cpu: f64,
     pub per_participant_kib: f64,
@@ -63,6 +66,9 @@ pub struct Report {
     pub seconds: f64,
 }
 
+/// The operations whose server CPU is measured on its own.
+const CPU_OPERATIONS: [&str; 3] = ["open all rooms", "close with countdown", "move one person"];
+
 pub fn print_fanout(c: &Config, f: &Fanout) {
     println!(
         "\n### 1. Signalling fan-out: {} participants + host, {} rooms, {} repetitions\n",
@@ -77,11 +83,18 @@ pub fn print_fanout(c: &Config, f: &Fanout) {
             met(p99 <= 50.0)
         );
     }
+    let per_op: Vec<String> = CPU_OPERATIONS
+        .iter()
+        .zip(f.server_cpu_ms)
+        .map(|(name, cpu)| format!("{name} {cpu:.1} ms"))
+        .collect();
     println!(
-        "\nserver CPU per operation {:.1} ms (load generator {:.1} ms); joining everyone: server \
-         {:.2} s CPU, load generator {:.2} s; server memory per participant {:.1} KiB (≤ 64 KiB: {})",
-        f.server_cpu_per_op * 1000.0,
-        f.load_cpu_per_op * 1000.0,
+        "\nserver CPU per operation: {}; per repetition (the three, with the host's snapshots) \
+         server {:.1} ms, load generator {:.1} ms; joining everyone: server {:.2} s CPU, load \
+         generator {:.2} s; server memory per participant {:.1} KiB (≤ 64 KiB: {})",
+        per_op.join(", "),
+        f.server_cpu_per_rep * 1000.0,
+        f.load_cpu_per_rep * 1000.0,
         f.join_cpu,
         f.load_join_cpu,
         f.per_participant_kib,
@@ -266,8 +279,13 @@ impl Report {
                 "rooms": c.rooms,
                 "repetitions": c.repetitions,
                 "operations": ops,
-                "server_cpu_ms_per_operation": f.server_cpu_per_op * 1000.0,
-                "load_generator_cpu_ms_per_operation": f.load_cpu_per_op * 1000.0,
+                "server_cpu_ms_per_operation": CPU_OPERATIONS
+                    .iter()
+                    .zip(f.server_cpu_ms)
+                    .map(|(name, cpu)| ((*name).to_owned(), json!(cpu)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "server_cpu_ms_per_repetition": f.server_cpu_per_rep * 1000.0,
+                "load_generator_cpu_ms_per_repetition": f.load_cpu_per_rep * 1000.0,
                 "server_kib_per_participant": f.per_participant_kib,
             })
         });
