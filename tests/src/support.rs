@@ -63,6 +63,10 @@ pub async fn open_manual_rooms(
 }
 
 /// Every client asks the server for its picture and must hold exactly that.
+///
+/// The server keeps one connection's messages in order, not several connections': after a
+/// command from a client other than the first here, sync that client first, or an earlier
+/// client's snapshot may be answered before the command was applied.
 pub async fn check_all(clients: &mut [&mut Client]) -> Result<()> {
     for c in clients.iter_mut() {
         c.sync().await?;
