@@ -8,6 +8,7 @@ mod devices;
 
 use crate::net::socket::Outbox;
 use crate::net::{js_error, time};
+use futures_channel::oneshot;
 use js_sys::{Array, Reflect};
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
@@ -78,6 +79,10 @@ pub struct MediaState {
     devices: StoredValue<devices::Devices, LocalStorage>,
     /// Where asking for the camera and microphone stands.
     devices_asked: StoredValue<Asked>,
+    /// Counts `stop`s, so that devices the browser grants after one are known to be stale.
+    devices_round: StoredValue<u32>,
+    /// Who waits for the browser's answer: told `true` once it came, `false` if media stopped.
+    devices_waiting: StoredValue<Vec<oneshot::Sender<bool>>, LocalStorage>,
     conn: StoredValue<Option<Conn>, LocalStorage>,
     failures: StoredValue<u32>,
     outbox: Outbox,
@@ -96,6 +101,8 @@ impl MediaState {
             mic_on: StoredValue::new(true),
             devices: StoredValue::new_local(devices::Devices::default()),
             devices_asked: StoredValue::new(Asked::No),
+            devices_round: StoredValue::new(0),
+            devices_waiting: StoredValue::new_local(Vec::new()),
             conn: StoredValue::new_local(None),
             failures: StoredValue::new(0),
             outbox,
@@ -140,8 +147,9 @@ impl MediaState {
             return;
         }
         self.devices_asked.set_value(Asked::Asking);
+        let round = self.devices_round.get_value();
         let mut opened = devices::open().await;
-        if self.devices_asked.try_get_value() != Some(Asked::Asking) {
+        if self.devices_round.try_get_value() != Some(round) {
             // Media stopped (the person left, or the page went) while the browser was
             // answering: release what it gave rather than keep a camera on for nobody.
             opened.stop_all();
@@ -152,12 +160,27 @@ impl MediaState {
         self.local.set(opened.camera_stream());
         self.devices.set_value(opened);
         self.devices_asked.set_value(Asked::Answered);
+        self.tell_device_waiters(true);
     }
 
-    /// Waits until the camera and microphone were asked for (a browser may show a prompt).
-    async fn devices_ready(self) {
-        while self.devices_asked.get_value() != Asked::Answered {
-            time::sleep(Duration::from_millis(10)).await;
+    /// Waits until the browser answered for the camera and microphone (it may show a prompt):
+    /// `false` if media stopped first, or they were not asked for.
+    async fn devices_ready(self) -> bool {
+        match self.devices_asked.try_get_value() {
+            Some(Asked::Answered) => true,
+            Some(Asked::Asking) => {
+                let (tx, rx) = oneshot::channel();
+                self.devices_waiting.update_value(|w| w.push(tx));
+                rx.await.unwrap_or(false)
+            }
+            Some(Asked::No) | None => false,
+        }
+    }
+
+    fn tell_device_waiters(self, ready: bool) {
+        let waiting = self.devices_waiting.try_update_value(std::mem::take);
+        for tx in waiting.into_iter().flatten() {
+            let _ = tx.send(ready);
         }
     }
 
@@ -166,6 +189,8 @@ impl MediaState {
         self.close_connection();
         self.devices.update_value(|d| d.stop_all());
         self.devices_asked.set_value(Asked::No);
+        self.devices_round.update_value(|r| *r = r.wrapping_add(1));
+        self.tell_device_waiters(false);
         self.status.set(MediaStatus::Off);
     }
 
@@ -208,10 +233,11 @@ impl MediaState {
                 ..
             } => leptos::task::spawn_local(async move {
                 match self.answer(sdp, publish, receive).await {
-                    Ok(()) => {
+                    Ok(true) => {
                         self.failures.set_value(0);
                         self.status.set(MediaStatus::Live);
                     }
+                    Ok(false) => {} // media stopped meanwhile
                     Err(e) => self.fail(&e),
                 }
             }),
@@ -219,21 +245,24 @@ impl MediaState {
         }
     }
 
+    /// Answers the server's offer; `Ok(false)` if media stopped meanwhile and nothing was sent.
     async fn answer(
         self,
         sdp: String,
         publish: PublishSlots,
         receive: Vec<ReceivedTrack>,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let Some(pc) = self.conn.with_value(|c| c.as_ref().map(|c| c.pc.clone())) else {
-            return Ok(()); // closed meanwhile; a new connection asks afresh
+            return Ok(false); // closed meanwhile; a new connection asks afresh
         };
         let offer = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
         offer.set_sdp(&sdp);
         JsFuture::from(pc.set_remote_description(&offer))
             .await
             .map_err(js_error)?;
-        self.devices_ready().await;
+        if !self.devices_ready().await {
+            return Ok(false);
+        }
         for source in Source::ALL {
             if let Some(t) = transceiver(&pc, publish.mid(source)) {
                 t.set_direction(RtcRtpTransceiverDirection::Sendonly);
@@ -277,7 +306,7 @@ impl MediaState {
                 c.answered += 1;
             }
         });
-        Ok(())
+        Ok(true)
     }
 
     /// What we send on one slot now.
@@ -374,7 +403,9 @@ impl MediaState {
         leptos::task::spawn_local(async move {
             // A click while the devices are still opening acts on what they opened (and does
             // not open a second camera that the first opening would then overwrite).
-            self.devices_ready().await;
+            if !self.devices_ready().await {
+                return;
+            }
             let track = if on {
                 match devices::camera().await {
                     Ok(track) => Some(track),
