@@ -283,15 +283,7 @@ impl MediaState {
             // The first answer carries a candidate of ours (no trickling). One is enough: the
             // server also learns our address from our connectivity checks, so waiting for
             // gathering to finish (seconds, on machines with many interfaces) gains nothing.
-            for _ in 0..40 {
-                let has_candidate = pc
-                    .local_description()
-                    .is_some_and(|d| d.sdp().contains("a=candidate"));
-                if has_candidate || pc.ice_gathering_state() == RtcIceGatheringState::Complete {
-                    break;
-                }
-                time::sleep(Duration::from_millis(25)).await;
-            }
+            first_candidate(&pc, Duration::from_secs(1)).await;
         }
         let sdp = pc
             .local_description()
@@ -479,6 +471,27 @@ impl MediaState {
             self.speaking.set(speaking);
         }
     }
+}
+
+/// Waits until our local description carries a candidate (or gathering ended), at most `limit`.
+/// The browser adds each candidate to the description before it fires `icecandidate`, so one
+/// event is enough; the check first covers those that came while nobody listened.
+async fn first_candidate(pc: &RtcPeerConnection, limit: Duration) {
+    let has_candidate = pc
+        .local_description()
+        .is_some_and(|d| d.sdp().contains("a=candidate"));
+    if has_candidate || pc.ice_gathering_state() == RtcIceGatheringState::Complete {
+        return;
+    }
+    let ms = i32::try_from(limit.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        pc.set_onicecandidate(Some(&resolve));
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+    pc.set_onicecandidate(None);
 }
 
 /// The transceiver negotiated under `mid`.

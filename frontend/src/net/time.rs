@@ -52,14 +52,3 @@ pub fn backoff(
 ) -> std::time::Duration {
     first.saturating_mul(1u32 << attempt.min(16)).min(max)
 }
-
-/// Waits `period` (for polling the browser where it offers no event to await).
-pub async fn sleep(period: std::time::Duration) {
-    let ms = i32::try_from(period.as_millis()).unwrap_or(i32::MAX);
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
