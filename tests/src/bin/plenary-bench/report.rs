@@ -42,7 +42,7 @@ pub struct Series {
 
 impl Series {
     /// The largest step within the limits.
-    fn capacity(&self) -> Option<&Step> {
+    pub fn capacity(&self) -> Option<&Step> {
         self.steps
             .iter()
             .filter(|s| s.within_limits())
