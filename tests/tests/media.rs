@@ -85,10 +85,15 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     })
     .await?;
     let (a, b) = peers.split_at(3);
-    // Once the new rooms flow, start counting afresh: from here on, nothing may cross.
-    for (group, _) in [(a, b), (b, a)] {
+    // The SFU re-points forwarding when it hears of the rooms, which may be a moment after the
+    // host does: wait until nothing comes across any more (a packet sent before still may), then
+    // count afresh: from here on, nothing may cross.
+    for (group, other) in [(a, b), (b, a)] {
         for p in group {
-            flowing(p, &roommates(group, p.id), false).await?;
+            let roommate = roommates(group, p.id)[0];
+            for o in other {
+                stopped(p, o, (p, roommate)).await?;
+            }
         }
     }
     for p in &peers {
@@ -223,25 +228,31 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     Ok(())
 }
 
-/// Waits until `to` no longer gets `from`'s video: over a window in which `clock.0` gets
-/// `FLOWING` more packets from `clock.1` (proof that time passed), nothing more comes from `from`
-/// (one that keeps coming fails).
+/// Everything `to` got from `from`: audio, video and screen.
+fn all_from(to: &MediaPeer, from: &MediaPeer) -> u64 {
+    let r = &to.received;
+    r.count(from.id, true) + r.count(from.id, false) + r.screen(from.id)
+}
+
+/// Waits until `to` no longer gets anything from `from`: over a window in which `clock.0` gets
+/// `FLOWING` more video packets from `clock.1` (proof that time passed), nothing more comes from
+/// `from` (one that keeps coming fails).
 async fn stopped(to: &MediaPeer, from: &MediaPeer, clock: (&MediaPeer, &MediaPeer)) -> Result<()> {
     let start = std::time::Instant::now();
     let (watcher, ticker) = clock;
     loop {
-        let from_before = to.received.count(from.id, false);
+        let from_before = all_from(to, from);
         let tick = watcher.received.count(ticker.id, false);
         until("video on the clock pair", LIMIT, || {
             watcher.received.count(ticker.id, false) >= tick + FLOWING
         })
         .await?;
-        if to.received.count(from.id, false) == from_before {
+        if all_from(to, from) == from_before {
             return Ok(());
         }
         assert!(
             start.elapsed() < LIMIT,
-            "{} still gets {}'s video",
+            "{} still gets {}'s media",
             to.id,
             from.id
         );
