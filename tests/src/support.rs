@@ -62,14 +62,18 @@ pub async fn open_manual_rooms(
     Ok(rooms)
 }
 
-/// Every client asks the server for its picture and must hold exactly that.
+/// Every client asks the server for its picture and must hold exactly that, including the
+/// effects of every command any of them sent before.
 ///
-/// The server keeps one connection's messages in order, not several connections': after a
-/// command from a client other than the first here, sync that client first, or an earlier
-/// client's snapshot may be answered before the command was applied.
+/// Twice round: the server keeps one connection's messages in order, not several connections',
+/// so an earlier client's snapshot may be answered before a later client's command was applied.
+/// After the first round every command sent before has been applied; in the second, every
+/// client has had their effects before its snapshot.
 pub async fn check_all(clients: &mut [&mut Client]) -> Result<()> {
-    for c in clients.iter_mut() {
-        c.sync().await?;
+    for _ in 0..2 {
+        for c in clients.iter_mut() {
+            c.sync().await?;
+        }
     }
     Ok(())
 }

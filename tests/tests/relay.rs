@@ -68,7 +68,6 @@ async fn a_full_breakout_session_with_a_host_a_co_host_and_twenty_participants()
         name: "Fjord".into(),
     })
     .await?;
-    co.sync().await?;
     everyone!();
     assert_eq!(
         ps[3].view.room(rooms[0]).map(|r| r.name.as_str()),
@@ -165,9 +164,6 @@ async fn a_full_breakout_session_with_a_host_a_co_host_and_twenty_participants()
     })
     .await?;
     ps[1].command(Command::ReturnToMain).await?;
-    // Its own sync first: the server orders one connection's messages, not several's, so the
-    // host's snapshot could otherwise be answered before the return was applied.
-    ps[1].sync().await?;
     everyone!();
     assert_eq!(place_of(&h, ps[1].me.expect("me")), Some(Place::Main));
 
