@@ -238,15 +238,6 @@ where
     })
 }
 
-/// The number of peers that makes about half the traffic of `capacity` peers: everyone receives
-/// everyone else, so the forwarded rate grows with n(n-1).
-fn half_load_peers(capacity: usize) -> usize {
-    let target = capacity * capacity.saturating_sub(1) / 2;
-    (2..=capacity.max(2))
-        .min_by_key(|n| (n * (n - 1)).abs_diff(target))
-        .unwrap_or(2)
-}
-
 /// A stream kind: its name, its traffic (given the epoch) and the peers of each step.
 type Kind<'a> = (&'static str, fn(Instant) -> Traffic, &'a [usize]);
 
@@ -268,10 +259,7 @@ async fn forwarding(args: &Args, data: &Path) -> Result<Vec<Series>> {
         let mut sfu = series(&name, steps, sfu_step).await?;
         // The added latency is read at half the SFU's capacity: measure there, not at whichever
         // step of the list happens to be nearest (they are up to 15 % of capacity apart).
-        let half = sfu
-            .capacity()
-            .map(|c| half_load_peers(c.peers))
-            .filter(|n| !steps.contains(n));
+        let half = sfu.half_load_peers().filter(|n| !steps.contains(n));
         let mut null_steps = steps.to_vec();
         if let Some(n) = half {
             println!("(the SFU at half its capacity: {n} peers)");
@@ -386,19 +374,5 @@ fn args_summary(args: &Args) -> report::Config {
         rooms: args.rooms,
         repetitions: args.repetitions,
         window: args.window,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::half_load_peers;
-
-    #[test]
-    fn half_load_is_half_the_forwarded_traffic() {
-        // 40 peers forward 40·39 = 1,560 streams; 28·27 = 756 is nearest half (780).
-        assert_eq!(half_load_peers(40), 28);
-        assert_eq!(half_load_peers(24), 17);
-        assert_eq!(half_load_peers(3), 2);
-        assert_eq!(half_load_peers(2), 2);
     }
 }

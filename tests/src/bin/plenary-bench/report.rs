@@ -48,6 +48,26 @@ impl Series {
             .filter(|s| s.within_limits())
             .max_by(|a, b| a.forwarded_pps.total_cmp(&b.forwarded_pps))
     }
+
+    /// The peer count at half the capacity, where the added latency is read.
+    pub fn half_load_peers(&self) -> Option<usize> {
+        self.capacity().map(|c| half_load_peers(c.peers))
+    }
+
+    /// The step at half the capacity, once measured.
+    fn half_load(&self) -> Option<&Step> {
+        let peers = self.half_load_peers()?;
+        self.steps.iter().find(|s| s.peers == peers)
+    }
+}
+
+/// The number of peers that makes about half the traffic of `capacity` peers: everyone receives
+/// everyone else, so the forwarded rate grows with n(n-1).
+fn half_load_peers(capacity: usize) -> usize {
+    let target = capacity * capacity.saturating_sub(1) / 2;
+    (2..=capacity.max(2))
+        .min_by_key(|n| (n * (n - 1)).abs_diff(target))
+        .unwrap_or(2)
 }
 
 #[derive(Default)]
@@ -171,29 +191,21 @@ impl Report {
         self.forwarding.iter().find(|s| s.name == name)
     }
 
-    /// Per kind: the SFU's capacity step, the null relay's, and the SFU's latency added over the
-    /// null relay's at the SFU step nearest half its capacity.
+    /// Per kind: the SFU's capacity step, the null relay's, and the SFU's and null relay's steps
+    /// at half the SFU's capacity.
     fn summaries(&self) -> Vec<Summary<'_>> {
         ["audio", "video"]
             .iter()
             .map(|kind| {
                 let sfu = self.series(&format!("SFU {kind}"));
                 let null = self.series(&format!("null {kind}"));
-                let cap = sfu.and_then(Series::capacity);
-                let half = cap.and_then(|c| {
-                    let sfu = sfu?;
-                    let target = c.forwarded_pps / 2.0;
-                    let near = sfu.steps.iter().min_by(|a, b| {
-                        (a.forwarded_pps - target)
-                            .abs()
-                            .total_cmp(&(b.forwarded_pps - target).abs())
-                    })?;
-                    let base = null?.steps.iter().find(|n| n.peers == near.peers)?;
-                    Some((near.clone(), base.clone()))
+                let half = sfu.and_then(Series::half_load).and_then(|s| {
+                    let base = null?.steps.iter().find(|n| n.peers == s.peers)?;
+                    Some((s.clone(), base.clone()))
                 });
                 (
                     (*kind).to_owned(),
-                    cap,
+                    sfu.and_then(Series::capacity),
                     null.and_then(Series::capacity),
                     half,
                 )
@@ -305,5 +317,19 @@ impl Report {
             "frontend": { "raw_bytes": self.frontend_raw, "gzip_bytes": self.frontend_gzip },
             "seconds": self.seconds,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::half_load_peers;
+
+    #[test]
+    fn half_load_is_half_the_forwarded_traffic() {
+        // 40 peers forward 40·39 = 1,560 streams; 28·27 = 756 is nearest half (780).
+        assert_eq!(half_load_peers(40), 28);
+        assert_eq!(half_load_peers(24), 17);
+        assert_eq!(half_load_peers(3), 2);
+        assert_eq!(half_load_peers(2), 2);
     }
 }
