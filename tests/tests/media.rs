@@ -20,11 +20,12 @@ use std::time::Duration;
 const FLOWING: u64 = 10;
 const LIMIT: Duration = Duration::from_secs(10);
 
-/// Waits until `to` has had `FLOWING` packets of this kind from every one of `from`.
+/// Everyone in `group` but `me`.
 fn roommates(group: &[MediaPeer], me: ParticipantId) -> Vec<&MediaPeer> {
     group.iter().filter(|o| o.id != me).collect()
 }
 
+/// Waits until `to` has had `FLOWING` packets of this kind from every one of `from`.
 async fn flowing(to: &MediaPeer, from: &[&MediaPeer], audio: bool) -> Result<Duration> {
     let ids: Vec<ParticipantId> = from.iter().map(|p| p.id).collect();
     until(
@@ -88,14 +89,11 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
     // The SFU re-points forwarding when it hears of the rooms, which may be a moment after the
     // host does: wait until nothing comes across any more (a packet sent before still may), then
     // count afresh: from here on, nothing may cross.
-    for (group, other) in [(a, b), (b, a)] {
-        for p in group {
-            let roommate = roommates(group, p.id)[0];
-            for o in other {
-                stopped(p, o, (p, roommate)).await?;
-            }
-        }
-    }
+    let crossing: Vec<(&MediaPeer, &MediaPeer)> = a
+        .iter()
+        .flat_map(|p| b.iter().flat_map(move |o| [(p, o), (o, p)]))
+        .collect();
+    stopped(&crossing, (&a[0], &a[1])).await?;
     for p in &peers {
         p.received.reset();
     }
@@ -220,11 +218,11 @@ async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
             && host_room.received.count(visitor.id, false) > base_out
     })
     .await?;
-    stopped(left_behind, visitor, (host_room, &peers[4])).await?;
+    stopped(&[(left_behind, visitor)], (host_room, &peers[4])).await?;
     // Return: back in the main session, where only the host (without media) is; room B stops
     // getting it.
     visitor.command(Command::ReturnToMain).await?;
-    stopped(host_room, visitor, (host_room, &peers[4])).await?;
+    stopped(&[(host_room, visitor)], (host_room, &peers[4])).await?;
     Ok(())
 }
 
@@ -234,22 +232,29 @@ fn all_from(to: &MediaPeer, from: &MediaPeer) -> u64 {
     r.count(from.id, true) + r.count(from.id, false) + r.screen(from.id)
 }
 
-/// Waits until `to` no longer gets anything from `from`: over a window in which `clock.0` gets
-/// `FLOWING` more video packets from `clock.1` (proof that time passed), nothing more comes from
-/// `from` (one that keeps coming fails).
-async fn stopped(to: &MediaPeer, from: &MediaPeer, clock: (&MediaPeer, &MediaPeer)) -> Result<()> {
+/// Waits until each `(to, from)` pair's `to` no longer gets anything from its `from`: over one
+/// window in which `clock.0` gets `FLOWING` more video packets from `clock.1` (proof that time
+/// passed), nothing more comes across any pair (a pair that keeps getting media fails).
+async fn stopped(
+    pairs: &[(&MediaPeer, &MediaPeer)],
+    clock: (&MediaPeer, &MediaPeer),
+) -> Result<()> {
     let start = std::time::Instant::now();
     let (watcher, ticker) = clock;
     loop {
-        let from_before = all_from(to, from);
+        let before: Vec<u64> = pairs.iter().map(|(to, from)| all_from(to, from)).collect();
         let tick = watcher.received.count(ticker.id, false);
         until("video on the clock pair", LIMIT, || {
             watcher.received.count(ticker.id, false) >= tick + FLOWING
         })
         .await?;
-        if all_from(to, from) == from_before {
+        let still = pairs
+            .iter()
+            .zip(&before)
+            .find(|((to, from), n)| all_from(to, from) != **n);
+        let Some(((to, from), _)) = still else {
             return Ok(());
-        }
+        };
         assert!(
             start.elapsed() < LIMIT,
             "{} still gets {}'s media",
