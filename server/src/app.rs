@@ -1,17 +1,24 @@
 //! The router: every route the server answers, built from an `AppState` so tests can run the whole
-//! app on a socket of their choosing.
+//! app on a socket of their choosing, with the security headers and body rules of `security.rs`
+//! on every response and the per-address limits of `limits.rs`.
 
 use crate::clock::Clock;
+use crate::limits::{
+    ClientAddr, ConnectionGate, CreationLimiter, GateRefusal, Limits, TrustForwarded,
+};
 use crate::media::MediaConfig;
-use crate::meetings::{ActorContext, Registry};
+use crate::meetings::{ActorContext, Close, Registry};
 use crate::metrics::Metrics;
+use crate::security::{self, SecurityHeaders};
 use crate::store::Store;
-use crate::{http, plans, settings, ws};
-use axum::Router;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use crate::ws::{self, WsContext};
+use crate::{http, plans, settings};
+use axum::extract::{DefaultBodyLimit, Path, State, WebSocketUpgrade};
 use axum::response::Response;
 use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use plenary_shared::ids::MeetingId;
+use plenary_shared::protocol::ProtocolError;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::services::{ServeDir, ServeFile};
@@ -21,15 +28,47 @@ use tower_http::services::{ServeDir, ServeFile};
 pub struct AppState {
     pub registry: Registry,
     pub metrics: Arc<Metrics>,
+    pub limits: Arc<Limits>,
+    pub creation: Arc<CreationLimiter>,
+    pub gate: Arc<ConnectionGate>,
+    /// Who may frame the app (`frame-ancestors`).
+    pub frame_ancestors: String,
 }
 
 /// How long a dropped participant keeps their place by default.
 pub const DEFAULT_GRACE_SECS: u64 = 60;
 
+/// Largest REST request body (a plan of `MAX_PLANNED_PEOPLE` fits several times over).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Everything a server is built from, with the defaults of the command line.
+#[derive(Clone)]
+pub struct Options {
+    pub clock: Clock,
+    pub grace_ms: u64,
+    pub store: Option<Store>,
+    pub media: MediaConfig,
+    pub limits: Limits,
+    pub frame_ancestors: String,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            clock: Clock::System,
+            grace_ms: DEFAULT_GRACE_SECS * 1000,
+            store: None,
+            media: MediaConfig::default(),
+            limits: Limits::default(),
+            frame_ancestors: "'self'".into(),
+        }
+    }
+}
+
 impl AppState {
     /// A server with no meetings yet, on the wall clock, with the default grace period.
     pub fn new() -> Self {
-        Self::with(Clock::System, DEFAULT_GRACE_SECS * 1000)
+        Self::from_options(Options::default())
     }
 
     /// A server with this clock and resume grace period, keeping meetings in memory only.
@@ -49,17 +88,33 @@ impl AppState {
         store: Option<Store>,
         media: MediaConfig,
     ) -> Self {
-        let metrics = Arc::new(Metrics::default());
-        let ctx = ActorContext {
+        Self::from_options(Options {
             clock,
-            metrics: metrics.clone(),
             grace_ms,
             store,
             media,
+            ..Options::default()
+        })
+    }
+
+    /// A server built from `options`.
+    pub fn from_options(options: Options) -> Self {
+        let metrics = Arc::new(Metrics::default());
+        let ctx = ActorContext {
+            clock: options.clock,
+            metrics: metrics.clone(),
+            grace_ms: options.grace_ms,
+            store: options.store,
+            media: options.media,
+            idle_ms: options.limits.idle_ms,
         };
         AppState {
-            registry: Registry::new(ctx),
+            registry: Registry::new(ctx, options.limits.max_meetings),
             metrics,
+            creation: Arc::new(CreationLimiter::new(&options.limits)),
+            gate: ConnectionGate::new(&options.limits),
+            limits: Arc::new(options.limits),
+            frame_ancestors: options.frame_ancestors,
         }
     }
 }
@@ -74,11 +129,16 @@ impl Default for AppState {
 /// `index.html`, so links like `/m/{id}` load the app.
 pub fn app(state: AppState, dist: PathBuf) -> Router {
     let index = ServeFile::new(dist.join("index.html"));
+    let headers = Arc::new(SecurityHeaders::new(&dist, &state.frame_ancestors));
+    let trust = TrustForwarded(state.limits.trust_forwarded_for);
     Router::new()
         .route("/healthz", get(http::healthz))
         .route("/metrics", get(http::metrics))
         .route("/api/meetings", post(settings::create_meeting))
-        .route("/api/meetings/{id}", get(settings::public_info))
+        .route(
+            "/api/meetings/{id}",
+            get(settings::public_info).delete(settings::delete_meeting),
+        )
         .route(
             "/api/meetings/{id}/settings",
             get(settings::get_settings).put(settings::put_settings),
@@ -102,16 +162,33 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
             get(plans::export_csv).post(plans::import_csv),
         )
         .fallback_service(ServeDir::new(dist).fallback(index))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(security::no_form_bodies))
+        .layer(axum::middleware::from_fn_with_state(
+            headers,
+            security::add_headers,
+        ))
+        .layer(Extension(trust))
         .with_state(state)
 }
 
 async fn meeting_socket(
     State(state): State<AppState>,
     Path(id): Path<String>,
+    ClientAddr(addr): ClientAddr,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let meeting = state.registry.get(&MeetingId(id));
-    let metrics = state.metrics.clone();
+    let ctx = WsContext {
+        metrics: state.metrics.clone(),
+        clock: state.registry.clock().clone(),
+        join_timeout: state.limits.join_timeout,
+    };
+    let permit = state.gate.admit(addr);
+    if permit.is_err() {
+        crate::metrics::Metrics::bump(&state.metrics.connections_refused);
+        tracing::warn!(%addr, "connection refused by the caps");
+    }
     // Small socket buffers: tungstenite's defaults (128 KiB each way) would cost a quarter of a
     // megabyte per participant, while our frames are mostly a few KiB (128 KiB at most inbound, for SDP answers).
     upgrade
@@ -119,9 +196,16 @@ async fn meeting_socket(
         .write_buffer_size(ws::SOCKET_BUFFER_BYTES)
         .max_message_size(ws::HARD_MESSAGE_LIMIT)
         .on_upgrade(move |socket| async move {
-            match meeting {
-                Some(meeting) => ws::serve(socket, meeting, metrics).await,
-                None => ws::refuse_unknown_meeting(socket).await,
+            match (meeting, permit) {
+                (_, Err(refusal)) => {
+                    let from_your_address = refusal == GateRefusal::AddressFull;
+                    let error = ProtocolError::TooManyConnections { from_your_address };
+                    ws::refuse(socket, error, Close::FULL).await;
+                }
+                (Some(meeting), Ok(permit)) => ws::serve(socket, meeting, ctx, addr, permit).await,
+                (None, Ok(_)) => {
+                    ws::refuse(socket, ProtocolError::UnknownMeeting, Close::LEFT).await;
+                }
             }
         })
 }

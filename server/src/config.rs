@@ -34,9 +34,56 @@ pub struct Config {
     /// address of a server behind 1:1 NAT).
     #[arg(long, env = "PLENARY_MEDIA_ANNOUNCE")]
     pub media_announce: Option<IpAddr>,
+    /// Days a meeting nobody uses is kept (a scheduled meeting is kept at least until its start
+    /// plus this).
+    #[arg(long, env = "PLENARY_MEETING_IDLE_DAYS", default_value_t = crate::limits::DEFAULT_IDLE_DAYS)]
+    pub meeting_idle_days: u64,
+    /// Meetings one client address may create at once…
+    #[arg(long, env = "PLENARY_CREATE_BURST", default_value_t = 60)]
+    pub create_burst: u32,
+    /// …and then per minute.
+    #[arg(long, env = "PLENARY_CREATE_PER_MINUTE", default_value_t = 60)]
+    pub create_per_minute: u32,
+    /// Most meetings the server holds.
+    #[arg(long, env = "PLENARY_MAX_MEETINGS", default_value_t = 10_000)]
+    pub max_meetings: usize,
+    /// Most WebSocket connections in all.
+    #[arg(long, env = "PLENARY_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+    /// Most WebSocket connections from one client address (a school behind one NAT address
+    /// needs hundreds).
+    #[arg(
+        long,
+        env = "PLENARY_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 1_000
+    )]
+    pub max_connections_per_address: usize,
+    /// Seconds a new connection may take to join before it is closed.
+    #[arg(long, env = "PLENARY_JOIN_TIMEOUT_SECS", default_value_t = 10)]
+    pub join_timeout_secs: u64,
+    /// Who may show Plenary in a frame: a CSP `frame-ancestors` source list.
+    #[arg(long, env = "PLENARY_FRAME_ANCESTORS", default_value = "'self'")]
+    pub frame_ancestors: String,
+    /// Count clients by the last `X-Forwarded-For` address (only behind a proxy that sets it).
+    #[arg(long, env = "PLENARY_TRUST_FORWARDED_FOR", default_value_t = false)]
+    pub trust_forwarded_for: bool,
 }
 
 impl Config {
+    /// The limits these flags describe.
+    pub fn limits(&self) -> crate::limits::Limits {
+        crate::limits::Limits {
+            idle_ms: self.meeting_idle_days.saturating_mul(24 * 60 * 60 * 1000),
+            create_burst: self.create_burst,
+            create_per_minute: self.create_per_minute,
+            max_connections: self.max_connections,
+            max_connections_per_address: self.max_connections_per_address,
+            join_timeout: std::time::Duration::from_secs(self.join_timeout_secs),
+            max_meetings: self.max_meetings,
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+
     /// The media settings these flags describe.
     pub fn media(&self) -> Result<MediaConfig, String> {
         Ok(MediaConfig {

@@ -29,6 +29,12 @@ pub enum ApiError {
     BadBody(String),
     #[error("the file has {} bad line(s); fix them or import the good rows only", .0.errors.len())]
     CsvErrors(CsvImport),
+    #[error("send the body as JSON (Content-Type: application/json)")]
+    NotJson,
+    #[error("this kind of body is not accepted here; send JSON")]
+    UnsupportedMediaType,
+    #[error("too many meetings created from your address; try again in {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
 }
 
 impl ApiError {
@@ -40,6 +46,9 @@ impl ApiError {
             ApiError::MissingToken => "missing_token".into(),
             ApiError::BadBody(_) => "bad_body".into(),
             ApiError::CsvErrors(_) => "csv_errors".into(),
+            ApiError::NotJson => "not_json".into(),
+            ApiError::UnsupportedMediaType => "unsupported_media_type".into(),
+            ApiError::TooManyRequests { .. } => "too_many_requests".into(),
             // The engine's own stable code (`not_allowed`, `invalid_plan`, …).
             // Externally tagged: a bare string, or an object whose one key is the code.
             ApiError::Rejected(e) => match serde_json::to_value(e) {
@@ -62,6 +71,11 @@ impl ApiError {
             ApiError::MissingToken => StatusCode::UNAUTHORIZED,
             ApiError::BadBody(_) => StatusCode::BAD_REQUEST,
             ApiError::CsvErrors(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::NotJson | ApiError::UnsupportedMediaType => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Rejected(CommandError::MeetingEnded) => StatusCode::GONE,
             ApiError::Rejected(CommandError::NotAllowed { .. }) => StatusCode::FORBIDDEN,
             ApiError::Rejected(CommandError::AlreadyOpen) => StatusCode::CONFLICT,
             ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
@@ -93,7 +107,15 @@ impl IntoResponse for ApiError {
             message: self.to_string(),
             rows,
         };
-        (self.status(), Json(body)).into_response()
+        let mut response = (self.status(), Json(body)).into_response();
+        if let ApiError::TooManyRequests { retry_after_secs } = self
+            && let Ok(value) = axum::http::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }
 
@@ -108,7 +130,15 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// `GET /healthz`: the process is up and serving.
-pub async fn healthz() -> &'static str {
-    "ok"
+/// `GET /healthz`: `ok` while the process serves and its writes reach the store; `503
+/// degraded` while some meeting's state cannot be written.
+pub async fn healthz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    if state.metrics.store_degraded() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "degraded: meeting state cannot be written to the store",
+        )
+    } else {
+        (StatusCode::OK, "ok")
+    }
 }

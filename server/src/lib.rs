@@ -8,11 +8,13 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod http;
+pub mod limits;
 pub mod media;
 pub mod meetings;
 pub mod metrics;
 pub mod plans;
 pub mod secrets;
+pub mod security;
 pub mod settings;
 pub mod store;
 pub mod ws;
@@ -53,7 +55,20 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
     });
-    axum::serve(listener, app::app(state, dist))
+    // The creation limiter forgets addresses whose allowance is full again, every minute.
+    let creation = std::sync::Arc::downgrade(&state.creation);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            match creation.upgrade() {
+                Some(limiter) => limiter.sweep(),
+                None => break,
+            }
+        }
+    });
+    let app = app::app(state, dist).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

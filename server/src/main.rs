@@ -45,12 +45,14 @@ async fn run(config: Config) -> Result<(), RunError> {
     let db = config.data_dir.join("plenary.sqlite3");
     let store = Store::open(&db).await?;
     let media = config.media().map_err(RunError::Config)?;
-    let state = AppState::with_media(
-        plenary_server::clock::Clock::System,
-        config.resume_grace_secs.saturating_mul(1000),
-        Some(store),
+    let state = AppState::from_options(plenary_server::app::Options {
+        clock: plenary_server::clock::Clock::System,
+        grace_ms: config.resume_grace_secs.saturating_mul(1000),
+        store: Some(store),
         media,
-    );
+        limits: config.limits(),
+        frame_ancestors: config.frame_ancestors.clone(),
+    });
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");
     let listener = plenary_server::bind(config.addr)?;

@@ -4,7 +4,11 @@
 
 use crate::app::AppState;
 use crate::http::ApiError;
+use crate::limits::ClientAddr;
+use crate::meetings::ActorMsg;
+use crate::metrics::Metrics;
 use crate::plans::{authorised, body, host_command, host_read, meeting};
+use crate::security::is_json;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -16,12 +20,25 @@ use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use tokio::sync::oneshot;
 
-/// `POST /api/meetings`, with an optional `NewMeeting` body: a new meeting and its host
-/// capability. Bad settings or a bad plan create nothing.
+/// `POST /api/meetings`, with an optional `NewMeeting` body (sent as JSON, even when empty, so
+/// no cross-site form can do it): a new meeting and its host capability. Bad settings or a bad
+/// plan create nothing. Limited per client address: a burst, then a steady rate (`429` with
+/// `Retry-After` beyond it).
 pub async fn create_meeting(
     State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<CreatedMeeting>), ApiError> {
+    if !is_json(&headers) {
+        return Err(ApiError::NotJson);
+    }
+    if let Err(wait) = state.creation.check(addr) {
+        Metrics::bump(&state.metrics.meetings_creation_limited);
+        let retry_after_secs = wait.as_secs_f64().ceil().max(1.0) as u64;
+        tracing::warn!(%addr, retry_after_secs, "meeting creation rate-limited");
+        return Err(ApiError::TooManyRequests { retry_after_secs });
+    }
     let raw = body(raw)?;
     let new: NewMeeting = if raw.iter().all(u8::is_ascii_whitespace) {
         NewMeeting::default()
@@ -37,7 +54,8 @@ pub async fn create_meeting(
             _ => Ok(()),
         }
     })?;
-    tracing::info!(%meeting, "meeting created");
+    Metrics::bump(&state.metrics.meetings_created);
+    tracing::info!(%meeting, %addr, "meeting created");
     Ok((
         StatusCode::CREATED,
         Json(CreatedMeeting {
@@ -55,7 +73,7 @@ pub async fn public_info(
     let handle = meeting(&state, id)?;
     let (reply, answer) = oneshot::channel();
     handle
-        .send(crate::meetings::ActorMsg::PublicInfo { reply })
+        .send(ActorMsg::PublicInfo { reply })
         .await
         .map_err(|_| ApiError::UnknownMeeting)?;
     Ok(Json(answer.await.map_err(|_| ApiError::Internal)?))
@@ -131,4 +149,24 @@ async fn group_command(
     let (handle, secret) = authorised(state, id, headers)?;
     host_command(&handle, secret.clone(), command).await?;
     Ok(Json(host_read(&handle, secret).await?.group_sets))
+}
+
+/// `DELETE /api/meetings/{id}`: the host ends the meeting for everyone and it is forgotten
+/// (state, chat, settings). `204` when done.
+pub async fn delete_meeting(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let (handle, secret) = authorised(&state, id, &headers)?;
+    let (reply, answer) = oneshot::channel();
+    handle
+        .send(ActorMsg::Delete { secret, reply })
+        .await
+        .map_err(|_| ApiError::UnknownMeeting)?;
+    answer
+        .await
+        .map_err(|_| ApiError::Internal)?
+        .map_err(ApiError::Rejected)?;
+    Ok(StatusCode::NO_CONTENT)
 }

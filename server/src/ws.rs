@@ -1,17 +1,25 @@
 //! The WebSocket layer: turns text frames into messages for a meeting's actor and the actor's
 //! frames back into WebSocket messages. It holds no meeting state. Everything it refuses it
 //! refuses with a typed `ServerMsg::Error` and keeps the connection open; it limits each
-//! connection's rate, pings idle clients, and tells the actor whether a connection closed cleanly
-//! (the person left) or dropped (they may resume).
+//! connection's rate and its passcode tries, pings idle clients, closes a connection that has not
+//! joined in time, closes with 1007 or 1009 what it cannot read (and that person leaves at once,
+//! leaving no ghost in the list), and tells the actor when a connection is gone. A close from the
+//! browser (a reload, a closed tab) is a drop, never a leave: only the `Leave` command leaves.
 
-use crate::meetings::{ActorMsg, ConnId, Connection, MeetingHandle, encode};
+use crate::clock::Clock;
+use crate::limits::Permit;
+use crate::meetings::{ActorMsg, Close, ConnId, Connection, Departure, MeetingHandle, encode};
 use crate::metrics::Metrics;
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use plenary_shared::ids::ParticipantId;
+use plenary_shared::meeting::Credential;
+use plenary_shared::meeting::command::CommandError;
 use plenary_shared::protocol::{
     ClientMsg, MAX_FRAME_BYTES, PROTOCOL_VERSION, ProtocolError, ServerMsg,
 };
+use plenary_shared::throttle::{SOCKET, Tries};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -24,7 +32,7 @@ pub const OUTBOX_CAPACITY: usize = 256;
 pub const SOCKET_BUFFER_BYTES: usize = 8 * 1024;
 
 /// Largest message the WebSocket library buffers at all. Between this and `MAX_FRAME_BYTES` the
-/// client gets a typed `FrameTooLarge`; above it the library closes the socket (code 1009).
+/// client gets a typed `FrameTooLarge`; above it the connection is closed with code 1009.
 pub const HARD_MESSAGE_LIMIT: usize = 1024 * 1024;
 
 /// How often the server pings; a client silent for `IDLE_TIMEOUT` counts as dropped.
@@ -34,6 +42,15 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Sustained frames per second a client may send, and the burst above that.
 pub const RATE_PER_SEC: f64 = 50.0;
 pub const RATE_BURST: f64 = 100.0;
+
+/// What every connection needs besides its meeting.
+#[derive(Clone)]
+pub struct WsContext {
+    pub metrics: Arc<Metrics>,
+    pub clock: Clock,
+    /// A connection that has not joined by then is closed.
+    pub join_timeout: Duration,
+}
 
 /// Reads one text frame as a client message.
 pub fn decode(text: &str) -> Result<ClientMsg, ProtocolError> {
@@ -83,77 +100,132 @@ impl RateLimit {
     }
 }
 
-/// Tells a client there is no such meeting, then closes.
-pub async fn refuse_unknown_meeting(mut socket: WebSocket) {
-    let frame = encode(&ServerMsg::error(ProtocolError::UnknownMeeting));
+/// Tells a client why it cannot go on (no such meeting, the server is full), then closes with
+/// `close`.
+pub async fn refuse(mut socket: WebSocket, error: ProtocolError, close: Close) {
+    let frame = encode(&ServerMsg::error(error));
     let _ = socket.send(Message::Text(frame)).await;
-    let _ = socket.close().await;
+    let _ = socket.send(Message::Close(Some(close_frame(close)))).await;
+}
+
+fn close_frame(close: Close) -> CloseFrame {
+    CloseFrame {
+        code: close.code,
+        reason: Utf8Bytes::from_static(close.reason),
+    }
+}
+
+/// The close code for a read error the library reports: not UTF-8 (1007), too large (1009).
+fn broken(error: &axum::Error) -> Option<Close> {
+    let inner = std::error::Error::source(error)?;
+    match inner.downcast_ref::<tungstenite::Error>()? {
+        tungstenite::Error::Utf8(_) => Some(Close::NOT_UTF8),
+        tungstenite::Error::Capacity(_) => Some(Close::TOO_BIG),
+        _ => None,
+    }
 }
 
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
-/// Resolves once the actor has dropped this connection (or the flag's owner is gone).
-async fn until_kicked(kicked: &mut watch::Receiver<bool>) {
-    // The borrow guard is dropped here, so the future stays `Send`.
-    let _ = kicked.wait_for(|k| *k).await;
+/// Resolves once this connection is to close (or the flag's owner is gone), with how.
+async fn until_closed(closer: &mut watch::Receiver<Option<Close>>) -> Option<Close> {
+    match closer.wait_for(Option::is_some).await {
+        Ok(close) => *close,
+        Err(_) => None,
+    }
 }
 
-/// Runs one client connection to `meeting` until either side closes it.
-pub async fn serve(socket: WebSocket, meeting: MeetingHandle, metrics: Arc<Metrics>) {
-    Metrics::shift(&metrics.connections, 1);
+/// Runs one client connection to `meeting` from `addr` until either side closes it. `permit`
+/// holds the connection's place in the caps for as long as it is open.
+pub async fn serve(
+    socket: WebSocket,
+    meeting: MeetingHandle,
+    ctx: WsContext,
+    addr: IpAddr,
+    permit: Permit,
+) {
+    Metrics::shift(&ctx.metrics.connections, 1);
     let (mut sink, mut stream) = socket.split();
     let (outbox, mut frames) = mpsc::channel::<Utf8Bytes>(OUTBOX_CAPACITY);
-    let kicked = Arc::new(watch::Sender::new(false));
-    let mut writer_kicked = kicked.subscribe();
+    let closer = Arc::new(watch::Sender::new(None::<Close>));
+    let mut writer_closer = closer.subscribe();
     let writer = tokio::spawn(async move {
         let mut ping = tokio::time::interval(PING_EVERY);
         ping.tick().await;
-        loop {
+        let close = loop {
             tokio::select! {
+                biased;
+                close = until_closed(&mut writer_closer) => break close,
                 frame = frames.recv() => match frame {
                     Some(frame) => {
                         if sink.send(Message::Text(frame)).await.is_err() {
-                            break;
+                            break None;
                         }
                     }
-                    None => break,
+                    None => break None,
                 },
                 _ = ping.tick() => {
                     if sink.send(Message::Ping(Vec::new().into())).await.is_err() {
-                        break;
+                        break None;
                     }
                 }
-                () = until_kicked(&mut writer_kicked) => break,
             }
+        };
+        // Closing on purpose: what was queued (the notice of why) goes first.
+        if let Some(close) = close {
+            while let Ok(frame) = frames.try_recv() {
+                if sink.send(Message::Text(frame)).await.is_err() {
+                    break;
+                }
+            }
+            let _ = sink.send(Message::Close(Some(close_frame(close)))).await;
         }
         let _ = sink.close().await;
     });
 
-    let mut reader_kicked = kicked.subscribe();
+    let mut reader_closer = closer.subscribe();
     let id = ConnId(NEXT_CONNECTION.fetch_add(1, Ordering::Relaxed));
     let mut session = Session {
         meeting: Some(meeting),
-        connection: Connection { id, outbox, kicked },
+        connection: Connection { id, outbox, closer },
         joined: None,
-        metrics,
+        metrics: ctx.metrics.clone(),
+        clock: ctx.clock.clone(),
+        addr,
         limit: RateLimit::new(RATE_PER_SEC, RATE_BURST, Instant::now()),
+        passcode_tries: Tries::default(),
     };
-    let mut clean = false;
+    let join_deadline = tokio::time::sleep(ctx.join_timeout);
+    tokio::pin!(join_deadline);
+    let mut how = Departure::Dropped;
     loop {
         let message = tokio::select! {
             next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => match next {
                 Ok(Some(Ok(message))) => message,
-                Ok(Some(Err(_)) | None) | Err(_) => break,
+                Ok(Some(Err(e))) => {
+                    if let Some(close) = broken(&e) {
+                        Metrics::bump(&session.metrics.protocol_errors);
+                        how = Departure::Broken;
+                        session.connection.close(close);
+                    }
+                    break;
+                }
+                Ok(None) | Err(_) => break,
             },
-            () = until_kicked(&mut reader_kicked) => break,
+            _ = until_closed(&mut reader_closer) => break,
+            () = &mut join_deadline, if session.joined.is_none() => {
+                Metrics::bump(&session.metrics.join_timeouts);
+                let seconds = u32::try_from(ctx.join_timeout.as_secs()).unwrap_or(u32::MAX);
+                session.reply_error(ProtocolError::JoinTimeout { seconds });
+                session.connection.close(Close::JOIN_TIMEOUT);
+                break;
+            }
         };
         match message {
             Message::Text(text) => session.receive(&text).await,
             Message::Binary(_) => session.refuse(ProtocolError::BinaryFrame),
-            Message::Close(_) => {
-                clean = true;
-                break;
-            }
+            // A close is a drop like any other: the page may be reloading.
+            Message::Close(_) => break,
             Message::Ping(_) | Message::Pong(_) => {}
         }
         if session.meeting.is_none() {
@@ -164,13 +236,14 @@ pub async fn serve(socket: WebSocket, meeting: MeetingHandle, metrics: Arc<Metri
         let gone = ActorMsg::Disconnected {
             who,
             connection: id,
-            clean,
+            how,
         };
         let _ = meeting.send(gone).await;
     }
     Metrics::shift(&session.metrics.connections, -1);
     drop(session);
     let _ = writer.await;
+    drop(permit);
 }
 
 struct Session {
@@ -179,7 +252,11 @@ struct Session {
     connection: Connection,
     joined: Option<ParticipantId>,
     metrics: Arc<Metrics>,
+    clock: Clock,
+    addr: IpAddr,
     limit: RateLimit,
+    /// Wrong passcodes on this connection (the address and meeting levels are the engine's).
+    passcode_tries: Tries,
 }
 
 impl Session {
@@ -211,18 +288,36 @@ impl Session {
                 },
                 None,
             ) => {
-                if self.version_ok(version) {
-                    let (reply, answer) = oneshot::channel();
-                    let connection = self.connection.clone();
-                    let join = ActorMsg::Join {
-                        name,
-                        email,
-                        credential,
-                        passcode,
-                        connection,
-                        reply,
-                    };
-                    self.await_entry(&meeting, join, answer).await;
+                if !self.version_ok(version) {
+                    return;
+                }
+                let tries_passcode = credential == Credential::Participant
+                    && passcode.as_deref().is_some_and(|p| !p.trim().is_empty());
+                let now = self.clock.now();
+                let wait = self.passcode_tries.wait_ms(now);
+                if tries_passcode && wait > 0 {
+                    Metrics::bump(&self.metrics.passcode_throttled);
+                    let retry_after_secs = u32::try_from(wait.div_ceil(1000)).unwrap_or(u32::MAX);
+                    let error = CommandError::TooManyPasscodeTries { retry_after_secs };
+                    self.refuse(ProtocolError::Rejected { error });
+                    return;
+                }
+                let (reply, answer) = oneshot::channel();
+                let join = ActorMsg::Join {
+                    name,
+                    email,
+                    credential,
+                    passcode,
+                    from: self.addr,
+                    connection: self.connection.clone(),
+                    reply,
+                };
+                let refused = self.await_entry(&meeting, join, answer).await;
+                if let Some(ProtocolError::Rejected {
+                    error: CommandError::WrongPasscode,
+                }) = refused
+                {
+                    self.passcode_tries.fail(&SOCKET, self.clock.now());
                 }
             }
             (ClientMsg::Resume { version, token }, None) => {
@@ -268,21 +363,30 @@ impl Session {
         false
     }
 
-    /// Sends a join or resume and records who we are if it worked.
+    /// Sends a join or resume and records who we are if it worked; returns the refusal if not.
     async fn await_entry(
         &mut self,
         meeting: &MeetingHandle,
         msg: ActorMsg,
         answer: oneshot::Receiver<Result<ParticipantId, ProtocolError>>,
-    ) {
+    ) -> Option<ProtocolError> {
         if meeting.send(msg).await.is_err() {
             self.fail_meeting_gone();
-            return;
+            return Some(ProtocolError::UnknownMeeting);
         }
         match answer.await {
-            Ok(Ok(id)) => self.joined = Some(id),
-            Ok(Err(error)) => self.refuse(error),
-            Err(_) => self.fail_meeting_gone(),
+            Ok(Ok(id)) => {
+                self.joined = Some(id);
+                None
+            }
+            Ok(Err(error)) => {
+                self.refuse(error.clone());
+                Some(error)
+            }
+            Err(_) => {
+                self.fail_meeting_gone();
+                Some(ProtocolError::UnknownMeeting)
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 //! still ends at its original deadline. Then SIGTERM: a clean exit that loses nothing.
 
 use plenary_e2e::client::Client;
-use plenary_e2e::{HarnessError, Result, http_request};
+use plenary_e2e::{HarnessError, Result};
 use plenary_shared::api::CreatedMeeting;
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
@@ -31,11 +31,47 @@ fn data_dir() -> PathBuf {
     dir
 }
 
+/// Waits until the server's database holds a state of meeting `m` that satisfies `done` (given
+/// the state's and the sessions' JSON): what a SIGKILL at that moment would keep.
+async fn until_stored(
+    data: &std::path::Path,
+    m: &plenary_shared::ids::MeetingId,
+    done: impl Fn(&str, &str) -> bool,
+) -> Result<()> {
+    let store = plenary_server::store::Store::open(&data.join("plenary.sqlite3"))
+        .await
+        .map_err(|e| HarnessError::Other(e.to_string()))?;
+    let started = std::time::Instant::now();
+    loop {
+        let records = store
+            .load_all()
+            .await
+            .map_err(|e| HarnessError::Other(e.to_string()))?;
+        if records
+            .iter()
+            .any(|r| &r.id == m && done(&r.state, &r.sessions))
+        {
+            return Ok(());
+        }
+        if started.elapsed() > plenary_e2e::DEADLINE {
+            return Err(HarnessError::Timeout("the state to reach the disk".into()));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadline() -> Result<()> {
     let data = data_dir();
     let mut server = start(&data, None).await?;
-    let (status, body) = http_request(server.addr, "POST", "/api/meetings").await?;
+    let (status, body) = plenary_e2e::http(
+        server.addr,
+        "POST",
+        "/api/meetings",
+        &[("Content-Type", "application/json")],
+        b"",
+    )
+    .await?;
     assert_eq!(status, 201);
     let created: CreatedMeeting = serde_json::from_str(&body)?;
     let m = &created.meeting;
@@ -78,7 +114,7 @@ async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadli
         RoomStatus::Open { deadline: Some(d) } => d,
         other => return Err(HarnessError::Other(format!("no deadline: {other:?}"))),
     };
-    // Every client has seen the state confirmed, so it is on disk.
+    // Every client has seen the state confirmed…
     let mut before = Vec::new();
     for c in clients.iter_mut() {
         c.sync().await?;
@@ -89,6 +125,15 @@ async fn sigkill_mid_breakout_then_restart_resumes_everyone_and_keeps_the_deadli
             c.token.clone().expect("token"),
         ));
     }
+
+    // …and it reaches the disk by itself within a moment (writes are coalesced, at most one
+    // every 200 ms): wait until the file holds every session and the moved deadline.
+    let tokens: Vec<String> = before.iter().map(|(_, _, t)| t.0.clone()).collect();
+    until_stored(&data, m, |state, sessions| {
+        state.contains(&format!("\"deadline\":{}", deadline.0))
+            && tokens.iter().all(|t| sessions.contains(t.as_str()))
+    })
+    .await?;
 
     server.child.kill().await?; // SIGKILL
     let restarted = start(&data, None).await?;

@@ -8,10 +8,12 @@
 //!
 //! A [`meeting::Meeting`] holds **participants**, each with a [`meeting::Role`] (host, co-host,
 //! participant), a **place** ([`meeting::rooms::Place`]: the main session or one breakout room),
-//! a mute flag, and possibly an **assignment** (the room they are meant for). Exactly one host
-//! exists once the meeting has been hosted; when the host leaves, the longest-present co-host
-//! (else participant) takes over. The participant link never makes anyone host: only the host
-//! secret does.
+//! a mute flag, and possibly an **assignment** (the room they are meant for). Whoever joins with
+//! the host secret is host; when the host leaves, another holder of the secret or else the
+//! longest-serving co-host stands in until a holder is back, and with neither present the meeting
+//! runs on without a host. The participant link never makes anyone host or co-host by itself:
+//! only the secret, or a host's appointment, does. The host can remove people and end the
+//! meeting for all.
 //!
 //! **Rooms** have a name, a topic and a status ([`meeting::rooms::RoomStatus`]): `Idle` →
 //! `Open { deadline }` → `Closing { until }` → back to `Idle` when the session ends, or `Closed`
@@ -52,4 +54,5 @@ pub mod names;
 mod pairs;
 pub mod plan_csv;
 pub mod protocol;
+pub mod throttle;
 pub mod time;

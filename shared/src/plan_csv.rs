@@ -2,17 +2,25 @@
 //! spreadsheet or an LMS export. Every bad row is reported with its line number and reason, and
 //! the good rows are kept apart, so nothing is imported until the file is clean or the host
 //! accepts the good rows. Tolerates a UTF-8 byte-order mark and `;` as the separator (Excel in
-//! Norwegian and other locales), and quoted fields with commas.
+//! Norwegian and other locales), and quoted fields with commas. A row with both a name and an
+//! email plans one person who matches by either. Fields are checked by the same functions as a
+//! JSON plan (`plan::member`, `plan::room_name`).
+//!
+//! On export a cell that a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+//! a tab or a carriage return) is prefixed with `'`, which spreadsheets show as text; on import
+//! that one `'` is taken off again, so a file round-trips.
 
-use crate::meeting::plan::{Plan, PlannedRoom, clean_email, identity_key};
+use crate::meeting::plan::{
+    self, MAX_PLANNED_PEOPLE, MemberProblem, Plan, PlannedMember, PlannedRoom,
+};
 use crate::meeting::rooms::MAX_ROOMS;
-use crate::names::{MAX_NAME_CHARS, MAX_ROOM_NAME_CHARS};
+use crate::names::{MAX_NAME_CHARS, MAX_ROOM_NAME_CHARS, TextError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use thiserror::Error;
 
-/// Most rows one file may hold.
-pub const MAX_ROWS: usize = 5000;
+/// Most rows one file may hold: as many people as a plan may name.
+pub const MAX_ROWS: usize = MAX_PLANNED_PEOPLE;
 
 /// One person planned into one room.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +66,10 @@ pub enum RowProblem {
     TooManyRows { max: usize },
     #[error("the line could not be read: {detail}")]
     Unreadable { detail: String },
+    #[error("the room name cannot be used: {problem}")]
+    BadRoomName { problem: TextError },
+    #[error("the name cannot be used: {problem}")]
+    BadName { problem: TextError },
 }
 
 /// A problem and where it is (1-based line number, the header being line 1).
@@ -87,15 +99,18 @@ impl CsvImport {
     }
 }
 
-/// Groups rows into a plan.
+/// Groups rows into a plan: one person per row, by name and email when the row has both.
 pub fn rows_to_plan(rows: &[PlanRow]) -> Plan {
     let mut rooms: Vec<PlannedRoom> = Vec::new();
     for row in rows {
-        let who = row
-            .email
-            .clone()
-            .or_else(|| row.name.clone())
-            .unwrap_or_default();
+        let who = match (&row.name, &row.email) {
+            (Some(name), Some(email)) => PlannedMember::Both {
+                name: name.clone(),
+                email: email.clone(),
+            },
+            (Some(one), None) | (None, Some(one)) => PlannedMember::One(one.clone()),
+            (None, None) => continue,
+        };
         match rooms.iter_mut().find(|r| r.name == row.room) {
             Some(room) => room.members.push(who),
             None => rooms.push(PlannedRoom {
@@ -108,26 +123,41 @@ pub fn rows_to_plan(rows: &[PlanRow]) -> Plan {
     Plan { rooms }
 }
 
-/// A plan as rows: a member that is an email address fills the email column, anyone else the
-/// name column. (Topics have no column; they stay in the JSON plan.)
+/// A plan as rows: each person's name and email in their columns. (Topics have no column; they
+/// stay in the JSON plan.)
 pub fn plan_to_rows(plan: &Plan) -> Vec<PlanRow> {
     plan.rooms
         .iter()
         .flat_map(|room| {
-            room.members.iter().map(|who| match clean_email(who) {
-                Some(email) => PlanRow {
-                    room: room.name.clone(),
-                    name: None,
-                    email: Some(email),
-                },
-                None => PlanRow {
-                    room: room.name.clone(),
-                    name: Some(who.clone()),
-                    email: None,
-                },
+            room.members.iter().map(|who| PlanRow {
+                room: room.name.clone(),
+                name: who.name().map(str::to_owned),
+                email: who.email().map(str::to_owned),
             })
         })
         .collect()
+}
+
+/// Whether a spreadsheet would take a cell starting like this for a formula.
+fn looks_like_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A cell as written: prefixed with `'` if a spreadsheet would run it.
+pub fn escape_cell(cell: &str) -> String {
+    if looks_like_formula(cell) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// A cell as read: the `'` that `escape_cell` put before a formula-like text comes off.
+pub fn unescape_cell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if looks_like_formula(rest) => rest,
+        _ => cell,
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -248,8 +278,9 @@ pub fn parse(bytes: &[u8]) -> CsvImport {
         match read_row(&record, &columns, &room_names) {
             Err(problem) => out.errors.push(err(line, problem)),
             Ok(row) => {
-                let key = identity_key(row.email.as_deref().or(row.name.as_deref()).unwrap_or(""));
-                if let Some(first_line) = seen.get(&key) {
+                let member = plan::member(row.name.as_deref(), row.email.as_deref());
+                let keys = member.as_ref().map(PlannedMember::keys).unwrap_or_default();
+                if let Some(first_line) = keys.iter().find_map(|k| seen.get(k)) {
                     let who = row
                         .email
                         .clone()
@@ -264,7 +295,9 @@ pub fn parse(bytes: &[u8]) -> CsvImport {
                     ));
                     continue;
                 }
-                seen.insert(key, line);
+                for key in keys {
+                    seen.insert(key, line);
+                }
                 if !room_names.contains(&row.room) {
                     room_names.push(row.room.clone());
                 }
@@ -326,6 +359,7 @@ fn read_row(
     }
     let (mut room, mut name, mut email) = (String::new(), None, None);
     for (column, value) in columns.iter().zip(record.iter()) {
+        let value = unescape_cell(value.trim());
         let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
         match column {
             Column::Room => room = value,
@@ -341,26 +375,23 @@ fn read_row(
             max: MAX_ROOM_NAME_CHARS,
         });
     }
-    if name.is_none() && email.is_none() {
-        return Err(RowProblem::EmptyIdentity);
-    }
-    if name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
-    {
-        return Err(RowProblem::NameTooLong {
+    let room = plan::room_name(&room).map_err(|problem| RowProblem::BadRoomName { problem })?;
+    let member = plan::member(name.as_deref(), email.as_deref()).map_err(|p| match p {
+        MemberProblem::Empty => RowProblem::EmptyIdentity,
+        MemberProblem::NameTooLong { .. } => RowProblem::NameTooLong {
             max: MAX_NAME_CHARS,
-        });
-    }
-    if let Some(e) = &email
-        && clean_email(e).is_none()
-    {
-        return Err(RowProblem::InvalidEmail { email: e.clone() });
-    }
+        },
+        MemberProblem::BadName { problem } => RowProblem::BadName { problem },
+        MemberProblem::InvalidEmail { email } => RowProblem::InvalidEmail { email },
+    })?;
     if !rooms_so_far.contains(&room) && rooms_so_far.len() >= MAX_ROOMS {
         return Err(RowProblem::TooManyRooms { max: MAX_ROOMS });
     }
-    Ok(PlanRow { room, name, email })
+    Ok(PlanRow {
+        room,
+        name: member.name().map(str::to_owned),
+        email: member.email().map(str::to_owned),
+    })
 }
 
 /// Writes rows as CSV with the header `room,name,email`.
@@ -373,9 +404,9 @@ pub fn write(rows: &[PlanRow]) -> Result<String, String> {
     for row in rows {
         writer
             .write_record([
-                row.room.as_str(),
-                row.name.as_deref().unwrap_or(""),
-                row.email.as_deref().unwrap_or(""),
+                escape_cell(&row.room),
+                escape_cell(row.name.as_deref().unwrap_or("")),
+                escape_cell(row.email.as_deref().unwrap_or("")),
             ])
             .map_err(fail)?;
     }

@@ -105,6 +105,10 @@ pub enum ProtocolError {
     Rejected { error: CommandError },
     #[error("the server is shutting down")]
     ShuttingDown,
+    #[error("join within {seconds} seconds of connecting")]
+    JoinTimeout { seconds: u32 },
+    #[error("too many connections {}; try again later", if *.from_your_address { "from your network" } else { "to this server" })]
+    TooManyConnections { from_your_address: bool },
     #[error("something went wrong on the server; please try again")]
     ServerError,
 }

@@ -269,7 +269,14 @@ impl Client {
             .collect()
     }
 
-    /// Closes the socket.
+    /// Leaves the meeting (the `Leave` command), then closes the socket.
+    pub async fn leave(mut self) -> Result<()> {
+        self.command(Command::Leave).await?;
+        self.close().await
+    }
+
+    /// Closes the socket cleanly. The server treats this as a drop (a reload looks the same):
+    /// the participant keeps their place for the grace period.
     pub async fn close(mut self) -> Result<()> {
         self.ws
             .close(None)

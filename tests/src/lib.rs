@@ -63,6 +63,7 @@ pub fn dist_dir() -> PathBuf {
 pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
+    registry: plenary_server::meetings::Registry,
 }
 
 impl TestServer {
@@ -76,6 +77,7 @@ impl TestServer {
         let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
+        let registry = state.registry.clone();
         tokio::spawn(plenary_server::serve(
             listener,
             state,
@@ -87,7 +89,16 @@ impl TestServer {
         Ok(TestServer {
             addr,
             stop: Some(stop),
+            registry,
         })
+    }
+
+    /// Stops serving and writes every meeting's newest state, as the binary does on SIGTERM.
+    pub async fn shut_down(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.registry.flush_all().await;
     }
 
     /// `http://127.0.0.1:port`.
@@ -111,7 +122,14 @@ impl Drop for TestServer {
 
 /// `POST /api/meetings` on the server at `addr`.
 pub async fn create_meeting(addr: SocketAddr) -> Result<CreatedMeeting> {
-    let (status, body) = http_request(addr, "POST", "/api/meetings").await?;
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/meetings",
+        &[("Content-Type", "application/json")],
+        b"",
+    )
+    .await?;
     if status != 201 {
         return Err(HarnessError::Other(format!(
             "create meeting: HTTP {status}: {body}"

@@ -32,6 +32,31 @@ pub fn host(created: &CreatedMeeting) -> Credential {
     }
 }
 
+/// Joins `name` by the participant link and has `host` make them a co-host (the host secret
+/// would make them host); returns once both have seen the new role.
+pub async fn join_co_host(
+    host: &mut Client,
+    addr: std::net::SocketAddr,
+    meeting: &plenary_shared::ids::MeetingId,
+    name: &str,
+) -> Result<Client> {
+    let mut co = Client::join(addr, meeting, name, Credential::Participant).await?;
+    let id = co
+        .me
+        .ok_or_else(|| HarnessError::Other("co-host not welcomed".into()))?;
+    host.until_view("the co-host to arrive", |v| v.participant(id).is_some())
+        .await?;
+    host.command(Command::MakeCoHost { participant: id })
+        .await?;
+    let is_co = |v: &plenary_shared::meeting::view::MeetingView| {
+        v.participant(id)
+            .is_some_and(|p| p.role == plenary_shared::meeting::Role::CoHost)
+    };
+    host.until_view("the new co-host", is_co).await?;
+    co.until_view("my co-host role", is_co).await?;
+    Ok(co)
+}
+
 /// The host creates one room per group, puts each group in its room, sets `options` and opens
 /// them all; returns the rooms' ids in group order.
 pub async fn open_manual_rooms(

@@ -250,7 +250,7 @@ async fn plans_export_as_csv_and_survive_a_restart() -> Result<()> {
         csv,
         "room,name,email\n\"Fjord, north\",Åse Øvrebø,\n\"Fjord, north\",,kari@skole.no\nFjell,Per,\n"
     );
-    drop(server);
+    server.shut_down().await;
 
     // A new server on the same database has the plan.
     let store = Store::open(&db)

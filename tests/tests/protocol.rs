@@ -43,7 +43,7 @@ async fn two_clients_see_each_other_join_and_leave() -> Result<()> {
         .await?;
     assert_eq!(host.view, per.view, "both clients hold the same picture");
 
-    per.close().await?;
+    per.leave().await?;
     host.until_view("Per to leave", |v| v.participants.len() == 1)
         .await?;
     assert_eq!(host.names(), vec!["Hanne"]);

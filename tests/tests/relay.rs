@@ -3,7 +3,9 @@
 //! timers matter, so no test waits for minutes to pass.
 
 use plenary_e2e::client::Client;
-use plenary_e2e::support::{START, check_all, host, manual_server, place_of, rejected};
+use plenary_e2e::support::{
+    START, check_all, host, join_co_host, manual_server, place_of, rejected,
+};
 use plenary_e2e::{Result, TestServer};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::{Command, CommandError};
@@ -22,7 +24,7 @@ async fn a_full_breakout_session_with_a_host_a_co_host_and_twenty_participants()
     let created = server.create_meeting().await?;
     let m = &created.meeting;
     let mut h = Client::join(server.addr, m, "Hanne", host(&created)).await?;
-    let mut co = Client::join(server.addr, m, "Cato", host(&created)).await?;
+    let mut co = join_co_host(&mut h, server.addr, m, "Cato").await?;
     let mut ps = Vec::new();
     for i in 1..=20 {
         ps.push(
@@ -312,7 +314,7 @@ async fn every_forbidden_command_is_refused_over_the_wire_and_changes_nothing() 
     let created = server.create_meeting().await?;
     let m = &created.meeting;
     let mut h = Client::join(server.addr, m, "Host", host(&created)).await?;
-    let mut co = Client::join(server.addr, m, "Co", host(&created)).await?;
+    let mut co = join_co_host(&mut h, server.addr, m, "Co").await?;
     let mut p = Client::join(server.addr, m, "Pupil", Credential::Participant).await?;
     let other = Client::join(server.addr, m, "Other", Credential::Participant).await?;
     h.command(Command::CreateRooms {

@@ -75,7 +75,7 @@ async fn a_meeting_planned_ahead_keeps_settings_passcode_and_groups_across_a_res
     let info = MeetingInfo {
         title: "Naturfag 9B".into(),
         starts_at: Some(Timestamp(1_800_000_000_000)),
-        passcode: Some("4242".into()),
+        passcode: Some("424242".into()),
         co_hosts: vec!["kari@skole.no".into()],
     };
     let plan = Plan {
@@ -111,7 +111,7 @@ async fn a_meeting_planned_ahead_keeps_settings_passcode_and_groups_across_a_res
     // Anyone may read the public part; it never carries the passcode.
     let (status, body) = http(server.addr, "GET", &format!("/api/meetings/{m}"), &[], b"").await?;
     assert_eq!(status, 200);
-    assert!(!body.contains("4242"), "{body}");
+    assert!(!body.contains("424242"), "{body}");
     assert_eq!(
         serde_json::from_str::<PublicInfo>(&body)?,
         PublicInfo {
@@ -137,9 +137,9 @@ async fn a_meeting_planned_ahead_keeps_settings_passcode_and_groups_across_a_res
     // The passcode is enforced on join.
     let answer = join_with(&server, m, "Per", None).await?;
     assert_eq!(refusal(&answer), Some(CommandError::PasscodeRequired));
-    let answer = join_with(&server, m, "Per", Some("0000")).await?;
+    let answer = join_with(&server, m, "Per", Some("000000")).await?;
     assert_eq!(refusal(&answer), Some(CommandError::WrongPasscode));
-    let ServerMsg::Welcome { meeting, .. } = join_with(&server, m, "Per", Some("4242")).await?
+    let ServerMsg::Welcome { meeting, .. } = join_with(&server, m, "Per", Some("424242")).await?
     else {
         return Err(HarnessError::Other("the right passcode was refused".into()));
     };
@@ -164,7 +164,7 @@ async fn a_meeting_planned_ahead_keeps_settings_passcode_and_groups_across_a_res
         (sets[0].name.as_str(), sets[0].rooms, sets[0].people),
         ("Week 1", 2, 2)
     );
-    drop(server);
+    server.shut_down().await;
 
     // Everything is still there on a new server over the same file.
     let again = server_on(&db).await?;
@@ -235,7 +235,7 @@ async fn bad_settings_or_bodies_create_nothing_and_say_why() -> Result<()> {
         server.addr,
         "POST",
         "/api/meetings",
-        &[],
+        &[("Content-Type", "application/json")],
         serde_json::to_string(&bad)?.as_bytes(),
     )
     .await?;
@@ -243,7 +243,8 @@ async fn bad_settings_or_bodies_create_nothing_and_say_why() -> Result<()> {
     let error: ApiErrorBody = serde_json::from_str(&body)?;
     assert_eq!(error.code, "invalid_info");
     assert!(error.message.contains("passcode"), "{}", error.message);
-    let (status, body) = http(server.addr, "POST", "/api/meetings", &[], b"{not json").await?;
+    let json = [("Content-Type", "application/json")];
+    let (status, body) = http(server.addr, "POST", "/api/meetings", &json, b"{not json").await?;
     assert_eq!(status, 400);
     assert_eq!(
         serde_json::from_str::<ApiErrorBody>(&body)?.code,

@@ -43,6 +43,22 @@ pub fn describe(error: &ProtocolError, lang: Lang) -> String {
             "The server is restarting. You will be reconnected.",
             "Serveren starter på nytt. Du blir koblet til igjen.",
         ),
+        ProtocolError::JoinTimeout { .. } => pick(
+            "The connection waited too long to join. Reload the page.",
+            "Forbindelsen ventet for lenge med å bli med. Last inn siden på nytt.",
+        ),
+        ProtocolError::TooManyConnections {
+            from_your_address: true,
+        } => pick(
+            "Too many connections from your network right now. Try again in a minute.",
+            "For mange tilkoblinger fra nettverket ditt akkurat nå. Prøv igjen om et minutt.",
+        ),
+        ProtocolError::TooManyConnections {
+            from_your_address: false,
+        } => pick(
+            "The server is full right now. Try again in a minute.",
+            "Serveren er full akkurat nå. Prøv igjen om et minutt.",
+        ),
         ProtocolError::ServerError => pick(
             "Something went wrong on the server. Try again.",
             "Noe gikk galt på serveren. Prøv igjen.",
@@ -66,6 +82,12 @@ fn text_problem(problem: &TextError, lang: Lang) -> String {
             "den inneholder kontrolltegn"
         } else {
             "it contains control characters"
+        })
+        .to_owned(),
+        TextError::NothingVisible => (if nb {
+            "den har ingen synlige tegn"
+        } else {
+            "it has no visible characters"
         })
         .to_owned(),
     }
@@ -218,6 +240,14 @@ pub fn refused(error: &CommandError, lang: Lang) -> String {
                 format!("The plan is not valid: {reason}.")
             }
         }
+        E::MeetingEnded => pick("This meeting has ended.", "Dette møtet er avsluttet."),
+        E::TooManyPasscodeTries { retry_after_secs } => {
+            if nb {
+                format!("For mange feil passkoder. Prøv igjen om {retry_after_secs} sekunder.")
+            } else {
+                format!("Too many wrong passcodes. Try again in {retry_after_secs} seconds.")
+            }
+        }
         E::InvalidRotation { max } => {
             if nb {
                 format!(
@@ -295,6 +325,26 @@ pub fn row_problem(problem: &RowProblem, lang: Lang) -> String {
         P::Unreadable { detail } => two(
             format!("the line could not be read: {detail}"),
             format!("linjen kunne ikke leses: {detail}"),
+        ),
+        P::BadRoomName { problem } => two(
+            format!(
+                "the room name cannot be used: {}",
+                text_problem(problem, Lang::En)
+            ),
+            format!(
+                "romnavnet kan ikke brukes: {}",
+                text_problem(problem, Lang::Nb)
+            ),
+        ),
+        P::BadName { problem } => two(
+            format!(
+                "the name cannot be used: {}",
+                text_problem(problem, Lang::En)
+            ),
+            format!(
+                "navnet kan ikke brukes: {}",
+                text_problem(problem, Lang::Nb)
+            ),
         ),
     }
 }

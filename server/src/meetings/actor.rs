@@ -1,29 +1,30 @@
 //! One task per meeting. It owns the `Meeting`, receives joins, resumes, commands and disconnects
-//! over a channel, applies them to the engine with the server clock's `now`, and sends each
-//! resulting event — serialised once — to the connections in that event's audience. It also keeps
-//! each participant's resume token and, for connections that dropped without closing, the moment
-//! their grace period ends.
+//! over a channel, applies them to the engine with the server clock's `now`, and hands each
+//! resulting event to `delivery.rs`. It also keeps each participant's resume token, the moment a
+//! dropped connection's grace period ends, when the state is next staged for the store (never
+//! more than every 200 ms, never waited for), and when the meeting, idle, expires.
 
+use super::delivery::{Close, ConnId, Connection, encode};
 use super::persist::Persister;
 use crate::clock::Clock;
 use crate::media::{MediaConfig, MediaMap, MediaRouter, Sfu};
 use crate::metrics::Metrics;
 use crate::secrets;
-use crate::store::{MeetingRecord, Store};
-use axum::extract::ws::Utf8Bytes;
+use crate::store::Store;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
 use plenary_shared::media::ClientSignal;
 use plenary_shared::meeting::command::{Command, CommandError};
-use plenary_shared::meeting::event::Audience;
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use plenary_shared::meeting::plan::Plan;
 use plenary_shared::meeting::{Admission, Credential, Meeting};
-use plenary_shared::protocol::{PROTOCOL_VERSION, ProtocolError, ServerMsg};
+use plenary_shared::protocol::{ProtocolError, ServerMsg};
 use plenary_shared::time::Timestamp;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 /// Commands waiting for a meeting's actor, at most.
 const INBOX_CAPACITY: usize = 1024;
@@ -37,24 +38,22 @@ pub struct ActorContext {
     pub store: Option<Store>,
     /// How media connections reach the network.
     pub media: MediaConfig,
-}
-
-/// Identifies one WebSocket connection, so a stale socket's disconnect cannot evict a newer one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ConnId(pub u64);
-
-/// The sending side of one client connection, as the actor sees it.
-#[derive(Debug, Clone)]
-pub struct Connection {
-    pub id: ConnId,
-    /// Frames for the client, already serialised. Bounded: a client that cannot keep up is
-    /// dropped rather than slowing the meeting.
-    pub outbox: mpsc::Sender<Utf8Bytes>,
-    /// Set to `true` when the actor drops this connection; both socket halves watch it.
-    pub kicked: Arc<watch::Sender<bool>>,
+    /// A meeting nobody has used for this long is deleted.
+    pub idle_ms: u64,
 }
 
 type Reply = oneshot::Sender<Result<ParticipantId, ProtocolError>>;
+
+/// How a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// Closed or lost (a reload, a closed tab, a network drop): the place is kept for the grace
+    /// period. Only the `Leave` command leaves.
+    Dropped,
+    /// The client sent what the server cannot read (not UTF-8, too large) and was closed with
+    /// the matching code: it leaves at once rather than lingering in the list.
+    Broken,
+}
 
 /// Messages to a meeting's actor.
 #[derive(Debug)]
@@ -64,6 +63,8 @@ pub enum ActorMsg {
         email: Option<String>,
         credential: Credential,
         passcode: Option<String>,
+        /// The client's address (or network), for the passcode throttle.
+        from: IpAddr,
         connection: Connection,
         reply: Reply,
     },
@@ -84,11 +85,10 @@ pub enum ActorMsg {
         from: ParticipantId,
         signal: ClientSignal,
     },
-    /// The connection closed: cleanly (the person left) or not (they may come back).
     Disconnected {
         who: ParticipantId,
         connection: ConnId,
-        clean: bool,
+        how: Departure,
     },
     /// Write the newest state to the store, then answer.
     Flush {
@@ -108,6 +108,11 @@ pub enum ActorMsg {
     /// What anyone with the link may know before joining.
     PublicInfo {
         reply: oneshot::Sender<PublicInfo>,
+    },
+    /// `DELETE /api/meetings/{id}`: end the meeting for everyone and forget it.
+    Delete {
+        secret: HostSecret,
+        reply: oneshot::Sender<Result<(), CommandError>>,
     },
 }
 
@@ -135,31 +140,52 @@ impl MeetingHandle {
     }
 }
 
-/// Starts the actor task for a new `meeting`.
-pub fn spawn(id: MeetingId, meeting: Meeting, ctx: Arc<ActorContext>) -> MeetingHandle {
-    spawn_restored(id, meeting, Vec::new(), ctx)
+/// Called once when a meeting's actor stops for good (expired or deleted), to take it out of
+/// the registry.
+pub type Farewell = Box<dyn FnOnce() + Send>;
+
+/// A meeting loaded from the store, for `spawn`.
+pub struct Restored {
+    pub sessions: Vec<(SessionToken, ParticipantId)>,
+    pub chat_seq: i64,
+    pub last_active: Timestamp,
 }
 
-/// Starts the actor task for a meeting loaded from the store. Everyone in it counts as having
-/// dropped just now: they have the grace period to come back with their tokens.
-pub fn spawn_restored(
+/// Starts the actor task for a meeting (new, or loaded from the store with `restored`: everyone
+/// in it counts as having dropped just now, with the grace period to come back).
+pub fn spawn(
     id: MeetingId,
     meeting: Meeting,
-    sessions: Vec<(SessionToken, ParticipantId)>,
+    restored: Option<Restored>,
     ctx: Arc<ActorContext>,
+    farewell: Farewell,
 ) -> MeetingHandle {
     let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
-    let until = ctx.clock.now().plus_ms(ctx.grace_ms);
-    let away = meeting
-        .participant_ids()
-        .into_iter()
-        .map(|p| (p, until))
-        .collect();
+    let now = ctx.clock.now();
+    let until = now.plus_ms(ctx.grace_ms);
     let media = Sfu::start(ctx.media.clone(), ctx.metrics.clone());
+    let is_new = restored.is_none();
+    let restored = restored.unwrap_or(Restored {
+        sessions: Vec::new(),
+        chat_seq: 0,
+        last_active: now,
+    });
+    let away = if is_new {
+        HashMap::new()
+    } else {
+        meeting
+            .participant_ids()
+            .into_iter()
+            .map(|p| (p, until))
+            .collect()
+    };
     let mut actor = Actor {
+        persister: ctx
+            .store
+            .clone()
+            .map(|s| Persister::start(s, id.clone(), ctx.metrics.clone())),
         id,
         meeting,
-        persister: ctx.store.clone().map(Persister::start),
         ctx,
         media: Box::new(media),
         media_map: MediaMap::default(),
@@ -168,56 +194,55 @@ pub fn spawn_restored(
         token_of: HashMap::new(),
         away,
         counted: (0, 0),
+        dirty: is_new,
+        next_stage: Instant::now(),
+        chat_seq: restored.chat_seq,
+        last_active: restored.last_active,
+        farewell: Some(farewell),
+        stopped: false,
     };
-    for (token, pid) in sessions {
+    for (token, pid) in restored.sessions {
         actor.tokens.insert(token.0.clone(), pid);
         actor.token_of.insert(pid, token);
     }
-    actor.persist();
+    actor.stage();
     tokio::spawn(actor.run(rx));
     MeetingHandle { tx }
 }
 
-/// What a client gets should one of our messages ever fail to serialise.
-const ENCODING_FAILED: &str =
-    r#"{"error":{"error":"server_error","message":"server encoding failed"}}"#;
-
-/// Serialises a server message. Our own types always serialise; should one ever not, the client
-/// gets an error frame instead of nothing.
-pub fn encode(msg: &ServerMsg) -> Utf8Bytes {
-    match serde_json::to_string(msg) {
-        Ok(json) => Utf8Bytes::from(json),
-        Err(e) => {
-            tracing::error!(error = %e, "could not serialise a server message");
-            Utf8Bytes::from_static(ENCODING_FAILED)
-        }
-    }
-}
-
-struct Actor {
-    id: MeetingId,
-    meeting: Meeting,
-    ctx: Arc<ActorContext>,
-    persister: Option<Persister>,
+pub(super) struct Actor {
+    pub(super) id: MeetingId,
+    pub(super) meeting: Meeting,
+    pub(super) ctx: Arc<ActorContext>,
+    pub(super) persister: Option<Persister>,
     /// Where forwarding rules go; the last rules sent.
-    media: Box<dyn MediaRouter>,
-    media_map: MediaMap,
-    connections: HashMap<ParticipantId, Connection>,
-    tokens: HashMap<String, ParticipantId>,
-    token_of: HashMap<ParticipantId, SessionToken>,
+    pub(super) media: Box<dyn MediaRouter>,
+    pub(super) media_map: MediaMap,
+    pub(super) connections: HashMap<ParticipantId, Connection>,
+    pub(super) tokens: HashMap<String, ParticipantId>,
+    pub(super) token_of: HashMap<ParticipantId, SessionToken>,
     /// Participants whose connection dropped, and when their grace period ends.
-    away: HashMap<ParticipantId, Timestamp>,
+    pub(super) away: HashMap<ParticipantId, Timestamp>,
     /// (participants, rooms) last added to the gauges.
-    counted: (i64, i64),
+    pub(super) counted: (i64, i64),
+    /// The state changed since it was last staged for the store.
+    pub(super) dirty: bool,
+    /// The earliest moment the state may be staged again.
+    pub(super) next_stage: Instant,
+    /// The last chat line's number in the store.
+    pub(super) chat_seq: i64,
+    /// When someone last did anything here (for expiry).
+    pub(super) last_active: Timestamp,
+    pub(super) farewell: Option<Farewell>,
+    pub(super) stopped: bool,
 }
 
 impl Actor {
     async fn run(mut self, mut rx: mpsc::Receiver<ActorMsg>) {
         tracing::info!(meeting = %self.id, "meeting started");
         let mut manual = self.ctx.clock.subscribe();
-        loop {
-            let deadline = self.next_wake();
-            let wait = deadline.map(|at| self.ctx.clock.now().ms_until(at));
+        while !self.stopped {
+            let wait = self.next_wake().map(|at| self.ctx.clock.now().ms_until(at));
             let timer = async {
                 match wait {
                     Some(ms) => tokio::time::sleep(std::time::Duration::from_millis(ms)).await,
@@ -234,47 +259,52 @@ impl Actor {
                     None => std::future::pending::<()>().await,
                 }
             };
+            let stage_at = self.next_stage;
+            let stage_due = self.dirty && self.persister.is_some();
             let changed = tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(msg) => self.handle(msg).await,
                     None => break,
                 },
-                () = timer => {
-                    self.on_time();
-                    true
-                }
-                () = clock_moved => {
-                    self.on_time();
-                    true
-                }
+                () = timer => self.on_time().await,
+                () = clock_moved => self.on_time().await,
+                () = tokio::time::sleep_until(stage_at), if stage_due => false,
             };
             if changed {
                 self.update_media();
-                // Write-through: the next message (say, a client's snapshot request) is handled
-                // only once this change is on disk, so whatever a client saw confirmed survives
-                // a crash.
-                self.persist();
-                if let Some(p) = &self.persister {
-                    p.flush().await;
-                }
+            }
+            if self.dirty && Instant::now() >= self.next_stage {
+                self.stage();
             }
             self.update_gauges();
+        }
+        if self.dirty {
+            self.stage();
         }
         self.counted_to(0, 0);
         tracing::info!(meeting = %self.id, "meeting stopped");
     }
 
     fn next_wake(&self) -> Option<Timestamp> {
-        let away = self.away.values().min().copied();
-        match (self.meeting.next_deadline(), away) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [
+            self.meeting.next_deadline(),
+            self.away.values().min().copied(),
+            self.expires_at(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
-    /// Timers due: the engine's, and grace periods that ran out.
-    fn on_time(&mut self) {
+    /// Timers due: the engine's, grace periods that ran out, and expiry.
+    async fn on_time(&mut self) -> bool {
         let now = self.ctx.clock.now();
+        if self.expires_at().is_some_and(|at| at <= now) {
+            tracing::info!(meeting = %self.id, "idle too long; deleted");
+            Metrics::bump(&self.ctx.metrics.meetings_expired);
+            self.forget_for_good().await;
+            return false;
+        }
         self.meeting.tick(now);
         let expired: Vec<ParticipantId> = self
             .away
@@ -284,12 +314,14 @@ impl Actor {
             .collect();
         for id in expired {
             tracing::info!(meeting = %self.id, participant = %id, "did not come back in time");
-            self.remove_participant(id);
+            self.away.remove(&id);
+            self.meeting.disconnect(id);
         }
         self.fan_out();
+        true
     }
 
-    /// Handles one message; returns whether the meeting may have changed (and must be saved).
+    /// Handles one message; returns whether the meeting may have changed.
     async fn handle(&mut self, msg: ActorMsg) -> bool {
         let now = self.ctx.clock.now();
         match msg {
@@ -298,79 +330,58 @@ impl Actor {
                 email,
                 credential,
                 passcode,
+                from,
                 connection,
                 reply,
             } => {
-                let token = match secrets::session_token() {
-                    Ok(t) => t,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot mint a session token");
-                        let _ = reply.send(Err(ProtocolError::ServerError));
-                        return false;
-                    }
-                };
-                let joined = self.meeting.admit(
-                    Admission {
-                        name: &name,
-                        email: email.as_deref(),
-                        credential: &credential,
-                        passcode: passcode.as_deref(),
-                    },
-                    now,
-                );
-                let id = match joined {
-                    Ok(id) => id,
-                    Err(error) => {
-                        let _ = reply.send(Err(ProtocolError::Rejected { error }));
-                        return false;
-                    }
-                };
-                // Everyone already here hears of the join; the newcomer gets a snapshot that
-                // already includes it.
-                self.fan_out();
-                self.tokens.insert(token.0.clone(), id);
-                self.token_of.insert(id, token.clone());
-                self.attach(id, connection, token);
-                tracing::info!(meeting = %self.id, participant = %id, "joined");
-                let _ = reply.send(Ok(id));
-                true
+                self.last_active = now;
+                self.join(
+                    name, email, credential, passcode, from, connection, reply, now,
+                )
             }
             ActorMsg::Resume {
                 token,
                 connection,
                 reply,
             } => {
+                self.last_active = now;
+                if self.meeting.is_ended() {
+                    let error = CommandError::MeetingEnded;
+                    let _ = reply.send(Err(ProtocolError::Rejected { error }));
+                    return false;
+                }
                 let Some(id) = self.tokens.get(&token.0).copied() else {
                     let _ = reply.send(Err(ProtocolError::UnknownSession));
                     return false;
                 };
                 self.away.remove(&id);
                 if let Some(old) = self.connections.remove(&id) {
-                    old.kicked.send_replace(true);
+                    old.close(Close::TAKEN_OVER);
                 }
                 self.attach(id, connection, token);
                 tracing::info!(meeting = %self.id, participant = %id, "resumed");
                 let _ = reply.send(Ok(id));
-                false // a new connection for the same participant: nothing stored changes
+                false
             }
             ActorMsg::Command { from, command } => {
-                let leaving = command == Command::Leave;
-                match self.meeting.apply(command, from, now) {
-                    Ok(()) => self.fan_out(),
-                    Err(error) => {
-                        Metrics::bump(&self.ctx.metrics.rejected_commands);
-                        tracing::debug!(meeting = %self.id, participant = %from, %error, "command refused");
-                        let msg = ServerMsg::error(ProtocolError::Rejected { error });
-                        self.send_to(from, encode(&msg));
-                    }
+                self.last_active = now;
+                if let Err(error) = self.meeting.apply(command, from, now) {
+                    Metrics::bump(&self.ctx.metrics.rejected_commands);
+                    tracing::debug!(meeting = %self.id, participant = %from, %error, "command refused");
+                    let msg = ServerMsg::error(ProtocolError::Rejected { error });
+                    self.send_to(from, encode(&msg));
+                    return false;
                 }
-                if leaving {
-                    self.forget(from);
+                if self.meeting.is_ended() {
+                    Metrics::bump(&self.ctx.metrics.meetings_ended);
+                    tracing::info!(meeting = %self.id, by = %from, "ended for all");
                 }
+                self.fan_out();
                 true
             }
             ActorMsg::Snapshot { from } => {
-                self.snapshot(from);
+                let meeting = self.meeting.view_for(from);
+                self.send_to(from, encode(&ServerMsg::Snapshot { meeting }));
                 false
             }
             ActorMsg::Media { from, signal } => {
@@ -378,6 +389,7 @@ impl Actor {
                 false
             }
             ActorMsg::Flush { done } => {
+                self.stage();
                 if let Some(p) = &self.persister {
                     p.flush().await;
                 }
@@ -402,6 +414,7 @@ impl Actor {
                 command,
                 reply,
             } => {
+                self.last_active = now;
                 let result = self.meeting.apply_as_host(command, &secret, now);
                 if result.is_err() {
                     Metrics::bump(&self.ctx.metrics.rejected_commands);
@@ -410,30 +423,111 @@ impl Actor {
                 let _ = reply.send(result);
                 true
             }
+            ActorMsg::Delete { secret, reply } => {
+                let result = self
+                    .meeting
+                    .apply_as_host(Command::EndMeeting, &secret, now);
+                let ended = match result {
+                    Ok(()) => true,
+                    // Already ended: deleting it is still the host's to do.
+                    Err(CommandError::MeetingEnded) => self.meeting.plan_for_host(&secret).is_ok(),
+                    Err(_) => false,
+                };
+                if !ended {
+                    let _ = reply.send(result);
+                    return false;
+                }
+                Metrics::bump(&self.ctx.metrics.meetings_ended);
+                tracing::info!(meeting = %self.id, "deleted by the host");
+                self.fan_out();
+                self.update_media();
+                self.forget_for_good().await;
+                let _ = reply.send(Ok(()));
+                false
+            }
             ActorMsg::Disconnected {
                 who,
                 connection,
-                clean,
+                how,
             } => {
                 if self.connections.get(&who).map(|c| c.id) != Some(connection) {
                     return false; // a newer connection took over; this one is history
                 }
+                self.last_active = now;
                 self.connections.remove(&who);
-                if clean {
-                    self.remove_participant(who);
-                    self.fan_out();
-                } else {
-                    // Only the connection changed; the meeting (and what is stored) did not.
-                    self.away.insert(who, now.plus_ms(self.ctx.grace_ms));
+                match how {
+                    Departure::Dropped => {
+                        self.away.insert(who, now.plus_ms(self.ctx.grace_ms));
+                        false
+                    }
+                    Departure::Broken => {
+                        self.meeting.disconnect(who);
+                        self.fan_out();
+                        true
+                    }
                 }
-                clean
             }
         }
     }
 
-    fn snapshot(&mut self, from: ParticipantId) {
-        let meeting = self.meeting.view_for(from);
-        self.send_to(from, encode(&ServerMsg::Snapshot { meeting }));
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        name: String,
+        email: Option<String>,
+        credential: Credential,
+        passcode: Option<String>,
+        from: IpAddr,
+        connection: Connection,
+        reply: Reply,
+        now: Timestamp,
+    ) -> bool {
+        let token = match secrets::session_token() {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot mint a session token");
+                let _ = reply.send(Err(ProtocolError::ServerError));
+                return false;
+            }
+        };
+        let address = from.to_string();
+        let joined = self.meeting.admit(
+            Admission {
+                name: &name,
+                email: email.as_deref(),
+                credential: &credential,
+                passcode: passcode.as_deref(),
+                from: Some(&address),
+            },
+            now,
+        );
+        let id = match joined {
+            Ok(id) => id,
+            Err(error) => {
+                match error {
+                    CommandError::WrongPasscode => {
+                        Metrics::bump(&self.ctx.metrics.passcode_failures);
+                        tracing::warn!(meeting = %self.id, %address, "wrong passcode");
+                    }
+                    CommandError::TooManyPasscodeTries { .. } => {
+                        Metrics::bump(&self.ctx.metrics.passcode_throttled);
+                        tracing::warn!(meeting = %self.id, %address, "passcode tries too fast; refused");
+                    }
+                    _ => {}
+                }
+                let _ = reply.send(Err(ProtocolError::Rejected { error }));
+                return false;
+            }
+        };
+        // Everyone already here hears of the join; the newcomer gets a snapshot that already
+        // includes it.
+        self.fan_out();
+        self.tokens.insert(token.0.clone(), id);
+        self.token_of.insert(id, token.clone());
+        self.attach(id, connection, token);
+        tracing::info!(meeting = %self.id, participant = %id, "joined");
+        let _ = reply.send(Ok(id));
+        true
     }
 
     /// Tells the media layer who may receive whom, if that changed.
@@ -444,142 +538,12 @@ impl Actor {
             self.media_map = map;
         }
     }
-
-    /// Hands the current state to the writer task, if the server persists.
-    fn persist(&mut self) {
-        let Some(persister) = &mut self.persister else {
-            return;
-        };
-        let state = match self.meeting.to_json() {
-            Ok(json) => json,
-            Err(e) => {
-                tracing::error!(meeting = %self.id, error = %e, "cannot serialise meeting");
-                return;
-            }
-        };
-        let sessions: Vec<(&SessionToken, &ParticipantId)> =
-            self.token_of.iter().map(|(p, t)| (t, p)).collect();
-        let sessions = serde_json::to_string(&sessions).unwrap_or_else(|_| "[]".into());
-        let updated_at = i64::try_from(self.ctx.clock.now().0).unwrap_or(i64::MAX);
-        persister.save(MeetingRecord {
-            id: self.id.clone(),
-            state,
-            sessions,
-            updated_at,
-        });
-    }
-
-    /// Binds a connection to a participant and sends the welcome snapshot.
-    fn attach(&mut self, id: ParticipantId, connection: Connection, token: SessionToken) {
-        self.media.connected(id, connection.outbox.clone());
-        self.connections.insert(id, connection);
-        let welcome = ServerMsg::Welcome {
-            version: PROTOCOL_VERSION,
-            you: id,
-            token,
-            meeting: self.meeting.view_for(id),
-        };
-        self.send_to(id, encode(&welcome));
-    }
-
-    /// Removes a participant from the meeting and forgets their session.
-    fn remove_participant(&mut self, id: ParticipantId) {
-        self.meeting.disconnect(id);
-        self.forget(id);
-    }
-
-    fn forget(&mut self, id: ParticipantId) {
-        self.away.remove(&id);
-        if let Some(token) = self.token_of.remove(&id) {
-            self.tokens.remove(&token.0);
-        }
-        if let Some(conn) = self.connections.remove(&id) {
-            conn.kicked.send_replace(true);
-        }
-    }
-
-    /// Delivers every queued event to its audience.
-    fn fan_out(&mut self) {
-        loop {
-            let envelopes = self.meeting.drain_events();
-            if envelopes.is_empty() {
-                return;
-            }
-            let mut slow = Vec::new();
-            let mut deliver = |id: ParticipantId, conn: &Connection, frame: &Utf8Bytes| {
-                if conn.outbox.try_send(frame.clone()).is_ok() {
-                    Metrics::bump(&self.ctx.metrics.messages_out);
-                } else {
-                    slow.push(id);
-                }
-            };
-            for envelope in envelopes {
-                let frame = encode(&ServerMsg::Event {
-                    event: envelope.event,
-                });
-                // One person's event goes straight to them: opening rooms for a thousand
-                // people queues a thousand of these, and scanning every connection for each
-                // was most of the cost.
-                if let Audience::Participant { participant } = envelope.audience {
-                    if let Some(conn) = self.connections.get(&participant)
-                        && self.meeting.is_in_audience(participant, &envelope.audience)
-                    {
-                        deliver(participant, conn, &frame);
-                    }
-                    continue;
-                }
-                for (id, conn) in &self.connections {
-                    if self.meeting.is_in_audience(*id, &envelope.audience) {
-                        deliver(*id, conn, &frame);
-                    }
-                }
-            }
-            for id in slow {
-                self.drop_slow(id);
-            }
-        }
-    }
-
-    fn send_to(&mut self, id: ParticipantId, frame: Utf8Bytes) {
-        let Some(conn) = self.connections.get(&id) else {
-            return;
-        };
-        if conn.outbox.try_send(frame).is_ok() {
-            Metrics::bump(&self.ctx.metrics.messages_out);
-        } else {
-            self.drop_slow(id);
-        }
-    }
-
-    /// A client that cannot keep up loses its connection but keeps its place for the grace
-    /// period, like any dropped connection.
-    fn drop_slow(&mut self, id: ParticipantId) {
-        if let Some(conn) = self.connections.remove(&id) {
-            tracing::warn!(meeting = %self.id, participant = %id, "client too slow; disconnected");
-            Metrics::bump(&self.ctx.metrics.slow_clients_dropped);
-            conn.kicked.send_replace(true);
-            let until = self.ctx.clock.now().plus_ms(self.ctx.grace_ms);
-            self.away.insert(id, until);
-        }
-    }
-
-    fn update_gauges(&mut self) {
-        let people = i64::try_from(self.meeting.participant_count()).unwrap_or(i64::MAX);
-        let rooms = i64::try_from(self.meeting.room_count()).unwrap_or(i64::MAX);
-        self.counted_to(people, rooms);
-    }
-
-    fn counted_to(&mut self, people: i64, rooms: i64) {
-        Metrics::shift(&self.ctx.metrics.participants, people - self.counted.0);
-        Metrics::shift(&self.ctx.metrics.rooms, rooms - self.counted.1);
-        self.counted = (people, rooms);
-    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use plenary_shared::protocol::ProtocolError;
+    use super::super::delivery::ENCODING_FAILED;
+    use plenary_shared::protocol::{ProtocolError, ServerMsg};
 
     #[test]
     fn the_encoding_fallback_is_a_valid_error_frame() {

@@ -1,6 +1,8 @@
-//! Persistence in one SQLite file (sqlx): each meeting's whole state as JSON, with its resume
-//! sessions, written as it changes so a server killed at any moment comes back where it was.
-//! Migrations are a numbered list applied once each, recorded in `schema_migrations`.
+//! Persistence in one SQLite file (sqlx): each meeting's state as JSON, with its resume sessions,
+//! and its chat as rows of their own, so a chat line costs one small insert however large the
+//! meeting is. Writes come in batches from each meeting's writer (`meetings/persist.rs`): the
+//! newest state and the chat lines since the last batch, in one transaction. Migrations are a
+//! numbered list applied once each, recorded in `schema_migrations`.
 
 use plenary_shared::ids::MeetingId;
 use sqlx::Row;
@@ -11,15 +13,42 @@ use std::path::Path;
 use thiserror::Error;
 
 /// The schema, in order. Never edit a released entry; add a new one.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE meetings (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE meetings (
         id TEXT PRIMARY KEY NOT NULL,
         state TEXT NOT NULL,
         sessions TEXT NOT NULL,
         updated_at INTEGER NOT NULL
     )",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE chat (
+        meeting TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        place TEXT NOT NULL,
+        line TEXT NOT NULL,
+        PRIMARY KEY (meeting, seq)
+    ) WITHOUT ROWID",
+    ),
+];
+
+/// One chat line as stored: its place (`main` or `room:N`) and the message as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatRow {
+    pub seq: i64,
+    pub place: String,
+    pub line: String,
+}
+
+/// What one meeting's writer hands the store at once.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub state: Option<MeetingRecord>,
+    pub chat: Vec<ChatRow>,
+}
 
 /// Errors of the storage layer.
 #[derive(Debug, Error)]
@@ -90,19 +119,99 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a batch in one transaction: the meeting's state (inserted or replaced) and its new
+    /// chat lines. Returns the bytes of text written, for the metrics.
+    pub async fn write(&self, id: &MeetingId, batch: &Batch) -> Result<usize, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut bytes = 0;
+        if let Some(record) = &batch.state {
+            bytes += record.state.len() + record.sessions.len();
+            sqlx::query(
+                "INSERT INTO meetings (id, state, sessions, updated_at) VALUES (?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET
+                   state = excluded.state, sessions = excluded.sessions,
+                   updated_at = excluded.updated_at",
+            )
+            .bind(&record.id.0)
+            .bind(&record.state)
+            .bind(&record.sessions)
+            .bind(record.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for row in &batch.chat {
+            bytes += row.line.len() + row.place.len();
+            sqlx::query(
+                "INSERT OR REPLACE INTO chat (meeting, seq, place, line) VALUES (?, ?, ?, ?)",
+            )
+            .bind(&id.0)
+            .bind(row.seq)
+            .bind(&row.place)
+            .bind(&row.line)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(bytes)
+    }
+
     /// Inserts or replaces a meeting.
     pub async fn save(&self, record: &MeetingRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO meetings (id, state, sessions, updated_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT(id) DO UPDATE SET
-               state = excluded.state, sessions = excluded.sessions, updated_at = excluded.updated_at",
+        let batch = Batch {
+            state: Some(record.clone()),
+            chat: Vec::new(),
+        };
+        self.write(&record.id, &batch).await.map(|_| ())
+    }
+
+    /// The newest `per_place` chat lines of each place of a meeting, oldest first, and the
+    /// highest sequence number used.
+    pub async fn load_chat(
+        &self,
+        id: &MeetingId,
+        per_place: usize,
+    ) -> Result<(Vec<ChatRow>, i64), StoreError> {
+        let per_place = i64::try_from(per_place).unwrap_or(i64::MAX);
+        let rows = sqlx::query(
+            "SELECT seq, place, line FROM (
+               SELECT seq, place, line,
+                      ROW_NUMBER() OVER (PARTITION BY place ORDER BY seq DESC) AS newest
+               FROM chat WHERE meeting = ?)
+             WHERE newest <= ? ORDER BY seq",
         )
-        .bind(&record.id.0)
-        .bind(&record.state)
-        .bind(&record.sessions)
-        .bind(record.updated_at)
-        .execute(&self.pool)
+        .bind(&id.0)
+        .bind(per_place)
+        .fetch_all(&self.pool)
         .await?;
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                Ok(ChatRow {
+                    seq: row.try_get("seq")?,
+                    place: row.try_get("place")?,
+                    line: row.try_get("line")?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM chat WHERE meeting = ?")
+            .bind(&id.0)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((rows, last.unwrap_or(0)))
+    }
+
+    /// Forgets a meeting and its chat for good.
+    pub async fn delete(&self, id: &MeetingId) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM chat WHERE meeting = ?")
+            .bind(&id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM meetings WHERE id = ?")
+            .bind(&id.0)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -161,6 +270,42 @@ mod tests {
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].state, "{\"v\":2}");
         assert_eq!(all[0].updated_at, 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn chat_rows_come_back_newest_per_place_and_go_with_the_meeting() -> Result<(), StoreError>
+    {
+        let store = Store::open(&temp_db("chat")).await?;
+        let id = MeetingId("m".into());
+        let rows: Vec<ChatRow> = (1..=7)
+            .map(|seq| ChatRow {
+                seq,
+                place: if seq % 2 == 0 { "main" } else { "room:1" }.into(),
+                line: format!("line {seq}"),
+            })
+            .collect();
+        let batch = Batch {
+            state: Some(MeetingRecord {
+                id: id.clone(),
+                state: "{}".into(),
+                sessions: "[]".into(),
+                updated_at: 1,
+            }),
+            chat: rows,
+        };
+        assert!(store.write(&id, &batch).await? > 0);
+        let (kept, last) = store.load_chat(&id, 2).await?;
+        let seqs: Vec<i64> = kept.iter().map(|r| r.seq).collect();
+        assert_eq!(
+            seqs,
+            vec![4, 5, 6, 7],
+            "two newest of each place, oldest first"
+        );
+        assert_eq!(last, 7);
+        store.delete(&id).await?;
+        assert!(store.load_all().await?.is_empty());
+        assert_eq!(store.load_chat(&id, 2).await?.0, vec![]);
         Ok(())
     }
 }

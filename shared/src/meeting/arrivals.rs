@@ -1,65 +1,90 @@
 //! Placing people who were planned for or who arrive late: loading a plan of rooms and
-//! pre-assigned names or emails, and putting a newcomer where they belong (their remembered room,
-//! their planned room, or the smallest open room), flagging ambiguous matches instead of guessing.
+//! pre-assigned people (by name, email or both), and putting a newcomer where they belong (their
+//! remembered room, their planned room, or the smallest open room), flagging ambiguous matches
+//! instead of guessing.
 
 use super::command::CommandError;
 use super::event::{Audience, Event};
-use super::plan::{Plan, identity_key};
+use super::plan::Plan;
 use super::rooms::{self, MAX_ROOMS, Phase, Place, RoomStatus};
 use super::{Meeting, Role};
 use crate::ids::{ParticipantId, RoomId};
-use crate::names::{MAX_ROOM_NAME_CHARS, clean_text, clean_topic};
-use std::collections::BTreeMap;
+
+/// Most remembered keys (people who left a room, by each of their keys) a meeting keeps. Beyond
+/// it the entry of the smallest key goes; rooms being replaced forgets them all.
+pub const MAX_REMEMBERED: usize = 4 * super::MAX_PARTICIPANTS;
 
 impl Meeting {
     pub(super) fn load_plan(&mut self, plan: &Plan) -> Result<(), CommandError> {
         self.refuse_if_running()?;
-        let invalid = |reason: String| CommandError::InvalidPlan { reason };
-        if !(1..=MAX_ROOMS).contains(&plan.rooms.len()) {
-            return Err(invalid(format!("it needs 1 to {MAX_ROOMS} rooms")));
-        }
-        let mut rooms = Vec::new();
-        let mut members: BTreeMap<String, usize> = BTreeMap::new();
-        for (i, planned) in plan.rooms.iter().enumerate() {
-            let name = clean_text(&planned.name, MAX_ROOM_NAME_CHARS)
-                .map_err(|p| invalid(format!("room {}: name {p}", i + 1)))?;
-            let topic = clean_topic(&planned.topic, rooms::MAX_TOPIC_CHARS)
-                .map_err(|p| invalid(format!("room {}: topic {p}", i + 1)))?;
-            for m in &planned.members {
-                let key = identity_key(m);
-                if key.is_empty() {
-                    return Err(invalid(format!("room {}: an empty member", i + 1)));
-                }
-                if members.insert(key, i).is_some() {
-                    return Err(invalid(format!("{} is planned twice", m.trim())));
-                }
-            }
-            rooms.push((name, topic));
-        }
+        let plan = plan
+            .validated(MAX_ROOMS, rooms::MAX_TOPIC_CHARS)
+            .map_err(|problem| CommandError::InvalidPlan {
+                reason: problem.to_string(),
+            })?;
+        let rooms = plan
+            .rooms
+            .iter()
+            .map(|r| (r.name.clone(), r.topic.clone()))
+            .collect();
         let ids = self.replace_rooms(rooms);
-        self.plan = Some(plan.clone());
-        self.planned = members.into_iter().map(|(k, i)| (k, ids[i])).collect();
         let mut conflicts = Vec::new();
-        for (key, room) in self.planned.clone() {
-            let matching: Vec<ParticipantId> = self
-                .participants
-                .iter()
-                .filter(|(_, p)| p.keys.contains(&key) && p.role != Role::Host)
-                .map(|(id, _)| *id)
-                .collect();
-            match matching.as_slice() {
-                [one] => {
-                    self.assignments.insert(*one, room);
+        for (planned, room) in plan.rooms.iter().zip(&ids) {
+            for member in &planned.members {
+                let keys = member.keys();
+                for key in &keys {
+                    self.planned.insert(key.clone(), *room);
                 }
-                [] => {}
-                _ => conflicts.push((key, matching)),
+                let matching = self.matching(&keys, |p| p.role != Role::Host);
+                match matching.as_slice() {
+                    [one] => {
+                        self.assignments.insert(*one, *room);
+                    }
+                    [] => {}
+                    _ => conflicts.push((keys[0].clone(), matching)),
+                }
             }
         }
+        self.plan = Some(plan);
         self.emit_rooms_replaced();
         for (key, participants) in conflicts {
             self.emit(Audience::Hosts, Event::PlanConflict { key, participants });
         }
         Ok(())
+    }
+
+    /// Everyone present who has any of `keys` and passes `filter`, in id order.
+    fn matching(
+        &self,
+        keys: &[String],
+        filter: impl Fn(&super::Participant) -> bool,
+    ) -> Vec<ParticipantId> {
+        self.participants
+            .iter()
+            .filter(|(_, p)| filter(p) && p.keys.iter().any(|k| keys.contains(k)))
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Every key of the planned person that `key` belongs to (just `key` if no plan names it).
+    fn planned_keys_of(&self, key: &str) -> Vec<String> {
+        self.plan
+            .iter()
+            .flat_map(|p| &p.rooms)
+            .flat_map(|r| &r.members)
+            .map(|m| m.keys())
+            .find(|keys| keys.iter().any(|k| k == key))
+            .unwrap_or_else(|| vec![key.to_owned()])
+    }
+
+    /// Remembers that the person with `keys` belonged in `room`, within `MAX_REMEMBERED`.
+    pub(super) fn remember(&mut self, keys: &[String], room: RoomId) {
+        for key in keys {
+            self.remembered.insert(key.clone(), room);
+        }
+        while self.remembered.len() > MAX_REMEMBERED {
+            self.remembered.pop_first();
+        }
     }
 
     /// Places a newcomer: their remembered or planned room (flagging ambiguous matches), else the
@@ -71,36 +96,37 @@ impl Meeting {
             .map(|p| p.keys.clone())
             .unwrap_or_default();
         // The first key (email before name) that a remembered or planned room knows.
-        let found = keys.iter().cloned().find_map(|k| {
-            let room = self.remembered.get(&k).or_else(|| self.planned.get(&k))?;
-            Some((k, *room))
-        });
-        let (key, known) = match found {
-            Some((k, room)) => (k, Some(room)),
-            None => (String::new(), None),
-        };
-        let same_key: Vec<ParticipantId> = self
-            .participants
+        let remembered = keys
             .iter()
-            .filter(|(_, p)| p.keys.contains(&key))
-            .map(|(pid, _)| *pid)
-            .collect();
-        let room = match known {
-            Some(_) if same_key.len() > 1 => {
-                self.emit(
-                    Audience::Hosts,
-                    Event::PlanConflict {
-                        key,
-                        participants: same_key,
-                    },
-                );
-                None
-            }
-            Some(room) => {
-                for k in &keys {
-                    self.remembered.remove(k);
+            .find_map(|k| Some((k.clone(), *self.remembered.get(k)?, false)));
+        let found = remembered.or_else(|| {
+            keys.iter()
+                .find_map(|k| Some((k.clone(), *self.planned.get(k)?, true)))
+        });
+        let room = match found {
+            Some((key, room, from_plan)) => {
+                // Everyone present who is that same planned person, by any of its keys.
+                let person = if from_plan {
+                    self.planned_keys_of(&key)
+                } else {
+                    vec![key.clone()]
+                };
+                let same = self.matching(&person, |_| true);
+                if same.len() > 1 {
+                    self.emit(
+                        Audience::Hosts,
+                        Event::PlanConflict {
+                            key,
+                            participants: same,
+                        },
+                    );
+                    None
+                } else {
+                    for k in &keys {
+                        self.remembered.remove(k);
+                    }
+                    Some(room)
                 }
-                Some(room)
             }
             None if self.phase() == Phase::Open && self.options.move_automatically => {
                 self.smallest_open_room()

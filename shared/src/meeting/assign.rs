@@ -100,35 +100,115 @@ impl<T: Ord + Clone> PairCounts<T> {
     }
 }
 
-/// Tries per round; the best (fewest repeated pairs) wins.
+/// Tries per round at most; the best (fewest repeated pairs) wins.
 const ATTEMPTS_PER_ROUND: usize = 24;
 
+/// The work a whole rotation may take, in pair look-ups (each a read of a small array): about
+/// 20 ms on one core of the test machine, whatever the number of people. Small rotations never
+/// reach it; large ones make fewer attempts and fewer improving swaps, so a thousand-person
+/// rotation cannot stall the meeting's actor.
+pub const ROTATION_BUDGET: u64 = 40_000_000;
+
+/// Counts the work done against `ROTATION_BUDGET`.
+#[derive(Debug)]
+struct Budget {
+    left: u64,
+}
+
+impl Budget {
+    /// Whether `cost` more look-ups fit; if so they are spent.
+    fn spend(&mut self, cost: u64) -> bool {
+        if cost <= self.left {
+            self.left -= cost;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// How often each pair of people (by index) has met: a dense triangle-free square, since a
+/// rotation holds at most a meeting's thousand people (2 MB of counters).
+struct Met {
+    n: usize,
+    counts: Vec<u16>,
+}
+
+impl Met {
+    fn new(n: usize) -> Met {
+        Met {
+            n,
+            counts: vec![0; n * n],
+        }
+    }
+
+    fn get(&self, a: usize, b: usize) -> u32 {
+        u32::from(self.counts[a * self.n + b])
+    }
+
+    fn record(&mut self, groups: &[Vec<usize>]) {
+        for g in groups {
+            for (i, &a) in g.iter().enumerate() {
+                for &b in &g[i + 1..] {
+                    let (ab, ba) = (a * self.n + b, b * self.n + a);
+                    self.counts[ab] = self.counts[ab].saturating_add(1);
+                    self.counts[ba] = self.counts[ba].saturating_add(1);
+                }
+            }
+        }
+    }
+
+    /// Earlier meetings between `person` and the others in `group` (skipping `except`).
+    fn cost_in(&self, person: usize, group: &[usize], except: usize) -> u32 {
+        group
+            .iter()
+            .filter(|&&o| o != except && o != person)
+            .map(|&o| self.get(person, o))
+            .sum()
+    }
+
+    fn round_cost(&self, groups: &[Vec<usize>]) -> u32 {
+        groups
+            .iter()
+            .map(|g| {
+                g.iter()
+                    .enumerate()
+                    .flat_map(|(i, &a)| g[i + 1..].iter().map(move |&b| (a, b)))
+                    .map(|(a, b)| self.get(a, b))
+                    .sum::<u32>()
+            })
+            .sum()
+    }
+}
+
 /// `rounds` rounds of groups of about `size` (sizes differ by at most one), each round placing
-/// people greedily where they have met the fewest so far, best of several shuffled attempts.
-pub fn rotation<T: Ord + Clone>(
+/// people greedily where they have met the fewest so far, best of several shuffled attempts,
+/// then improved by swaps, all within `ROTATION_BUDGET`.
+pub fn rotation<T: Clone>(
     people: &[T],
     size: usize,
     rounds: usize,
     rng: &mut Rng,
 ) -> Vec<Vec<Vec<T>>> {
-    let rooms = rooms_for_groups(people.len(), size);
-    let sizes = even_sizes(people.len(), rooms);
-    let mut met = PairCounts::default();
+    let n = people.len();
+    let rooms = rooms_for_groups(n, size);
+    let sizes = even_sizes(n, rooms);
+    let mut met = Met::new(n);
+    let mut budget = Budget {
+        left: ROTATION_BUDGET,
+    };
+    // One greedy round costs about n²/2 look-ups; every round gets at least one.
+    let per_attempt = ((n * n) / 2).max(1) as u64;
+    let rounds_left = |done: usize| (rounds - done).max(1) as u64;
     let mut schedule = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let mut best: Option<(u32, Vec<Vec<T>>)> = None;
-        for _ in 0..ATTEMPTS_PER_ROUND {
-            let groups = greedy_round(people, &sizes, &met, rng);
-            let cost: u32 = groups
-                .iter()
-                .map(|g| {
-                    g.iter()
-                        .enumerate()
-                        .flat_map(|(i, a)| g[i + 1..].iter().map(move |b| (a, b)))
-                        .map(|(a, b)| met.get(a, b))
-                        .sum::<u32>()
-                })
-                .sum();
+    for done in 0..rounds {
+        let share = budget.left / rounds_left(done);
+        let attempts = (share / per_attempt).clamp(1, ATTEMPTS_PER_ROUND as u64);
+        let mut best: Option<(u32, Vec<Vec<usize>>)> = None;
+        for _ in 0..attempts {
+            budget.spend(per_attempt);
+            let groups = greedy_round(n, &sizes, &met, rng);
+            let cost = met.round_cost(&groups);
             if best.as_ref().is_none_or(|(c, _)| cost < *c) {
                 best = Some((cost, groups));
             }
@@ -137,35 +217,44 @@ pub fn rotation<T: Ord + Clone>(
             }
         }
         let mut groups = best.map(|(_, g)| g).unwrap_or_default();
-        improve_by_swaps(&mut groups, &met);
+        // Swaps get what this round's share has left.
+        let mut round_budget = Budget {
+            left: (budget.left / rounds_left(done)).min(budget.left),
+        };
+        let before = round_budget.left;
+        improve_by_swaps(&mut groups, &met, &mut round_budget);
+        budget.left -= before - round_budget.left;
         met.record(&groups);
-        schedule.push(groups);
+        schedule.push(
+            groups
+                .into_iter()
+                .map(|g| g.into_iter().map(|i| people[i].clone()).collect())
+                .collect(),
+        );
     }
     schedule
 }
 
-/// Sum of earlier meetings between `person` and the others in `group` (skipping `except`).
-fn cost_in<T: Ord + Clone>(person: &T, group: &[T], except: &T, met: &PairCounts<T>) -> u32 {
-    group
-        .iter()
-        .filter(|o| *o != except && *o != person)
-        .map(|o| met.get(person, o))
-        .sum()
-}
-
-/// Hill-climbs by swapping two people between groups while that lowers repeated pairings.
-fn improve_by_swaps<T: Ord + Clone>(groups: &mut [Vec<T>], met: &PairCounts<T>) {
+/// Hill-climbs by swapping two people between groups while that lowers repeated pairings, as
+/// long as the budget lasts.
+fn improve_by_swaps(groups: &mut [Vec<usize>], met: &Met, budget: &mut Budget) {
     for _ in 0..20 {
         let mut improved = false;
         for gi in 0..groups.len() {
             for gj in gi + 1..groups.len() {
+                let cost = (groups[gi].len()
+                    * groups[gj].len()
+                    * 2
+                    * (groups[gi].len() + groups[gj].len())) as u64;
+                if !budget.spend(cost) {
+                    return;
+                }
                 for a in 0..groups[gi].len() {
                     for b in 0..groups[gj].len() {
-                        let (x, y) = (groups[gi][a].clone(), groups[gj][b].clone());
+                        let (x, y) = (groups[gi][a], groups[gj][b]);
                         let before =
-                            cost_in(&x, &groups[gi], &x, met) + cost_in(&y, &groups[gj], &y, met);
-                        let after =
-                            cost_in(&x, &groups[gj], &y, met) + cost_in(&y, &groups[gi], &x, met);
+                            met.cost_in(x, &groups[gi], x) + met.cost_in(y, &groups[gj], y);
+                        let after = met.cost_in(x, &groups[gj], y) + met.cost_in(y, &groups[gi], x);
                         if after < before {
                             groups[gi][a] = y;
                             groups[gj][b] = x;
@@ -181,22 +270,17 @@ fn improve_by_swaps<T: Ord + Clone>(groups: &mut [Vec<T>], met: &PairCounts<T>) 
     }
 }
 
-fn greedy_round<T: Ord + Clone>(
-    people: &[T],
-    sizes: &[usize],
-    met: &PairCounts<T>,
-    rng: &mut Rng,
-) -> Vec<Vec<T>> {
-    let mut order = people.to_vec();
+fn greedy_round(n: usize, sizes: &[usize], met: &Met, rng: &mut Rng) -> Vec<Vec<usize>> {
+    let mut order: Vec<usize> = (0..n).collect();
     rng.shuffle(&mut order);
-    let mut groups: Vec<Vec<T>> = sizes.iter().map(|s| Vec::with_capacity(*s)).collect();
+    let mut groups: Vec<Vec<usize>> = sizes.iter().map(|s| Vec::with_capacity(*s)).collect();
     for person in order {
         let choice = groups
             .iter()
             .enumerate()
             .filter(|(i, g)| g.len() < sizes[*i])
             .map(|(i, g)| {
-                let cost: u32 = g.iter().map(|o| met.get(&person, o)).sum();
+                let cost: u32 = g.iter().map(|&o| met.get(person, o)).sum();
                 (cost, g.len(), i)
             })
             .min();
@@ -281,6 +365,19 @@ mod tests {
             .iter()
             .for_each(|r| met.record(r));
         assert_eq!(met.repeats(), 0);
+    }
+
+    #[test]
+    fn a_rotation_of_a_thousand_stays_within_its_budget() {
+        // 1,000 people, 50 rounds in groups of 100: the case that took 20 s of the actor.
+        let people: Vec<u32> = (0..1000).collect();
+        let schedule = rotation(&people, 100, 50, &mut Rng::new(3));
+        assert_eq!(schedule.len(), 50);
+        for round in &schedule {
+            let mut all: Vec<u32> = round.iter().flatten().copied().collect();
+            all.sort_unstable();
+            assert_eq!(all, people);
+        }
     }
 
     proptest! {

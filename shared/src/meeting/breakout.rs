@@ -56,6 +56,8 @@ impl Meeting {
             | MakeCoHost { .. }
             | RemoveCoHost { .. }
             | MakeHost { .. }
+            | RemoveParticipant { .. }
+            | EndMeeting
             | Mute { .. }
             | MuteAll
             | SetSelfUnmute { .. }

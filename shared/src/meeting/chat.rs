@@ -7,7 +7,7 @@ use super::command::CommandError;
 use super::event::{Audience, Event};
 use super::rooms::Place;
 use crate::ids::ParticipantId;
-use crate::names::{TextError, clean_topic};
+use crate::names::clean_message;
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
@@ -34,13 +34,8 @@ impl Meeting {
         raw: &str,
         now: Timestamp,
     ) -> Result<(), CommandError> {
-        let text = clean_topic(raw, MAX_CHAT_CHARS)
+        let text = clean_message(raw, MAX_CHAT_CHARS)
             .map_err(|problem| CommandError::InvalidText { problem })?;
-        if text.is_empty() {
-            return Err(CommandError::InvalidText {
-                problem: TextError::Empty,
-            });
-        }
         let (place, name) = match self.participants.get(&from) {
             Some(p) => (p.place, p.name.clone()),
             None => return Err(CommandError::NotInMeeting),
@@ -84,6 +79,31 @@ impl Meeting {
     /// Forgets the conversation of a room that no longer exists.
     pub(super) fn drop_chat(&mut self, place: Place) {
         self.chat.remove(&place);
+    }
+}
+
+impl Meeting {
+    /// Every chat line kept, place by place, oldest first (what a server stores as it comes).
+    pub fn chat_lines(&self) -> Vec<(Place, ChatMessage)> {
+        self.chat
+            .iter()
+            .flat_map(|(place, log)| log.iter().map(|m| (*place, m.clone())))
+            .collect()
+    }
+
+    /// Brings back one chat line of `place` from storage (oldest first), keeping the newest
+    /// `CHAT_HISTORY` of each place that still exists.
+    pub fn restore_chat(&mut self, place: Place, message: ChatMessage) {
+        if let Place::Room { room } = place
+            && !self.rooms.contains_key(&room)
+        {
+            return;
+        }
+        let log = self.chat.entry(place).or_default();
+        log.push_back(message);
+        while log.len() > CHAT_HISTORY {
+            log.pop_front();
+        }
     }
 }
 

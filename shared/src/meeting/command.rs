@@ -30,6 +30,12 @@ pub enum Command {
     MakeHost {
         participant: ParticipantId,
     },
+    /// Take someone out of the meeting: they are told, and their session cannot resume.
+    RemoveParticipant {
+        participant: ParticipantId,
+    },
+    /// End the meeting for everyone: all are told, media stops, nobody can join any more.
+    EndMeeting,
 
     // --- audio policy ---
     /// Mute one participant.
@@ -230,6 +236,10 @@ pub enum CommandError {
         "a rotation needs between 1 and 50 rounds, a group size of at least 2 and 1 to {max} minutes a round"
     )]
     InvalidRotation { max: u32 },
+    #[error("this meeting has ended")]
+    MeetingEnded,
+    #[error("too many wrong passcodes; try again in {retry_after_secs} seconds")]
+    TooManyPasscodeTries { retry_after_secs: u32 },
 }
 
 /// Who would have been allowed, for the human-readable error.

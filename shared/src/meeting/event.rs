@@ -24,6 +24,15 @@ pub enum Event {
     ParticipantLeft {
         participant: ParticipantId,
     },
+    /// `by` took `participant` out of the meeting (sent to everyone, and to the one removed).
+    ParticipantRemoved {
+        participant: ParticipantId,
+        by: ParticipantId,
+    },
+    /// The host ended the meeting for everyone.
+    MeetingEnded {
+        by: ParticipantId,
+    },
     RoleChanged {
         participant: ParticipantId,
         role: Role,

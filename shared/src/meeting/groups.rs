@@ -4,7 +4,7 @@
 
 use super::command::CommandError;
 use super::event::{Audience, Event};
-use super::plan::{Plan, PlannedRoom, identity_key};
+use super::plan::{Plan, PlannedMember, PlannedRoom};
 use super::{Meeting, Role};
 use crate::ids::{ParticipantId, RoomId};
 use crate::names::clean_text;
@@ -38,10 +38,12 @@ impl Meeting {
     /// else by name), plus planned and remembered people who are not here today. One pass over
     /// each collection, so saving stays cheap at a thousand people.
     pub fn groups_as_plan(&self) -> Plan {
-        let mut members: BTreeMap<RoomId, Vec<String>> = BTreeMap::new();
+        let mut members: BTreeMap<RoomId, Vec<PlannedMember>> = BTreeMap::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
-        let mut add = |room: RoomId, who: String| {
-            if seen.insert(identity_key(&who)) {
+        let mut add = |room: RoomId, who: PlannedMember| {
+            let keys = who.keys();
+            if keys.iter().all(|k| !seen.contains(k)) {
+                seen.extend(keys);
                 members.entry(room).or_default().push(who);
             }
         };
@@ -49,16 +51,33 @@ impl Meeting {
             if let Some(p) = self.participants.get(pid) {
                 // keys hold the email (if any) first; a name keeps its spelling.
                 let who = match p.keys.first() {
-                    Some(k) if k.contains('@') => k.clone(),
-                    _ => p.name.clone(),
+                    Some(k) if k.contains('@') => PlannedMember::Both {
+                        name: p.name.clone(),
+                        email: k.clone(),
+                    },
+                    _ => PlannedMember::One(p.name.clone()),
                 };
                 add(*room, who);
             }
         }
         let here: BTreeSet<&String> = self.participants.values().flat_map(|p| &p.keys).collect();
-        for (key, room) in self.planned.iter().chain(self.remembered.iter()) {
+        let planned = self
+            .plan
+            .iter()
+            .flat_map(|p| &p.rooms)
+            .flat_map(|r| &r.members);
+        for member in planned {
+            let keys = member.keys();
+            let room = keys.iter().find_map(|k| self.planned.get(k));
+            if let Some(room) = room
+                && keys.iter().all(|k| !here.contains(k))
+            {
+                add(*room, member.clone());
+            }
+        }
+        for (key, room) in &self.remembered {
             if !here.contains(key) {
-                add(*room, key.clone());
+                add(*room, PlannedMember::One(key.clone()));
             }
         }
         let rooms = self

@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 
 /// Longest meeting title, in characters.
 pub const MAX_TITLE_CHARS: usize = 120;
-/// Passcode length bounds, in characters.
-pub const PASSCODE_CHARS: std::ops::RangeInclusive<usize> = 4..=32;
+/// Passcode length bounds, in characters, for a new passcode (a meeting saved with a shorter one
+/// before this bound keeps working). Six characters at least: with the guessing throttle
+/// (`throttle.rs`) a 6-digit code takes over a year to exhaust.
+pub const PASSCODE_CHARS: std::ops::RangeInclusive<usize> = 6..=32;
 /// Most designated co-hosts.
 pub const MAX_CO_HOSTS: usize = 20;
 

@@ -63,6 +63,9 @@ impl MediaMap {
 impl Meeting {
     /// The forwarding rules as the meeting stands.
     pub fn media_map(&self) -> MediaMap {
+        if self.ended {
+            return MediaMap::default();
+        }
         let mut places: BTreeMap<Place, Vec<ParticipantId>> = BTreeMap::new();
         let mut muted = Vec::new();
         for (id, p) in &self.participants {

@@ -5,7 +5,7 @@
 //! Rules are split by topic: membership and roles here and in `roles.rs`, rooms in
 //! `breakout.rs`, timers in `timers.rs`, who may do what in `permissions.rs`.
 
-mod arrivals;
+pub mod arrivals;
 pub mod assign;
 mod breakout;
 pub mod chat;
@@ -14,6 +14,7 @@ pub mod event;
 pub mod groups;
 pub mod info;
 pub mod media;
+mod membership;
 pub mod permissions;
 pub mod plan;
 mod roles;
@@ -22,7 +23,6 @@ mod timers;
 pub mod view;
 
 use crate::ids::{HelpRequestId, HostSecret, ParticipantId, RoomId};
-use crate::names::clean_name;
 use crate::time::Timestamp;
 use assign::Rng;
 use command::{Command, CommandError, Required};
@@ -31,6 +31,9 @@ use rooms::{BreakoutOptions, Place, RoomStatus, RoomView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use view::{HelpRequestView, MeetingView, ParticipantView};
+
+pub use membership::Admission;
+use membership::Guard;
 
 /// Most participants one meeting holds.
 pub const MAX_PARTICIPANTS: usize = 1000;
@@ -45,15 +48,6 @@ pub enum Role {
     Participant,
     CoHost,
     Host,
-}
-
-/// Everything a join request carries.
-#[derive(Debug, Clone, Copy)]
-pub struct Admission<'a> {
-    pub name: &'a str,
-    pub email: Option<&'a str>,
-    pub credential: &'a Credential,
-    pub passcode: Option<&'a str>,
 }
 
 impl Role {
@@ -100,6 +94,13 @@ struct Participant {
     /// Named among the organiser's intended co-hosts (see `info.rs`).
     #[serde(default)]
     suggested_co_host: bool,
+    /// Joined with the host secret: such a person is host whenever present (see `roles.rs`).
+    #[serde(default)]
+    holds_secret: bool,
+    /// When they took their current role (the same counter as `joined_seq`), so the
+    /// longest-serving co-host can stand in for an absent host.
+    #[serde(default)]
+    role_since: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,12 +157,20 @@ pub struct Meeting {
     help: BTreeMap<HelpRequestId, HelpRequest>,
     next_help: u32,
     rotation: Option<Rotation>,
-    #[serde(with = "crate::pairs")]
+    /// Not in the state a server writes on every change: chat lines are stored as they come
+    /// (`restore_chat` brings them back). Older saved states that still carry it are read.
+    #[serde(default, skip_serializing, with = "crate::pairs")]
     chat: chat::ChatLogs,
     #[serde(default)]
     info: info::MeetingInfo,
     #[serde(default)]
     group_sets: BTreeMap<String, groups::GroupSet>,
+    /// The host ended the meeting: nobody joins or acts any more, no timer runs.
+    #[serde(default)]
+    ended: bool,
+    /// Wrong passcodes by client address (not persisted: a restart forgets them).
+    #[serde(skip)]
+    guard: Guard,
     /// Not persisted: a restored meeting has delivered everything already.
     #[serde(skip)]
     events: Vec<Envelope>,
@@ -191,112 +200,10 @@ impl Meeting {
             chat: chat::ChatLogs::new(),
             info: info::MeetingInfo::default(),
             group_sets: BTreeMap::new(),
+            ended: false,
+            guard: Guard::default(),
             events: Vec::new(),
         }
-    }
-
-    /// Admits a new participant. A valid host secret makes them host (co-host if a host is
-    /// already present); anything else makes them a participant. A wrong secret is refused rather
-    /// than silently downgraded, so a mistyped host link is noticed. Late joiners are placed by
-    /// the breakout rules (`breakout::place_newcomer`).
-    pub fn join(
-        &mut self,
-        name: &str,
-        credential: &Credential,
-        now: Timestamp,
-    ) -> Result<ParticipantId, CommandError> {
-        self.join_with_email(name, None, credential, now)
-    }
-
-    /// Like `join`, with an email address (from an LMS launch, say) that plans can match too.
-    pub fn join_with_email(
-        &mut self,
-        name: &str,
-        email: Option<&str>,
-        credential: &Credential,
-        now: Timestamp,
-    ) -> Result<ParticipantId, CommandError> {
-        self.admit(
-            Admission {
-                name,
-                email,
-                credential,
-                passcode: None,
-            },
-            now,
-        )
-    }
-
-    /// Admits someone who asked to join: checks the passcode (unless they hold the host
-    /// capability), their name and email, and places them.
-    pub fn admit(
-        &mut self,
-        request: Admission<'_>,
-        now: Timestamp,
-    ) -> Result<ParticipantId, CommandError> {
-        let _ = now;
-        let Admission {
-            name,
-            email,
-            credential,
-            passcode,
-        } = request;
-        let name = clean_name(name).map_err(|problem| CommandError::InvalidName { problem })?;
-        let email = email
-            .map(|e| plan::clean_email(e).ok_or(CommandError::InvalidEmail))
-            .transpose()?;
-        if self.participants.len() >= MAX_PARTICIPANTS {
-            return Err(CommandError::MeetingFull {
-                max: MAX_PARTICIPANTS,
-            });
-        }
-        let role = match credential {
-            Credential::Participant => {
-                self.check_passcode(credential, passcode)?;
-                Role::Participant
-            }
-            Credential::Host { secret } if secret.matches(&self.host_secret) => {
-                if self.host().is_some() {
-                    Role::CoHost
-                } else {
-                    Role::Host
-                }
-            }
-            Credential::Host { .. } => {
-                return Err(CommandError::NotAllowed {
-                    required: Required::Host,
-                });
-            }
-        };
-        let id = ParticipantId(self.next_participant);
-        self.next_participant += 1;
-        self.next_seq += 1;
-        let keys: Vec<String> = email
-            .iter()
-            .map(|e| plan::identity_key(e))
-            .chain(std::iter::once(plan::identity_key(&name)))
-            .collect();
-        let participant = Participant {
-            suggested_co_host: self.suggests(&keys),
-            keys,
-            name,
-            role,
-            joined_seq: self.next_seq,
-            place: Place::Main,
-            muted: role == Role::Participant && !self.self_unmute_allowed,
-        };
-        self.participants.insert(id, participant);
-        let view = self.participant_view(id);
-        if let Some(view) = view {
-            self.emit(
-                Audience::Everyone,
-                Event::ParticipantJoined { participant: view },
-            );
-        }
-        if role < Role::CoHost {
-            self.place_newcomer(id);
-        }
-        Ok(id)
     }
 
     /// Applies one command from `actor`. On error nothing has changed and no event is queued.
@@ -306,11 +213,19 @@ impl Meeting {
         actor: ParticipantId,
         now: Timestamp,
     ) -> Result<(), CommandError> {
+        if self.ended {
+            return Err(CommandError::MeetingEnded);
+        }
         let role = self.role_of(actor).ok_or(CommandError::NotInMeeting)?;
         permissions::check(&command, role)?;
         match command {
             Command::Leave => {
                 self.remove(actor);
+                Ok(())
+            }
+            Command::RemoveParticipant { participant } => self.remove_by(actor, role, participant),
+            Command::EndMeeting => {
+                self.end(actor);
                 Ok(())
             }
             Command::MakeCoHost { participant } => self.set_role(participant, Role::CoHost),
@@ -344,6 +259,9 @@ impl Meeting {
         now: Timestamp,
     ) -> Result<(), CommandError> {
         self.check_host_secret(secret)?;
+        if self.ended {
+            return Err(CommandError::MeetingEnded);
+        }
         use Command::*;
         match command {
             LoadPlan { .. }
@@ -358,6 +276,11 @@ impl Meeting {
             SaveGroups { name } => self.save_groups(&name, now),
             LoadGroups { name } => self.load_groups(&name),
             DeleteGroups { name } => self.delete_groups(&name),
+            // Ended from outside (`DELETE /api/meetings/{id}`): "by" nobody present.
+            EndMeeting => {
+                self.end(ParticipantId(0));
+                Ok(())
+            }
             _ => Err(CommandError::NeedsParticipant),
         }
     }
@@ -376,12 +299,6 @@ impl Meeting {
                 required: Required::Host,
             })
         }
-    }
-
-    /// The connection of `who` is gone for good: same as them leaving. Unknown ids are ignored,
-    /// since a participant who sent `Leave` also disconnects.
-    pub fn disconnect(&mut self, who: ParticipantId) {
-        self.remove(who);
     }
 
     /// The meeting as JSON, for persistence.
@@ -471,8 +388,12 @@ impl Meeting {
             .map(|(id, _)| *id)
     }
 
-    /// Whether `who` should receive an event addressed to `audience`.
+    /// Whether `who` should receive an event addressed to `audience`. An event for one person
+    /// reaches them even once they are gone (the notice that they were removed).
     pub fn is_in_audience(&self, who: ParticipantId, audience: &Audience) -> bool {
+        if let Audience::Participant { participant } = audience {
+            return *participant == who;
+        }
         let Some(p) = self.participants.get(&who) else {
             return false;
         };
@@ -529,22 +450,10 @@ impl Meeting {
             .collect()
     }
 
-    fn remove(&mut self, who: ParticipantId) {
-        let Some(gone) = self.participants.remove(&who) else {
-            return;
-        };
-        if let Some(room) = self.assignments.remove(&who) {
-            for key in &gone.keys {
-                self.remembered.insert(key.clone(), room);
-            }
-        }
-        self.emit(
-            Audience::Everyone,
-            Event::ParticipantLeft { participant: who },
-        );
-        if gone.role == Role::Host {
-            self.hand_over_host();
-        }
+    /// How many remembered keys the meeting holds (bounded by `arrivals::MAX_REMEMBERED`).
+    #[doc(hidden)]
+    pub fn remembered_len(&self) -> usize {
+        self.remembered.len()
     }
 
     fn emit(&mut self, audience: Audience, event: Event) {
@@ -568,6 +477,14 @@ impl Meeting {
             .count();
         if hosts > 1 || (hosts == 0 && co_hosts > 0) {
             return Err(format!("{hosts} hosts and {co_hosts} co-hosts"));
+        }
+        let holders = self
+            .participants
+            .values()
+            .filter(|p| p.holds_secret)
+            .count();
+        if holders > 0 && hosts == 0 {
+            return Err(format!("{holders} holders of the secret and no host"));
         }
         for (id, p) in &self.participants {
             if let Place::Room { room } = p.place {

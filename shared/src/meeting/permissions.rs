@@ -7,7 +7,8 @@
 //! | `JoinRoom` (own room; any room if choosing is allowed) | yes | yes (any open room) | yes (any open room) |
 //! | `ReturnToMain` (if returning is allowed) | yes | yes (always) | yes (always) |
 //! | `AskForHelp` (from a room) | yes | yes | yes |
-//! | `MakeCoHost`, `RemoveCoHost`, `MakeHost`, `SetInfo` | no | no | yes |
+//! | `MakeCoHost`, `RemoveCoHost`, `MakeHost`, `SetInfo`, `EndMeeting` | no | no | yes |
+//! | `RemoveParticipant` (someone of a lower role) | no | yes (participants) | yes |
 //! | `SaveGroups`, `LoadGroups`, `DeleteGroups` | no | yes | yes |
 //! | `Mute`, `MuteAll`, `SetSelfUnmute` | no | yes | yes |
 //! | `CreateRooms`, `AddRoom`, `DeleteRoom`, `RenameRoom`, `SetTopic`, `RemoveAllRooms` | no | yes | yes |
@@ -28,10 +29,11 @@ pub fn requirement(command: &Command) -> Option<Required> {
         | JoinRoom { .. }
         | ReturnToMain
         | AskForHelp => None,
-        MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } | SetInfo { .. } => {
+        MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } | SetInfo { .. } | EndMeeting => {
             Some(Required::Host)
         }
-        Mute { .. }
+        RemoveParticipant { .. }
+        | Mute { .. }
         | MuteAll
         | SetSelfUnmute { .. }
         | CreateRooms { .. }
@@ -73,7 +75,8 @@ pub fn check(command: &Command, role: Role) -> Result<(), CommandError> {
 /// Whether `actor` may send `command`, which names a person whose role is `target`: the role
 /// rule of `check`, then whom the engine lets it name (only a participant becomes a co-host,
 /// only a co-host stops being one, the host is never muted and never given the host role
-/// again). Clients offer a person's actions by this, so they offer what the engine accepts.
+/// again, and only someone of a lower role is removed). Clients offer a person's actions by
+/// this, so they offer what the engine accepts.
 pub fn may_act_on(command: &Command, actor: Role, target: Role) -> bool {
     if check(command, actor).is_err() {
         return false;
@@ -82,6 +85,7 @@ pub fn may_act_on(command: &Command, actor: Role, target: Role) -> bool {
         Command::MakeCoHost { .. } => target == Role::Participant,
         Command::RemoveCoHost { .. } => target == Role::CoHost,
         Command::MakeHost { .. } | Command::Mute { .. } => target != Role::Host,
+        Command::RemoveParticipant { .. } => target < actor,
         _ => true,
     }
 }
@@ -115,6 +119,13 @@ mod tests {
                 },
                 false,
                 false,
+                true,
+            ),
+            (Command::EndMeeting, false, false, true),
+            (
+                Command::RemoveParticipant { participant: p },
+                false,
+                true,
                 true,
             ),
             (Command::SaveGroups { name: "x".into() }, false, true, true),
@@ -253,7 +264,8 @@ mod tests {
                 if actor == Role::Host && target == Role::Host {
                     continue; // a meeting has one host
                 }
-                let commands: [fn(ParticipantId) -> Command; 4] = [
+                let commands: [fn(ParticipantId) -> Command; 5] = [
+                    |participant| Command::RemoveParticipant { participant },
                     |participant| Command::MakeCoHost { participant },
                     |participant| Command::RemoveCoHost { participant },
                     |participant| Command::MakeHost { participant },

@@ -1,5 +1,11 @@
-//! Roles and audio policy: appointing co-hosts, handing the host role on, and muting. A meeting
-//! with anyone in it always has exactly one host.
+//! Roles and audio policy: appointing co-hosts, handing the host role on, and muting.
+//!
+//! Host authority follows the host secret, never the order people came in: whoever joins with
+//! the secret is host (the one they replace becomes a co-host). When the host leaves, the powers
+//! pass only to someone who could have them anyway: another holder of the secret (the
+//! longest-present), else the longest-serving co-host, who stands in until a holder comes back.
+//! A participant who came by the participant link becomes host or co-host only when a host
+//! appoints them. With nobody of either kind present the meeting runs on without a host.
 
 use super::command::{CommandError, Required};
 use super::event::{Audience, Event};
@@ -52,13 +58,21 @@ impl Meeting {
         }
     }
 
-    /// No meeting is left without a host: the longest-present co-host, else the longest-present
-    /// participant, takes over.
+    /// The host left: another holder of the secret (longest present), else the longest-serving
+    /// co-host, stands in. Plain participants never inherit host powers.
     pub(super) fn hand_over_host(&mut self) {
         let next = self
             .participants
             .iter()
-            .max_by_key(|(_, p)| (p.role, std::cmp::Reverse(p.joined_seq)))
+            .filter(|(_, p)| p.holds_secret || p.role == Role::CoHost)
+            .min_by_key(|(_, p)| {
+                let since = if p.holds_secret {
+                    p.joined_seq
+                } else {
+                    p.role_since
+                };
+                (!p.holds_secret, since)
+            })
             .map(|(id, _)| *id);
         if let Some(next) = next {
             self.change_role(next, Role::Host);
@@ -67,12 +81,14 @@ impl Meeting {
 
     /// Sets a role and tells everyone; someone gaining or losing host rights also gets the help
     /// queue as they may now see it.
-    fn change_role(&mut self, who: ParticipantId, role: Role) {
+    pub(super) fn change_role(&mut self, who: ParticipantId, role: Role) {
         let Some(p) = self.participants.get_mut(&who) else {
             return;
         };
         let was_hosting = p.role >= Role::CoHost;
         p.role = role;
+        self.next_seq += 1;
+        p.role_since = self.next_seq;
         self.emit(
             Audience::Everyone,
             Event::RoleChanged {

@@ -11,6 +11,9 @@ use crate::time::Timestamp;
 impl Meeting {
     /// The earliest moment at which `tick` has something to do.
     pub fn next_deadline(&self) -> Option<Timestamp> {
+        if self.ended {
+            return None;
+        }
         self.rooms
             .values()
             .filter_map(|r| match r.status {
@@ -23,6 +26,9 @@ impl Meeting {
 
     /// Fires every timer due at `now`: rotation rounds, time-up notices, closing countdowns.
     pub fn tick(&mut self, now: Timestamp) {
+        if self.ended {
+            return;
+        }
         // Each pass strictly advances some deadline or status, so this ends; the bound is a guard.
         for _ in 0..10_000 {
             if !self.tick_once(now) {

@@ -96,9 +96,11 @@ impl MeetingView {
                 self.participants.retain(|p| p.id != participant.id);
                 self.participants.push(participant.clone());
             }
-            Event::ParticipantLeft { participant } => {
+            Event::ParticipantLeft { participant }
+            | Event::ParticipantRemoved { participant, .. } => {
                 self.participants.retain(|p| p.id != *participant);
             }
+            Event::MeetingEnded { .. } => self.participants.clear(),
             Event::RoleChanged { participant, role } => {
                 self.with_participant(*participant, |p| p.role = *role);
             }

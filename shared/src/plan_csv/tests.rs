@@ -2,7 +2,7 @@
 //! Norwegian letters, mixed good and bad rows, and a 1,000-row file.
 
 use super::*;
-use crate::meeting::plan::{Plan, PlannedRoom};
+use crate::meeting::plan::{Plan, PlannedMember, PlannedRoom};
 
 fn row(room: &str, name: Option<&str>, email: Option<&str>) -> PlanRow {
     PlanRow {
@@ -27,7 +27,16 @@ fn excel_export_with_bom_semicolons_and_norwegian_letters() {
     );
     let plan = import.to_plan();
     assert_eq!(plan.rooms.len(), 2);
-    assert_eq!(plan.rooms[0].members, vec!["ase@skole.no", "Bjørn"]);
+    assert_eq!(
+        plan.rooms[0].members,
+        vec![
+            PlannedMember::Both {
+                name: "Åse Øvrebø".into(),
+                email: "ase@skole.no".into()
+            },
+            "Bjørn".into()
+        ]
+    );
 }
 
 #[test]
@@ -269,4 +278,26 @@ fn line_numbers_count_physical_lines_with_crlf_and_bom() {
     let lf = parse(b"room,name\nA,x\n\n,y\nB,z\n");
     assert_eq!(lf.errors.len(), 1);
     assert_eq!(lf.errors[0].line, 4, "{:?}", lf.errors);
+}
+
+#[test]
+fn cells_a_spreadsheet_would_run_are_escaped_and_read_back() {
+    let rows = vec![
+        row("=HYPERLINK(\"http://x\")", Some("+Ada"), None),
+        row("-1 room", Some("@Bob"), Some("bob@x.org")),
+        row("Plain", Some("Per"), None),
+    ];
+    let csv = write(&rows).expect("write");
+    for line in csv.lines().skip(1) {
+        let first = line.trim_start_matches('"');
+        assert!(
+            !first.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{line}"
+        );
+    }
+    assert!(csv.contains("'=HYPERLINK"), "{csv}");
+    assert!(csv.contains("'+Ada"), "{csv}");
+    let back = parse(csv.as_bytes());
+    assert!(back.is_clean(), "{:?}", back.errors);
+    assert_eq!(back.rows, rows);
 }

@@ -1,14 +1,15 @@
 //! The planning form's data, apart from the page: rooms as the host types them (people one per
-//! line) and their conversion to and from a `Plan`. Pure, so it is unit-tested natively.
+//! line: a name, an email, or both as `Name <email>`) and their conversion to and from a `Plan`.
+//! Pure, so it is unit-tested natively.
 
-use plenary_shared::meeting::plan::{Plan, PlannedRoom};
+use plenary_shared::meeting::plan::{Plan, PlannedMember, PlannedRoom};
 
 /// One room as typed in the form.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DraftRoom {
     pub name: String,
     pub topic: String,
-    /// Names or emails, one per line.
+    /// Names, emails or `Name <email>`, one per line.
     pub people: String,
 }
 
@@ -19,6 +20,28 @@ pub fn lines(text: &str) -> Vec<String> {
         .filter(|l| !l.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// One typed line as a planned person: `Ås, Kari <kari@skole.no>` has both keys.
+pub fn member(line: &str) -> PlannedMember {
+    if let Some(rest) = line.strip_suffix('>')
+        && let Some((name, email)) = rest.rsplit_once('<')
+        && !name.trim().is_empty()
+    {
+        return PlannedMember::Both {
+            name: name.trim().to_owned(),
+            email: email.trim().to_owned(),
+        };
+    }
+    PlannedMember::One(line.to_owned())
+}
+
+/// How a planned person is typed in the form.
+pub fn line(member: &PlannedMember) -> String {
+    match member {
+        PlannedMember::One(who) => who.clone(),
+        PlannedMember::Both { name, email } => format!("{name} <{email}>"),
+    }
 }
 
 /// The plan the form describes. Rooms left entirely blank are skipped; a room with people but no
@@ -35,7 +58,7 @@ pub fn to_plan(rooms: &[DraftRoom]) -> Plan {
             .map(|r| PlannedRoom {
                 name: r.name.trim().to_owned(),
                 topic: r.topic.trim().to_owned(),
-                members: lines(&r.people),
+                members: lines(&r.people).iter().map(|l| member(l)).collect(),
             })
             .collect(),
     }
@@ -48,7 +71,7 @@ pub fn from_plan(plan: &Plan) -> Vec<DraftRoom> {
         .map(|r| DraftRoom {
             name: r.name.clone(),
             topic: r.topic.clone(),
-            people: r.members.join("\n"),
+            people: r.members.iter().map(line).collect::<Vec<_>>().join("\n"),
         })
         .collect()
 }
@@ -63,14 +86,21 @@ mod tests {
             DraftRoom {
                 name: " Fjord ".into(),
                 topic: "Tides".into(),
-                people: "Åse\n\n  kari@skole.no \n".into(),
+                people: "Åse\n\n  kari@skole.no \nÅs, Kari <kari@x.no>".into(),
             },
             DraftRoom::default(),
         ];
         let plan = to_plan(&rooms);
         assert_eq!(plan.rooms.len(), 1);
         assert_eq!(plan.rooms[0].name, "Fjord");
-        assert_eq!(plan.rooms[0].members, vec!["Åse", "kari@skole.no"]);
+        assert_eq!(plan.rooms[0].members[..2], ["Åse", "kari@skole.no"]);
+        assert_eq!(
+            plan.rooms[0].members[2],
+            PlannedMember::Both {
+                name: "Ås, Kari".into(),
+                email: "kari@x.no".into()
+            }
+        );
         assert_eq!(to_plan(&from_plan(&plan)), plan);
     }
 }

@@ -60,7 +60,7 @@ fn plan(rooms: &[(&str, &[&str])]) -> Plan {
             .map(|(name, members)| PlannedRoom {
                 name: (*name).into(),
                 topic: String::new(),
-                members: members.iter().map(|m| (*m).to_string()).collect(),
+                members: members.iter().map(|m| (*m).into()).collect(),
             })
             .collect(),
     }
@@ -208,4 +208,95 @@ fn the_host_secret_alone_may_plan_but_not_act_for_someone() {
     )
     .expect("create");
     assert_eq!(m.plan_for_host(&super::secret()), Ok(None));
+}
+
+/// `Gruppe 1;"Ås, Kari";kari@skole.no`: Kari is planned by both keys, so she is placed whether
+/// she types her name (the join form asks no email) or comes with her email (an LMS launch).
+#[test]
+fn a_planned_name_and_email_match_by_either() {
+    use super::super::plan::PlannedMember;
+    let both = || PlannedMember::Both {
+        name: "Ås, Kari".into(),
+        email: "kari@skole.no".into(),
+    };
+    let planned = Plan {
+        rooms: vec![PlannedRoom {
+            name: "Gruppe 1".into(),
+            topic: String::new(),
+            members: vec![both()],
+        }],
+    };
+    // By name, typed with other spacing and case.
+    let (mut h, host, _) = Harness::with_people(1);
+    h.ok(
+        host,
+        Command::LoadPlan {
+            plan: planned.clone(),
+        },
+    );
+    let kari = h
+        .join("  ås,   KARI ", Credential::Participant)
+        .expect("join");
+    assert_eq!(
+        h.view(kari).participant(kari).and_then(|p| p.assigned),
+        Some(h.room(0))
+    );
+    h.check();
+    // By email, with another name.
+    let (mut h, host, _) = Harness::with_people(1);
+    h.ok(host, Command::LoadPlan { plan: planned });
+    let id =
+        h.m.join_with_email(
+            "Kari N.",
+            Some("Kari@Skole.no"),
+            &Credential::Participant,
+            h.now,
+        )
+        .expect("join");
+    h.deliver_pub();
+    h.views.insert(id, h.m.view_for(id));
+    assert_eq!(
+        h.m.view_for(id).participant(id).and_then(|p| p.assigned),
+        Some(h.room(0))
+    );
+    // A second person matching the same planned entry by its other key is a conflict, not a
+    // guess.
+    h.log.clear();
+    let twin = h.join("Ås, Kari", Credential::Participant).expect("join");
+    assert_eq!(
+        h.view(twin).participant(twin).and_then(|p| p.assigned),
+        None
+    );
+    assert!(
+        h.received(host).iter().any(
+            |e| matches!(e, Event::PlanConflict { participants, .. } if participants.len() == 2)
+        )
+    );
+    h.check();
+}
+
+#[test]
+fn the_remembered_rooms_are_bounded() {
+    use super::super::arrivals::MAX_REMEMBERED;
+    let (mut h, host, _) = Harness::with_people(0);
+    h.create(host, 1, Strategy::Manually);
+    let room = h.room(0);
+    for i in 0..(MAX_REMEMBERED + 50) {
+        let id =
+            h.m.join(&format!("Guest {i}"), &Credential::Participant, h.now)
+                .expect("join");
+        h.m.apply(
+            Command::Assign {
+                participant: id,
+                room: Some(room),
+            },
+            host,
+            h.now,
+        )
+        .expect("assign");
+        h.m.disconnect(id);
+        h.m.drain_events();
+    }
+    h.m.check_invariants().expect("consistent");
+    assert!(h.m.remembered_len() <= MAX_REMEMBERED);
 }

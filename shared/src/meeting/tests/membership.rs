@@ -40,11 +40,13 @@ fn host_secret_makes_host_and_participant_link_does_not() {
 }
 
 #[test]
-fn second_host_link_user_becomes_co_host() {
+fn the_newest_holder_of_the_secret_is_host_and_the_other_a_co_host() {
     let mut m = Meeting::new(secret(), 7);
-    m.join("A", &host_cred(), T0).expect("a");
+    let a = m.join("A", &host_cred(), T0).expect("a");
     let b = m.join("B", &host_cred(), T0).expect("b");
-    assert_eq!(m.role_of(b), Some(Role::CoHost));
+    assert_eq!(m.role_of(b), Some(Role::Host));
+    assert_eq!(m.role_of(a), Some(Role::CoHost));
+    m.check_invariants().expect("one host");
 }
 
 #[test]
@@ -90,26 +92,19 @@ fn host_leaving_hands_over_to_co_host_first() {
 }
 
 #[test]
-fn host_leaving_without_co_host_hands_over_to_longest_present() {
+fn host_leaving_without_co_host_leaves_the_meeting_without_a_host() {
     let (mut m, ids) = meeting_with(&["H", "P1", "P2"]);
     m.disconnect(ids[0]);
-    assert_eq!(m.host(), Some(ids[1]));
+    assert_eq!(m.host(), None);
+    assert_eq!(m.role_of(ids[1]), Some(Role::Participant));
     let events: Vec<Event> = m.drain_events().into_iter().map(|e| e.event).collect();
     assert_eq!(
         events,
-        vec![
-            Event::ParticipantLeft {
-                participant: ids[0]
-            },
-            Event::RoleChanged {
-                participant: ids[1],
-                role: Role::Host
-            },
-            // The new host now sees the (empty) help queue and saved group sets.
-            Event::HelpQueue { requests: vec![] },
-            Event::GroupSetsChanged { sets: vec![] }
-        ]
+        vec![Event::ParticipantLeft {
+            participant: ids[0]
+        }]
     );
+    m.check_invariants().expect("consistent");
 }
 
 #[test]
@@ -229,12 +224,83 @@ fn promoting_a_muted_participant_unmutes_them_visibly() {
 }
 
 #[test]
-fn the_meeting_is_never_without_a_host() {
+fn host_powers_pass_only_to_co_hosts_and_come_back_with_the_secret() {
     let (mut h, host, p) = super::Harness::with_people(3);
     h.ok(host, Command::MakeCoHost { participant: p[2] });
+    h.ok(host, Command::MakeCoHost { participant: p[1] });
     h.disconnect(host);
+    // The longest-serving co-host stands in.
     assert_eq!(h.m.host(), Some(p[2]));
     h.disconnect(p[2]);
-    assert_eq!(h.m.host(), Some(p[0]));
+    assert_eq!(h.m.host(), Some(p[1]));
+    h.disconnect(p[1]);
+    assert_eq!(h.m.host(), None, "a participant never inherits");
+    assert_eq!(h.m.role_of(p[0]), Some(Role::Participant));
+    // The secret holder comes back: host again.
+    let back = h.join("Host", super::host_cred()).expect("back");
+    assert_eq!(h.m.host(), Some(back));
     h.check();
+}
+
+#[test]
+fn a_stand_in_is_a_co_host_again_when_the_holder_returns() {
+    let (mut h, host, p) = super::Harness::with_people(2);
+    h.ok(host, Command::MakeCoHost { participant: p[0] });
+    h.disconnect(host);
+    assert_eq!(h.m.host(), Some(p[0]));
+    let back = h.join("Host", super::host_cred()).expect("back");
+    assert_eq!(h.m.host(), Some(back));
+    assert_eq!(h.m.role_of(p[0]), Some(Role::CoHost));
+    assert_eq!(h.m.role_of(p[1]), Some(Role::Participant));
+    h.check();
+}
+
+#[test]
+fn removing_someone_tells_them_and_everyone() {
+    let (mut h, host, p) = super::Harness::with_people(3);
+    h.ok(host, Command::MakeCoHost { participant: p[0] });
+    h.log.clear();
+    // A co-host removes a participant; not another co-host or the host.
+    h.ok(p[0], Command::RemoveParticipant { participant: p[1] });
+    assert!(h.m.role_of(p[1]).is_none());
+    assert!(h.log.iter().any(|(who, e)| *who == p[1]
+        && matches!(e, Event::ParticipantRemoved { participant, by } if *participant == p[1] && *by == p[0])));
+    assert!(matches!(
+        h.apply(p[0], Command::RemoveParticipant { participant: host }),
+        Err(CommandError::NotAllowed { .. })
+    ));
+    assert!(matches!(
+        h.apply(p[2], Command::RemoveParticipant { participant: p[0] }),
+        Err(CommandError::NotAllowed { .. })
+    ));
+    h.ok(host, Command::RemoveParticipant { participant: p[0] });
+    h.check();
+}
+
+#[test]
+fn ending_the_meeting_stops_everything() {
+    let (mut h, host, p) = super::Harness::with_people(2);
+    assert!(matches!(
+        h.apply(p[0], Command::EndMeeting),
+        Err(CommandError::NotAllowed { .. })
+    ));
+    h.log.clear();
+    h.ok(host, Command::EndMeeting);
+    for id in [host, p[0], p[1]] {
+        assert!(
+            h.log
+                .iter()
+                .any(|(who, e)| *who == id && matches!(e, Event::MeetingEnded { .. }))
+        );
+    }
+    assert!(h.m.is_ended());
+    assert_eq!(
+        h.m.join("Late", &Credential::Participant, T0),
+        Err(CommandError::MeetingEnded)
+    );
+    assert_eq!(
+        h.apply(p[0], Command::SendChat { text: "hi".into() }),
+        Err(CommandError::MeetingEnded)
+    );
+    assert!(h.m.media_map().places.is_empty());
 }

@@ -138,9 +138,9 @@ impl Harness {
         self.deliver(None);
     }
 
+    /// Like the relay: events reach their audience (a person who was just removed still gets
+    /// the notice addressed to them), then the views of people who are gone are dropped.
     fn deliver(&mut self, except: Option<ParticipantId>) {
-        let present: Vec<ParticipantId> = self.m.participant_ids();
-        self.views.retain(|id, _| present.contains(id));
         for envelope in self.m.drain_events() {
             for (id, view) in &mut self.views {
                 if Some(*id) != except && self.m.is_in_audience(*id, &envelope.audience) {
@@ -149,6 +149,8 @@ impl Harness {
                 }
             }
         }
+        let present: Vec<ParticipantId> = self.m.participant_ids();
+        self.views.retain(|id, _| present.contains(id));
     }
 
     /// Every participant's view equals the engine's, and the invariants hold.

@@ -1,7 +1,9 @@
 //! Property tests: random command sequences from random actors (and random joins, leaves and
 //! clock jumps). After every step: the invariants hold, every client's view equals the engine's,
 //! a refused command changed nothing, the permission table is obeyed, automatic splits are even,
-//! and ticking twice at the same instant fires nothing the second time.
+//! and ticking twice at the same instant fires nothing the second time. And host authority: no
+//! sequence of joins, leaves, drops and commands gives someone who came by the participant link
+//! host or co-host powers unless a host appointed them.
 
 use super::super::command::{Command, CommandError};
 use super::super::event::Event;
@@ -13,6 +15,7 @@ use super::super::{Credential, Role};
 use super::{Harness, host_cred};
 use crate::ids::{HelpRequestId, ParticipantId, RoomId};
 use proptest::prelude::*;
+use std::collections::BTreeSet;
 
 /// A command with participants and rooms named by index into whatever exists at that moment.
 #[derive(Debug, Clone)]
@@ -21,6 +24,7 @@ enum Abstract {
     MakeCoHost(u8),
     RemoveCoHost(u8),
     MakeHost(u8),
+    Remove(u8),
     Mute(u8),
     MuteAll,
     SetSelfUnmute(bool),
@@ -73,6 +77,7 @@ enum Op {
     Disconnect(u8),
     Cmd { actor: u8, cmd: Abstract },
     Advance(u16),
+    End { actor: u8 },
 }
 
 fn abstract_cmd() -> impl Strategy<Value = Abstract> {
@@ -83,6 +88,7 @@ fn abstract_cmd() -> impl Strategy<Value = Abstract> {
         idx().prop_map(A::MakeCoHost),
         idx().prop_map(A::RemoveCoHost),
         idx().prop_map(A::MakeHost),
+        idx().prop_map(A::Remove),
         idx().prop_map(A::Mute),
         Just(A::MuteAll),
         any::<bool>().prop_map(A::SetSelfUnmute),
@@ -144,10 +150,11 @@ fn abstract_cmd() -> impl Strategy<Value = Abstract> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        2 => (0u8..12, proptest::bool::weighted(0.15)).prop_map(|(name, host)| Op::Join { name, host }),
-        1 => any::<u8>().prop_map(Op::Disconnect),
-        8 => (any::<u8>(), abstract_cmd()).prop_map(|(actor, cmd)| Op::Cmd { actor, cmd }),
-        2 => (0u16..200).prop_map(Op::Advance),
+        20 => (0u8..12, proptest::bool::weighted(0.15)).prop_map(|(name, host)| Op::Join { name, host }),
+        10 => any::<u8>().prop_map(Op::Disconnect),
+        80 => (any::<u8>(), abstract_cmd()).prop_map(|(actor, cmd)| Op::Cmd { actor, cmd }),
+        20 => (0u16..200).prop_map(Op::Advance),
+        1 => any::<u8>().prop_map(|actor| Op::End { actor }),
     ]
 }
 
@@ -184,6 +191,9 @@ fn concrete(h: &Harness, cmd: &Abstract) -> Command {
             participant: person(i),
         },
         A::MakeHost(i) => Command::MakeHost {
+            participant: person(i),
+        },
+        A::Remove(i) => Command::RemoveParticipant {
             participant: person(i),
         },
         A::Mute(i) => Command::Mute {
@@ -253,7 +263,7 @@ fn concrete(h: &Harness, cmd: &Abstract) -> Command {
                         topic: String::new(),
                         members: (0..4)
                             .filter(|m| m % 3 == r)
-                            .map(|m| format!("Name{}", (u32::from(m) + u32::from(i)) % 12))
+                            .map(|m| format!("Name{}", (u32::from(m) + u32::from(i)) % 12).into())
                             .collect(),
                     })
                     .collect(),
@@ -321,10 +331,12 @@ fn role_allows(role: Role, cmd: &Command) -> bool {
 
 fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
     let mut h = Harness::new(seed);
-    h.join("Name0", host_cred())
+    let first = h
+        .join("Name0", host_cred())
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    // Who may hold host powers: holders of the secret, and whoever a host appointed.
+    let mut trusted: BTreeSet<ParticipantId> = BTreeSet::from([first]);
     for op in ops {
-        let had_host = h.m.host().is_some();
         match op {
             Op::Join { name, host } => {
                 let cred = if *host {
@@ -332,7 +344,26 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 } else {
                     Credential::Participant
                 };
-                let _ = h.join(&format!("Name{name}"), cred);
+                if let (Ok(id), true) = (h.join(&format!("Name{name}"), cred), *host) {
+                    trusted.insert(id);
+                }
+            }
+            Op::End { actor } => {
+                let Some(who) = pick(&h.m.participant_ids(), *actor) else {
+                    continue;
+                };
+                let role = h.m.role_of(who);
+                let result = h.m.apply(Command::EndMeeting, who, h.now);
+                prop_assert_eq!(result.is_ok(), role == Some(Role::Host));
+                if result.is_ok() {
+                    h.deliver_pub();
+                    prop_assert!(h.views.values().all(|v| v.participants.is_empty()));
+                    prop_assert!(h.m.media_map().places.is_empty());
+                    prop_assert!(h.m.next_deadline().is_none());
+                    prop_assert_eq!(h.join("Late", host_cred()), Err(CommandError::MeetingEnded));
+                    return Ok(());
+                }
+                let _ = h.m.drain_events();
             }
             Op::Disconnect(i) => {
                 if let Some(who) = pick(&h.m.participant_ids(), *i) {
@@ -368,6 +399,11 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                         command
                     );
                     continue;
+                }
+                if let Command::MakeCoHost { participant } | Command::MakeHost { participant } =
+                    command
+                {
+                    trusted.insert(participant);
                 }
                 let was_auto = matches!(
                     command,
@@ -413,8 +449,15 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 );
             }
         }
-        if had_host && h.m.participant_count() > 0 {
-            prop_assert!(h.m.host().is_some(), "left without a host after {:?}", op);
+        for id in h.m.participant_ids() {
+            if h.m.role_of(id).is_some_and(Role::is_hosting) {
+                prop_assert!(
+                    trusted.contains(&id),
+                    "{} came by the participant link and has host powers after {:?}",
+                    id,
+                    op
+                );
+            }
         }
         if h.log.iter().any(|(_, e)| matches!(e, Event::RoomsClosed)) {
             for id in h.m.participant_ids() {
@@ -429,7 +472,11 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         h.m.check_invariants().map_err(TestCaseError::fail)?;
         // What a server persists brings back the very same meeting.
         let json = h.m.to_json().map_err(TestCaseError::fail)?;
-        let back = super::super::Meeting::from_json(&json).map_err(TestCaseError::fail)?;
+        let mut back = super::super::Meeting::from_json(&json).map_err(TestCaseError::fail)?;
+        // Chat is stored line by line, apart from the state.
+        for (place, message) in h.m.chat_lines() {
+            back.restore_chat(place, message);
+        }
         prop_assert_eq!(
             format!("{:?}", back),
             format!("{:?}", h.m),

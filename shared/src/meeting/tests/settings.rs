@@ -22,6 +22,7 @@ fn admit(h: &mut Harness, name: &str, passcode: Option<&str>) -> Result<(), Comm
             email: None,
             credential: &Credential::Participant,
             passcode,
+            from: Some("192.0.2.1"),
         },
         h.now,
     )?;
@@ -35,7 +36,7 @@ fn a_passcode_keeps_out_those_without_it_but_not_the_host_link() {
     let mut h = Harness::new(1);
     h.m.apply_as_host(
         Command::SetInfo {
-            info: info(Some(" 4321 "), &[]),
+            info: info(Some(" 654321 "), &[]),
         },
         &secret(),
         h.now,
@@ -47,19 +48,19 @@ fn a_passcode_keeps_out_those_without_it_but_not_the_host_link() {
         Err(CommandError::PasscodeRequired)
     );
     assert_eq!(
-        admit(&mut h, "Ola", Some("1234")),
+        admit(&mut h, "Ola", Some("123456")),
         Err(CommandError::WrongPasscode)
     );
     assert!(h.m.drain_events().is_empty(), "refused joins emit nothing");
     assert_eq!(h.m.participant_count(), 0);
-    admit(&mut h, "Ola", Some(" 4321")).expect("right passcode");
+    admit(&mut h, "Ola", Some(" 654321")).expect("right passcode");
     let host = h
         .join("Host", host_cred())
         .expect("the host link needs no passcode");
     let view = h.view(host);
     assert_eq!(view.info.title, "Maths 9B");
     assert!(view.info.passcode_required);
-    assert_eq!(h.m.info().passcode.as_deref(), Some("4321"));
+    assert_eq!(h.m.info().passcode.as_deref(), Some("654321"));
     h.check();
 }
 
@@ -68,7 +69,8 @@ fn bad_settings_are_refused_with_the_reason() {
     let mut h = Harness::new(1);
     for bad in [
         info(Some("123"), &[]),
-        info(Some("12 34"), &[]),
+        info(Some("12345"), &[]),
+        info(Some("123 456"), &[]),
         MeetingInfo {
             title: "t".repeat(121),
             ..MeetingInfo::default()
@@ -240,4 +242,57 @@ fn a_new_co_host_receives_the_saved_sets_and_a_demoted_one_loses_them() {
         })
     );
     h.check();
+}
+
+#[test]
+fn wrong_passcodes_are_throttled_by_address_and_a_fresh_address_gets_in() {
+    let mut h = Harness::new(1);
+    h.m.apply_as_host(
+        Command::SetInfo {
+            info: info(Some("918273"), &[]),
+        },
+        &secret(),
+        h.now,
+    )
+    .expect("settings");
+    h.m.drain_events();
+    let mut throttled = None;
+    for i in 0..200 {
+        match admit(&mut h, "Guesser", Some(&format!("{i:06}"))) {
+            Err(CommandError::WrongPasscode) => {}
+            Err(CommandError::TooManyPasscodeTries { retry_after_secs }) => {
+                throttled = Some((i, retry_after_secs));
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let (after, wait) = throttled.expect("the guesser is slowed down");
+    assert!(
+        after > 40,
+        "a class's typos are free: throttled after {after}"
+    );
+    assert!(wait >= 1);
+    // Even the right passcode waits from that address now…
+    assert!(matches!(
+        admit(&mut h, "Guesser", Some("918273")),
+        Err(CommandError::TooManyPasscodeTries { .. })
+    ));
+    // …but someone from elsewhere gets straight in.
+    let id =
+        h.m.admit(
+            Admission {
+                name: "Ola",
+                email: None,
+                credential: &Credential::Participant,
+                passcode: Some("918273"),
+                from: Some("198.51.100.7"),
+            },
+            h.now,
+        )
+        .expect("a fresh address is not held up");
+    assert!(h.m.role_of(id).is_some());
+    // After the wait, the guesser's address may try again.
+    h.now = h.now.plus_secs(u64::from(wait));
+    admit(&mut h, "Guesser", Some("918273")).expect("in after waiting");
 }
