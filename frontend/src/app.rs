@@ -2,6 +2,7 @@
 
 use crate::features::{lobby, meeting, planning};
 use crate::i18n::{Lang, Texts};
+use crate::net::storage;
 use crate::route::{self, Route};
 use leptos::prelude::*;
 
@@ -61,12 +62,27 @@ pub fn App() -> impl IntoView {
             id,
             host_secret,
             passcode,
-        } => meeting::MeetingPage(meeting::MeetingPageProps {
-            id,
-            host_secret,
-            passcode,
-        })
-        .into_any(),
+        } => {
+            // What the link carried is kept for this tab and taken out of the address bar.
+            if let Some(secret) = &host_secret {
+                storage::remember_link_part(&id, "host", &secret.0);
+            }
+            if let Some(passcode) = &passcode {
+                storage::remember_link_part(&id, "pwd", passcode);
+            }
+            if host_secret.is_some() || passcode.is_some() {
+                storage::clear_fragment();
+            }
+            let host_secret = host_secret
+                .or_else(|| storage::link_part(&id, "host").map(plenary_shared::ids::HostSecret));
+            let passcode = passcode.or_else(|| storage::link_part(&id, "pwd"));
+            meeting::MeetingPage(meeting::MeetingPageProps {
+                id,
+                host_secret,
+                passcode,
+            })
+            .into_any()
+        }
         Route::NotFound => view! {
             <main>
                 <p>{tr(|t| t.not_found)}</p>

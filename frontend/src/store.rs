@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::media::ServerSignal;
 use plenary_shared::meeting::Role;
+use plenary_shared::meeting::command::CommandError;
 use plenary_shared::meeting::event::Event;
 use plenary_shared::meeting::view::MeetingView;
 use plenary_shared::protocol::{ProtocolError, ServerMsg};
@@ -39,9 +40,18 @@ pub enum Phase {
     InMeeting,
     /// Left on purpose.
     Left,
-    /// The connection dropped.
+    /// The connection dropped (or, on a reload, is being resumed).
     Lost,
+    /// The host ended the meeting.
+    Ended,
+    /// A host or co-host removed us.
+    Removed,
+    /// The same session was resumed in another tab; this one stays quiet until asked.
+    TakenOver,
 }
+
+/// The close code the server uses when a session is resumed on another connection.
+pub const TAKEN_OVER: u16 = 4001;
 
 /// Reactive state of one meeting tab. `Copy`: every field is a signal handle.
 #[derive(Debug, Clone, Copy)]
@@ -60,6 +70,8 @@ pub struct Store {
     pub plan_conflicts: RwSignal<Vec<(String, Vec<ParticipantId>)>>,
     /// The latest media signalling from the server (the media connection acts on each).
     pub media: RwSignal<Option<ServerSignal>>,
+    /// Who removed us, by name, once removed.
+    pub removed_by: RwSignal<Option<String>>,
 }
 
 impl Default for Store {
@@ -79,6 +91,7 @@ impl Store {
             time_up: RwSignal::new(None),
             plan_conflicts: RwSignal::new(Vec::new()),
             media: RwSignal::new(None),
+            removed_by: RwSignal::new(None),
         }
     }
 
@@ -112,6 +125,16 @@ impl Store {
                         self.broadcast.set(None);
                         self.time_up.set(None);
                     }
+                    Event::MeetingEnded { .. } => self.phase.set(Phase::Ended),
+                    Event::ParticipantRemoved { participant, by }
+                        if Some(*participant) == self.me.get_untracked() =>
+                    {
+                        let name = self
+                            .meeting
+                            .with_untracked(|m| m.participant(*by).map(|p| p.name.clone()));
+                        self.removed_by.set(name);
+                        self.phase.set(Phase::Removed);
+                    }
                     _ => {}
                 }
                 self.meeting.update(|m| m.apply(&event));
@@ -120,11 +143,24 @@ impl Store {
             ServerMsg::Media { signal } => self.media.set(Some(signal)),
             ServerMsg::Error { error, .. } => {
                 let phase = self.phase.get_untracked();
+                let entering = matches!(phase, Phase::Joining | Phase::Lost);
+                if entering
+                    && error
+                        == (ProtocolError::Rejected {
+                            error: CommandError::MeetingEnded,
+                        })
+                {
+                    self.phase.set(Phase::Ended);
+                    return;
+                }
                 let resume_failed = phase == Phase::Lost && error == ProtocolError::UnknownSession;
                 if phase == Phase::Joining || resume_failed {
                     self.phase.set(Phase::NotJoined);
                 }
-                self.error.set(Some(Problem::Server(error)));
+                // A reload whose session had ended just shows the join form, without alarm.
+                if !(resume_failed && self.me.get_untracked().is_none()) {
+                    self.error.set(Some(Problem::Server(error)));
+                }
             }
         }
     }
@@ -135,15 +171,22 @@ impl Store {
         self.phase.set(Phase::Joining);
     }
 
-    /// The socket closed. Leaving on purpose is not a loss.
-    pub fn closed(&self) {
-        self.phase.update(|p| {
-            *p = match *p {
-                Phase::Left => Phase::Left,
-                Phase::Joining | Phase::NotJoined => Phase::NotJoined,
-                Phase::InMeeting | Phase::Lost => Phase::Lost,
-            }
-        });
+    /// A reload or a restored tab comes back with its session: the socket is resuming.
+    pub fn resuming(&self) {
+        self.error.set(None);
+        self.phase.set(Phase::Lost);
+    }
+
+    /// The socket closed with `code`. Leaving on purpose, being removed and the end of the
+    /// meeting are not a loss; a session taken over by another tab is not retried here.
+    pub fn closed(&self, code: u16) {
+        let next = match self.phase.get_untracked() {
+            p @ (Phase::Left | Phase::Ended | Phase::Removed | Phase::TakenOver) => p,
+            Phase::Joining | Phase::NotJoined => Phase::NotJoined,
+            Phase::InMeeting | Phase::Lost if code == TAKEN_OVER => Phase::TakenOver,
+            Phase::InMeeting | Phase::Lost => Phase::Lost,
+        };
+        self.phase.set(next);
     }
 
     /// This tab left the meeting.
@@ -154,7 +197,7 @@ impl Store {
     /// A local problem (for instance the socket could not be opened), shown like a server error.
     pub fn local_error(&self, message: String) {
         self.error.set(Some(Problem::Local(message)));
-        self.closed();
+        self.closed(1006);
     }
 
     /// Whether this tab runs the meeting (host or co-host), reactively.
@@ -285,7 +328,7 @@ mod tests {
     fn a_failed_resume_returns_to_the_join_form_and_a_good_one_to_the_meeting() {
         let store = Store::new();
         store.phase.set(Phase::InMeeting);
-        store.closed();
+        store.closed(1000);
         assert_eq!(store.phase.get_untracked(), Phase::Lost);
         store.receive(ServerMsg::error(ProtocolError::RateLimited));
         assert_eq!(
@@ -300,19 +343,61 @@ mod tests {
             meeting: MeetingView::default(),
         });
         assert_eq!(store.phase.get_untracked(), Phase::InMeeting);
-        store.closed();
+        store.closed(1000);
         store.receive(ServerMsg::error(ProtocolError::UnknownSession));
         assert_eq!(store.phase.get_untracked(), Phase::NotJoined);
+    }
+
+    #[test]
+    fn ending_removal_and_a_taken_over_session_are_their_own_screens() {
+        let store = Store::new();
+        let welcome = || ServerMsg::Welcome {
+            version: PROTOCOL_VERSION,
+            you: ParticipantId(2),
+            token: plenary_shared::ids::SessionToken("t".into()),
+            meeting: MeetingView {
+                participants: vec![
+                    person(1, "Hanne", Role::Host),
+                    person(2, "P", Role::Participant),
+                ],
+                ..MeetingView::default()
+            },
+        };
+        store.receive(welcome());
+        store.receive(ServerMsg::Event {
+            event: Event::ParticipantRemoved {
+                participant: ParticipantId(2),
+                by: ParticipantId(1),
+            },
+        });
+        assert_eq!(store.phase.get_untracked(), Phase::Removed);
+        assert_eq!(store.removed_by.get_untracked().as_deref(), Some("Hanne"));
+        store.closed(1000);
+        assert_eq!(
+            store.phase.get_untracked(),
+            Phase::Removed,
+            "no reconnecting"
+        );
+        let store = Store::new();
+        store.receive(welcome());
+        store.closed(TAKEN_OVER);
+        assert_eq!(store.phase.get_untracked(), Phase::TakenOver);
+        let store = Store::new();
+        store.resuming();
+        store.receive(ServerMsg::error(ProtocolError::Rejected {
+            error: CommandError::MeetingEnded,
+        }));
+        assert_eq!(store.phase.get_untracked(), Phase::Ended);
     }
 
     #[test]
     fn closing_after_leaving_is_not_a_loss() {
         let store = Store::new();
         store.phase.set(Phase::InMeeting);
-        store.closed();
+        store.closed(1000);
         assert_eq!(store.phase.get_untracked(), Phase::Lost);
         store.left();
-        store.closed();
+        store.closed(1000);
         assert_eq!(store.phase.get_untracked(), Phase::Left);
     }
 }

@@ -215,7 +215,8 @@ pub async fn serve(
             _ = until_closed(&mut reader_closer) => break,
             () = &mut join_deadline, if session.joined.is_none() => {
                 Metrics::bump(&session.metrics.join_timeouts);
-                let seconds = u32::try_from(ctx.join_timeout.as_secs()).unwrap_or(u32::MAX);
+                let secs = ctx.join_timeout.as_secs_f64().ceil();
+                let seconds = u32::try_from(secs as u64).unwrap_or(u32::MAX);
                 session.reply_error(ProtocolError::JoinTimeout { seconds });
                 session.connection.close(Close::JOIN_TIMEOUT);
                 break;

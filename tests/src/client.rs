@@ -269,6 +269,27 @@ impl Client {
             .collect()
     }
 
+    /// Reads until the server closes the connection; returns the close code (`None` if the
+    /// connection ended without a close frame). Messages on the way are applied as usual.
+    pub async fn closed_with(&mut self) -> Result<Option<u16>> {
+        loop {
+            let frame = tokio::time::timeout(DEADLINE, self.ws.next())
+                .await
+                .map_err(|_| HarnessError::Timeout("the server to close".into()))?;
+            match frame {
+                None | Some(Err(_)) => return Ok(None),
+                Some(Ok(Message::Close(close))) => return Ok(close.map(|c| u16::from(c.code))),
+                Some(Ok(Message::Text(t))) => {
+                    if let Ok(ServerMsg::Event { event }) = serde_json::from_str::<ServerMsg>(&t) {
+                        self.view.apply(&event);
+                        self.log.push(event);
+                    }
+                }
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
     /// Leaves the meeting (the `Leave` command), then closes the socket.
     pub async fn leave(mut self) -> Result<()> {
         self.command(Command::Leave).await?;

@@ -8,6 +8,7 @@ pub mod bench;
 pub mod browser;
 pub mod browser_timing;
 pub mod client;
+pub mod lifecycle_bench;
 pub mod media;
 pub mod sfu_bench;
 pub mod support;
@@ -151,6 +152,19 @@ pub async fn http(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> Result<(u16, String)> {
+    let (status, _, body) = http_full(addr, method, path, headers, body).await?;
+    Ok((status, body))
+}
+
+/// Like `http`, also returning the response's header block (lower-cased names, for
+/// `header_of`).
+pub async fn http_full(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<(u16, String, String)> {
     let mut stream = TcpStream::connect(addr).await?;
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -175,5 +189,15 @@ pub async fn http(
         .nth(1)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| HarnessError::Other(format!("bad status line: {head}")))?;
-    Ok((status, body.to_owned()))
+    Ok((status, head.to_owned(), body.to_owned()))
+}
+
+/// The value of header `name` in a header block from `http_full`.
+pub fn header_of(head: &str, name: &str) -> Option<String> {
+    head.lines().skip(1).find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
 }

@@ -1,7 +1,7 @@
 //! The benchmark, scaled down to seconds, so `cargo xtask bench` cannot rot: the real bench
 //! binary runs the real server binary with 20 participants for the fan-out, one small step of
-//! each forwarding series (SFU and null relay, audio and video), one browser run, and writes
-//! its JSON.
+//! each forwarding series (SFU and null relay, audio and video), one browser run, short
+//! lifecycle measurements, and writes its JSON.
 
 use plenary_e2e::{HarnessError, Result, workspace_dir};
 
@@ -64,6 +64,24 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         let runs = json["browser"][timing].as_array().map(Vec::len);
         assert_eq!(runs, Some(1), "{json}");
     }
+    let lifecycle = &json["lifecycle"];
+    assert!(
+        lifecycle["chat_small"]["disk_bytes_per_line"].is_f64(),
+        "{json}"
+    );
+    assert!(
+        lifecycle["creation_flood"]["refused"].as_u64() > Some(0),
+        "{json}"
+    );
+    assert!(
+        lifecycle["passcode_guesses_per_minute"].as_u64() > Some(0),
+        "{json}"
+    );
+    assert_eq!(
+        lifecycle["rotations"].as_array().map(Vec::len),
+        Some(1),
+        "{json}"
+    );
     let _ = std::fs::remove_file(&out);
     Ok(())
 }

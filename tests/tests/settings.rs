@@ -117,7 +117,8 @@ async fn a_meeting_planned_ahead_keeps_settings_passcode_and_groups_across_a_res
         PublicInfo {
             title: "Naturfag 9B".into(),
             starts_at: info.starts_at,
-            passcode_required: true
+            passcode_required: true,
+            ended: false,
         }
     );
     // The settings need the secret.

@@ -138,7 +138,8 @@ impl Tally {
 fn cargo_test() -> Result<Tally, String> {
     let dist = root().join("dist");
     let mut child = cargo()
-        .args(["test", "--workspace", "--color", "never"])
+        // Every test binary runs even when one fails, so one report shows every failure.
+        .args(["test", "--workspace", "--no-fail-fast", "--color", "never"])
         .current_dir(root())
         .env("PLENARY_DIST", &dist)
         .env("PLENARY_CHROMIUM", "/usr/bin/chromium")

@@ -189,6 +189,14 @@ pub struct Texts {
     pub no_devices: &'static str,
     pub videos: &'static str,
     pub camera_preview: &'static str,
+    pub end_meeting_for_all: &'static str,
+    pub remove: &'static str,
+    pub meeting_ended: &'static str,
+    pub removed_by: &'static str,
+    pub removed: &'static str,
+    pub taken_over: &'static str,
+    pub use_here: &'static str,
+    pub rejoining: &'static str,
 }
 
 impl Texts {

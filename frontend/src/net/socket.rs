@@ -5,6 +5,7 @@ use crate::store::Store;
 use leptos::prelude::{LocalStorage, SetValue, StoredValue, WithValue};
 use plenary_shared::ids::MeetingId;
 use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::event::Event;
 use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -55,6 +56,9 @@ impl Socket {
                             error: ProtocolError::UnknownSession,
                             ..
                         } => storage::forget_session(&meeting_id),
+                        ServerMsg::Event {
+                            event: Event::MeetingEnded { .. },
+                        } => storage::forget_session(&meeting_id),
                         _ => {}
                     }
                     store.receive(msg);
@@ -62,7 +66,8 @@ impl Socket {
                 Err(err) => store.local_error(format!("unreadable message from server: {err}")),
             }
         });
-        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |_e: CloseEvent| store.closed());
+        let on_close =
+            Closure::<dyn FnMut(CloseEvent)>::new(move |e: CloseEvent| store.closed(e.code()));
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));

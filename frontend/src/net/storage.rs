@@ -1,6 +1,9 @@
-//! Small values remembered by the browser for this tab: the name someone typed, so the host who
-//! clicks `Start a meeting` joins without typing it twice, and each meeting's resume token, so a
-//! dropped connection comes back as the same person.
+//! Small values remembered by the browser for this tab (sessionStorage: a reload or a restored
+//! tab keeps them, another tab does not): the name someone typed, so the host who clicks `Start a
+//! meeting` joins without typing it twice; each meeting's resume token, so a reload or a dropped
+//! connection comes back as the same person; and the host secret and passcode a link carried,
+//! which the page takes out of the address bar (so they do not show in screen shares or the
+//! history) and keeps here instead.
 
 use plenary_shared::ids::{MeetingId, SessionToken};
 
@@ -46,4 +49,34 @@ pub fn forget_session(meeting: &MeetingId) {
 /// The remembered name, if any.
 pub fn remembered_name() -> Option<String> {
     session()?.get_item(NAME_KEY).ok()?
+}
+
+fn secret_key(meeting: &MeetingId, what: &str) -> String {
+    format!("plenary.{what}.{meeting}")
+}
+
+/// Keeps what a link carried for this meeting (`host` or `pwd`).
+pub fn remember_link_part(meeting: &MeetingId, what: &str, value: &str) {
+    if let Some(s) = session() {
+        let _ = s.set_item(&secret_key(meeting, what), value);
+    }
+}
+
+/// What a link carried for this meeting, if this tab kept it.
+pub fn link_part(meeting: &MeetingId, what: &str) -> Option<String> {
+    session()?
+        .get_item(&secret_key(meeting, what))
+        .ok()?
+        .filter(|v| !v.is_empty())
+}
+
+/// Takes the fragment (`#host=…`, `#pwd=…`) out of the address bar, leaving the page where it is.
+pub fn clear_fragment() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let path = window.location().pathname().unwrap_or_default();
+    if let Ok(history) = window.history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&path));
+    }
 }

@@ -200,6 +200,13 @@ impl Store {
         Ok((rows, last.unwrap_or(0)))
     }
 
+    /// Runs one statement as is: for tests that must make the store misbehave.
+    #[doc(hidden)]
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        sqlx::query(sql).execute(&self.pool).await?;
+        Ok(())
+    }
+
     /// Forgets a meeting and its chat for good.
     pub async fn delete(&self, id: &MeetingId) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;

@@ -45,6 +45,9 @@ pub struct PublicInfo {
     pub title: String,
     pub starts_at: Option<Timestamp>,
     pub passcode_required: bool,
+    /// The host ended the meeting: the join page says so instead of asking for a name.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub ended: bool,
 }
 
 impl MeetingInfo {
@@ -101,6 +104,7 @@ impl MeetingInfo {
             title: self.title.clone(),
             starts_at: self.starts_at,
             passcode_required: self.passcode.is_some(),
+            ended: false,
         }
     }
 
@@ -120,7 +124,10 @@ impl Meeting {
 
     /// The settings anyone may see.
     pub fn public_info(&self) -> PublicInfo {
-        self.info.public()
+        PublicInfo {
+            ended: self.ended,
+            ..self.info.public()
+        }
     }
 
     /// Refuses a participant without the right passcode. Hosts (by secret) need none.

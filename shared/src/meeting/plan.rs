@@ -35,9 +35,9 @@ pub struct PlannedRoom {
 
 /// One planned person. In JSON a plain string (`"Ada"`, `"kari@skole.no"`) or an object with
 /// both keys (`{"name": "Ås, Kari", "email": "kari@skole.no"}`), so plans written before both
-/// keys existed still read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// keys existed still read. (Written by hand rather than `#[serde(untagged)]`, whose buffering
+/// machinery cost the browser bundle 7 KB.)
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlannedMember {
     /// A name or an email address.
     One(String),
@@ -77,6 +77,57 @@ impl PlannedMember {
             PlannedMember::One(who) => who,
             PlannedMember::Both { name, .. } => name,
         }
+    }
+}
+
+impl Serialize for PlannedMember {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        match self {
+            PlannedMember::One(who) => serializer.serialize_str(who),
+            PlannedMember::Both { name, email } => {
+                let mut s = serializer.serialize_struct("PlannedMember", 2)?;
+                s.serialize_field("name", name)?;
+                s.serialize_field("email", email)?;
+                s.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for PlannedMember {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = PlannedMember;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a name or email, or {\"name\", \"email\"}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PlannedMember, E> {
+                Ok(PlannedMember::One(v.to_owned()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<PlannedMember, A::Error> {
+                let (mut name, mut email) = (None::<String>, None::<String>);
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "name" => name = Some(map.next_value()?),
+                        "email" => email = Some(map.next_value()?),
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                match (name, email) {
+                    (Some(name), Some(email)) => Ok(PlannedMember::Both { name, email }),
+                    (Some(one), None) | (None, Some(one)) => Ok(PlannedMember::One(one)),
+                    (None, None) => Err(serde::de::Error::missing_field("name")),
+                }
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 

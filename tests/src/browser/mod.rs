@@ -208,6 +208,22 @@ impl Page {
         self.client()?.goto(url).await.map_err(wd)
     }
 
+    /// Reloads the page, as F5 does.
+    pub async fn reload(&self) -> Result<()> {
+        self.client()?.refresh().await.map_err(wd)
+    }
+
+    /// A value this tab keeps in `sessionStorage`.
+    pub async fn session_value(&self, key: &str) -> Result<Option<String>> {
+        let value = self
+            .eval(
+                "return sessionStorage.getItem(arguments[0])",
+                vec![Value::String(key.to_owned())],
+            )
+            .await?;
+        Ok(value.as_str().map(str::to_owned))
+    }
+
     /// The current URL.
     pub async fn url(&self) -> Result<String> {
         Ok(self.client()?.current_url().await.map_err(wd)?.to_string())

@@ -16,9 +16,9 @@ use crate::store::{Phase, Store};
 use leptos::prelude::*;
 pub use people::room_select;
 use plenary_shared::ids::{HostSecret, MeetingId};
-use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::info::PublicInfo;
+use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use std::time::Duration;
 
@@ -90,11 +90,23 @@ pub fn MeetingPage(
         };
         outbox.connect(&id.get_value(), &hello);
     };
+    // The meeting is over for this tab: its session is of no more use.
+    Effect::new(move || {
+        if matches!(store.phase.get(), Phase::Ended | Phase::Removed) {
+            storage::forget_session(&id.get_value());
+            outbox.close();
+        }
+    });
     Effect::new(move || match store.phase.get() {
         Phase::Lost => {
             let n = attempts.get_value();
             attempts.set_value(n.saturating_add(1));
-            let delay = time::backoff(n, Duration::from_millis(250), Duration::from_secs(5));
+            // The first try goes at once (a reload, a moment's glitch), later ones wait longer.
+            if n == 0 {
+                resume();
+                return;
+            }
+            let delay = time::backoff(n - 1, Duration::from_millis(250), Duration::from_secs(5));
             set_timeout(
                 move || {
                     if store.phase.get_untracked() == Phase::Lost {
@@ -107,13 +119,32 @@ pub fn MeetingPage(
         Phase::InMeeting => attempts.set_value(0),
         _ => {}
     });
-    // The host who just clicked `Start a meeting` typed a name already: go straight in.
+    // A reload or a restored tab comes back as the same person, in the same place; the host who
+    // just clicked `Start a meeting` typed a name already and goes straight in (also when a
+    // reload finds the old session gone).
     let is_host_link = matches!(credential.get_value(), Credential::Host { .. });
-    if let (true, Some(name)) = (is_host_link, storage::remembered_name())
-        && !name.is_empty()
-    {
-        join(name);
+    let auto_joined = StoredValue::new(false);
+    let join_as_host = move || {
+        if auto_joined.get_value() {
+            return;
+        }
+        if let (true, Some(name)) = (is_host_link, storage::remembered_name())
+            && !name.is_empty()
+        {
+            auto_joined.set_value(true);
+            join(name);
+        }
+    };
+    if storage::session_token(&id.get_value()).is_some() {
+        store.resuming();
+    } else {
+        join_as_host();
     }
+    Effect::new(move || {
+        if store.phase.get() == Phase::NotJoined && store.me.get_untracked().is_none() {
+            join_as_host();
+        }
+    });
     // The host link needs no passcode, so its join form asks for none.
     let form_info = Memo::new(move |_| {
         info.get().map(|mut i| {
@@ -125,10 +156,16 @@ pub fn MeetingPage(
     let lang = crate::app::use_lang();
     let error = Signal::derive(move || store.error.get().map(|p| p.describe(lang())));
     // Which screen, changing only when the screen does (not on every reconnect attempt).
+    let ended = move || info.with(|i| i.as_ref().is_some_and(|i| i.ended));
     let screen = Memo::new(move |_| match store.phase.get() {
+        Phase::NotJoined | Phase::Joining if ended() => Screen::Ended,
         Phase::NotJoined | Phase::Joining => Screen::Join,
+        Phase::Lost if store.me.get().is_none() => Screen::Rejoining,
         Phase::InMeeting | Phase::Lost => Screen::Meeting,
         Phase::Left => Screen::Left,
+        Phase::Ended => Screen::Ended,
+        Phase::Removed => Screen::Removed,
+        Phase::TakenOver => Screen::TakenOver,
     });
     move || {
         match screen.get() {
@@ -145,6 +182,32 @@ pub fn MeetingPage(
             </main>
         }
         .into_any(),
+        Screen::Rejoining => view! {
+            <main><p role="status">{tr(|t| t.rejoining)}</p></main>
+        }
+        .into_any(),
+        Screen::Ended => view! {
+            <main><p role="status">{tr(|t| t.meeting_ended)}</p></main>
+        }
+        .into_any(),
+        Screen::Removed => {
+            let t = use_texts();
+            let why = move || match store.removed_by.get() {
+                Some(name) => format!("{} {name}.", t().removed_by),
+                None => t().removed.to_owned(),
+            };
+            view! { <main><p role="status">{why}</p></main> }.into_any()
+        }
+        Screen::TakenOver => view! {
+            <main>
+                <p role="status">{tr(|t| t.taken_over)}</p>
+                <button on:click=move |_| {
+                    store.resuming();
+                    resume();
+                }>{tr(|t| t.use_here)}</button>
+            </main>
+        }
+        .into_any(),
     }
     }
 }
@@ -152,8 +215,12 @@ pub fn MeetingPage(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Screen {
     Join,
+    Rejoining,
     Meeting,
     Left,
+    Ended,
+    Removed,
+    TakenOver,
 }
 
 fn in_meeting(
@@ -226,6 +293,11 @@ fn in_meeting(
                         <button class="danger" on:click=move |_| leave()>
                             {tr(|t| t.leave_meeting)}
                         </button>
+                        <Show when=move || store.my_role() == Some(Role::Host)>
+                            <button class="danger" on:click=move |_| outbox.send(Command::EndMeeting)>
+                                {tr(|t| t.end_meeting_for_all)}
+                            </button>
+                        </Show>
                     </div>
                     {chat_panel(store, outbox)}
                 </div>

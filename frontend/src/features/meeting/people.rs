@@ -95,6 +95,18 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
                                         </button>
                                     }
                                 })}
+                            {may_act_on(&Command::RemoveParticipant { participant: id }, mine, role)
+                                .then(|| {
+                                    view! {
+                                        <button
+                                            class="small danger"
+                                            aria-label=format!("{} {name}", t().remove)
+                                            on:click=move |_| outbox.send(Command::RemoveParticipant { participant: id })
+                                        >
+                                            {t().remove}
+                                        </button>
+                                    }
+                                })}
                             {(!p.muted && may_act_on(&Command::Mute { participant: id }, mine, role))
                                 .then(|| {
                                     view! {

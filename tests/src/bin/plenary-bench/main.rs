@@ -6,6 +6,7 @@
 //! `plenary-bench --null-relay` is the plain UDP forwarder the SFU is compared with; the bench
 //! starts it as a child of its own, pinned like the server.
 
+mod lifecycle;
 mod report;
 
 use plenary_e2e::bench::{self, FanoutConfig};
@@ -20,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Args {
+pub struct Args {
     server: PathBuf,
     dist: PathBuf,
     out: PathBuf,
@@ -77,7 +78,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
 }
 
 /// The parts `--parts` may name.
-const PARTS: [&str; 3] = ["fanout", "forwarding", "browser"];
+const PARTS: [&str; 4] = ["fanout", "forwarding", "browser", "lifecycle"];
 
 fn number<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
@@ -94,7 +95,7 @@ fn list(s: &str) -> Result<Vec<usize>> {
 }
 
 /// A child process (the server or the null relay), stopped however the bench ends.
-struct Process(Child);
+pub struct Process(Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
@@ -104,7 +105,7 @@ impl Drop for Process {
 }
 
 impl Process {
-    fn pid(&self) -> u32 {
+    pub fn pid(&self) -> u32 {
         self.0.id()
     }
 }
@@ -154,7 +155,7 @@ fn start(
     Ok((child, addr))
 }
 
-fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
+pub fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
     start(args, &args.server, &["--addr", "127.0.0.1:0"], Some(data))
 }
 
@@ -344,11 +345,15 @@ async fn main() -> Result<()> {
             true => browser(&args, &data.join("browser")).await?,
             false => BrowserFigures::default(),
         };
-        Ok::<_, HarnessError>((fanout, forwarding, browser))
+        let lifecycle = match part("lifecycle") {
+            true => Some(lifecycle::run(&args, &data.join("lifecycle")).await?),
+            false => None,
+        };
+        Ok::<_, HarnessError>((fanout, forwarding, browser, lifecycle))
     }
     .await;
     let _ = std::fs::remove_dir_all(&data);
-    let (fanout, forwarding, browser) = outcome?;
+    let (fanout, forwarding, browser, lifecycle) = outcome?;
     let (raw, gzip) = frontend_sizes(&args.dist);
     let report = Report {
         config: args_summary(&args),
@@ -360,10 +365,15 @@ async fn main() -> Result<()> {
         seconds: started.elapsed().as_secs_f64(),
     };
     report.print();
+    let mut json = report.json();
+    if let Some(l) = &lifecycle {
+        l.print();
+        json["lifecycle"] = l.json();
+    }
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&report.json())?)?;
+    std::fs::write(&args.out, serde_json::to_string_pretty(&json)?)?;
     println!("wrote {}", args.out.display());
     Ok(())
 }
