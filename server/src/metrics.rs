@@ -31,6 +31,7 @@ pub struct Metrics {
     pub store_writes: AtomicU64,
     pub store_bytes: AtomicU64,
     pub store_failures: AtomicU64,
+    pub store_dropped_lines: AtomicU64,
     /// Meetings whose last write to the store failed (0 when all is well).
     pub store_failing: AtomicI64,
 }
@@ -40,7 +41,7 @@ impl Metrics {
     pub fn render(&self, meetings: usize) -> String {
         let g = |a: &AtomicI64| a.load(Ordering::Relaxed).to_string();
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        let rows: [(&str, &str, &str, String); 26] = [
+        let rows: [(&str, &str, &str, String); 27] = [
             ("meetings", "gauge", "Live meetings.", meetings.to_string()),
             (
                 "participants",
@@ -185,6 +186,12 @@ impl Metrics {
                 "counter",
                 "Write transactions to the store that failed.",
                 c(&self.store_failures),
+            ),
+            (
+                "store_dropped_lines_total",
+                "counter",
+                "Chat lines dropped after the store failed for too long.",
+                c(&self.store_dropped_lines),
             ),
             (
                 "store_failing",

@@ -18,6 +18,9 @@ use tokio::sync::{Notify, oneshot};
 pub const STATE_EVERY: Duration = Duration::from_millis(200);
 /// How long to wait before trying a failed write again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
+/// Chat lines kept for a store that keeps failing (about 15 minutes of a busy meeting); beyond
+/// it the oldest are dropped, logged and counted.
+pub const MAX_PENDING_LINES: usize = 50_000;
 
 #[derive(Default)]
 struct Pending {
@@ -65,6 +68,13 @@ impl Persister {
     /// Stages one chat line.
     pub fn chat(&self, row: ChatRow) {
         self.with(|p| p.batch.chat.push(row));
+    }
+
+    /// Drops the oldest staged chat lines beyond `MAX_PENDING_LINES`; returns how many went.
+    fn trim(pending: &mut Pending) -> usize {
+        let over = pending.batch.chat.len().saturating_sub(MAX_PENDING_LINES);
+        pending.batch.chat.drain(..over);
+        over
     }
 
     /// Resolves once everything staged so far is written (or the writer is gone).
@@ -157,6 +167,13 @@ async fn write_loop(
                     p.batch.chat = batch.chat;
                     p.batch.chat.extend(newer);
                     p.waiters.splice(0..0, waiters);
+                    let dropped = Persister::trim(&mut p);
+                    if dropped > 0 {
+                        metrics
+                            .store_dropped_lines
+                            .fetch_add(dropped as u64, Ordering::Relaxed);
+                        tracing::error!(meeting = %id, dropped, "the store has failed too long; oldest unsaved chat lines dropped");
+                    }
                 }
                 tokio::time::sleep(RETRY_AFTER).await;
             }

@@ -17,6 +17,10 @@ use crate::time::Timestamp;
 /// Longest rotation, in rounds.
 const MAX_ROUNDS: u32 = 50;
 
+/// Help requests a meeting keeps (each person may have one open at a time); beyond it the
+/// oldest go, handled or not.
+pub const MAX_HELP_REQUESTS: usize = 2 * super::MAX_PARTICIPANTS;
+
 impl Meeting {
     pub(super) fn apply_breakout(
         &mut self,
@@ -484,6 +488,9 @@ impl Meeting {
         };
         let view = Self::help_view(id, &request);
         self.help.insert(id, request);
+        while self.help.len() > MAX_HELP_REQUESTS {
+            self.help.pop_first();
+        }
         self.emit_help(from, Event::HelpRequested { request: view });
         Ok(())
     }
