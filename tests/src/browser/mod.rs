@@ -505,6 +505,47 @@ impl Page {
         self.until_role("alert", text).await
     }
 
+    /// From now on, remembers the text of every alert that appears, however briefly (a
+    /// countdown's alert is gone again when it ends), for `until_alert_seen`.
+    pub async fn record_alerts(&self) -> Result<()> {
+        self.eval(
+            "window.__alerts = [];
+             const note = () => {
+               for (const e of document.querySelectorAll('[role=alert]')) {
+                 const t = e.innerText.trim();
+                 if (t && !window.__alerts.includes(t)) window.__alerts.push(t);
+               }
+             };
+             new MutationObserver(note).observe(document.body,
+               {subtree: true, childList: true, characterData: true});
+             note();
+             return true;",
+            vec![],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Waits until an alert containing `text` has appeared since `record_alerts`.
+    pub async fn until_alert_seen(&self, text: &str) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            let seen = self
+                .eval(
+                    "return (window.__alerts || []).some(t => t.includes(arguments[0]));",
+                    vec![json!(text)],
+                )
+                .await?;
+            if seen.as_bool() == Some(true) {
+                return Ok(());
+            }
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout(format!("an alert saying {text:?}")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// Saves a PNG screenshot under `target/screenshots/`.
     pub async fn screenshot(&self, name: &str) -> Result<PathBuf> {
         let png = self.client()?.screenshot().await.map_err(wd)?;
