@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::limits::{
     ClientAddr, ConnectionGate, CreationLimiter, GateRefusal, Limits, TrustForwarded,
 };
-use crate::media::MediaConfig;
+use crate::media::{Media, MediaConfig};
 use crate::meetings::{ActorContext, Close, Registry};
 use crate::metrics::Metrics;
 use crate::security::{self, SecurityHeaders};
@@ -33,6 +33,8 @@ pub struct AppState {
     pub gate: Arc<ConnectionGate>,
     /// Who may frame the app (`frame-ancestors`).
     pub frame_ancestors: String,
+    /// The media engine, if its socket opened.
+    pub media: Option<Media>,
 }
 
 /// How long a dropped participant keeps their place by default.
@@ -97,15 +99,23 @@ impl AppState {
         })
     }
 
-    /// A server built from `options`.
+    /// A server built from `options` (on the current Tokio runtime: the media loop starts).
+    /// If the media socket cannot be opened, the server runs without media and says so.
     pub fn from_options(options: Options) -> Self {
         let metrics = Arc::new(Metrics::default());
+        let media = match Media::start(&options.media, metrics.clone()) {
+            Ok(media) => Some(media),
+            Err(e) => {
+                tracing::error!(error = %e, "no media: audio and video are off");
+                None
+            }
+        };
         let ctx = ActorContext {
             clock: options.clock,
             metrics: metrics.clone(),
             grace_ms: options.grace_ms,
             store: options.store,
-            media: options.media,
+            media: media.clone(),
             idle_ms: options.limits.idle_ms,
         };
         AppState {
@@ -115,6 +125,7 @@ impl AppState {
             gate: ConnectionGate::new(&options.limits),
             limits: Arc::new(options.limits),
             frame_ancestors: options.frame_ancestors,
+            media,
         }
     }
 }

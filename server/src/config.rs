@@ -1,11 +1,10 @@
 //! Command-line flags and environment variables, in one place, so `main` stays a few lines and tests
 //! can build a `Config` directly.
 
-use crate::media::{MediaConfig, PortRange};
+use crate::media::MediaConfig;
 use clap::Parser;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 /// How to run the server.
 #[derive(Debug, Clone, Parser)]
@@ -23,13 +22,12 @@ pub struct Config {
     /// Seconds a participant whose connection dropped keeps their place, waiting to resume.
     #[arg(long, env = "PLENARY_RESUME_GRACE_SECS", default_value_t = crate::app::DEFAULT_GRACE_SECS)]
     pub resume_grace_secs: u64,
-    /// Address media (WebRTC) sockets bind to; each participant's connection gets one UDP port.
+    /// Address the media (WebRTC) socket binds to.
     #[arg(long, env = "PLENARY_MEDIA_BIND", default_value = "127.0.0.1")]
     pub media_bind: IpAddr,
-    /// UDP ports for media, like `40000-40999` (one per connected participant); `0` lets the
-    /// system pick.
-    #[arg(long, env = "PLENARY_MEDIA_PORTS", default_value = "0")]
-    pub media_ports: String,
+    /// The one UDP port every participant's media uses (`0` lets the system pick).
+    #[arg(long, env = "PLENARY_MEDIA_PORT", default_value_t = crate::media::DEFAULT_MEDIA_PORT)]
+    pub media_port: u16,
     /// Address announced to browsers in media candidates instead of the bound one (the public
     /// address of a server behind 1:1 NAT).
     #[arg(long, env = "PLENARY_MEDIA_ANNOUNCE")]
@@ -85,11 +83,11 @@ impl Config {
     }
 
     /// The media settings these flags describe.
-    pub fn media(&self) -> Result<MediaConfig, String> {
-        Ok(MediaConfig {
+    pub fn media(&self) -> MediaConfig {
+        MediaConfig {
             bind: self.media_bind,
+            port: self.media_port,
             announce: self.media_announce,
-            ports: Arc::new(PortRange::parse(&self.media_ports)?),
-        })
+        }
     }
 }

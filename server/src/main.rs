@@ -44,7 +44,7 @@ async fn run(config: Config) -> Result<(), RunError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = config.data_dir.join("plenary.sqlite3");
     let store = Store::open(&db).await?;
-    let media = config.media().map_err(RunError::Config)?;
+    let media = config.media();
     let state = AppState::from_options(plenary_server::app::Options {
         clock: plenary_server::clock::Clock::System,
         grace_ms: config.resume_grace_secs.saturating_mul(1000),
@@ -53,6 +53,12 @@ async fn run(config: Config) -> Result<(), RunError> {
         limits: config.limits(),
         frame_ancestors: config.frame_ancestors.clone(),
     });
+    if state.media.is_none() {
+        return Err(RunError::Config(format!(
+            "the media port {}:{} could not be opened (see the error above)",
+            config.media_bind, config.media_port
+        )));
+    }
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");
     let listener = plenary_server::bind(config.addr)?;

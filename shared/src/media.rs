@@ -100,6 +100,8 @@ pub enum MediaProblem {
     NoOfferPending,
     #[error("the media connection was lost")]
     ConnectionLost,
+    #[error("the browser did not answer the media offer")]
+    NoAnswer,
     #[error("the server could not set up audio and video; please try again")]
     ServerError,
 }

@@ -262,11 +262,16 @@ async fn connection(received: Arc<Received>) -> Result<Connection> {
     })
 }
 
-fn local_track(kind: RtpCodecKind, ssrc: u32, codec: RTCRtpCodec) -> Arc<TrackLocalStaticRTP> {
+fn local_track(
+    kind: RtpCodecKind,
+    name: &str,
+    ssrc: u32,
+    codec: RTCRtpCodec,
+) -> Arc<TrackLocalStaticRTP> {
     Arc::new(TrackLocalStaticRTP::new(MediaStreamTrack::new(
         "me".into(),
-        format!("{kind}"),
-        format!("{kind}"),
+        name.to_owned(),
+        name.to_owned(),
         kind,
         vec![RTCRtpEncodingParameters {
             rtp_coding_parameters: RTCRtpCodingParameters {
@@ -297,7 +302,7 @@ impl Track {
         };
         Track {
             source,
-            track: local_track(kind, ssrc, codec(source.is_audio())),
+            track: local_track(kind, &format!("{source:?}"), ssrc, codec(source.is_audio())),
             ssrc,
         }
     }

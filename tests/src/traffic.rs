@@ -10,8 +10,16 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-/// Bytes of the header every synthetic payload starts with: id, source, counter, send time.
-pub const HEADER: usize = 4 + 1 + 4 + 8;
+/// Bytes of the header every synthetic payload starts with: a VP8 payload descriptor and
+/// payload header (so the SFU can tell keyframes, on which it switches a slot), then id,
+/// source, counter, send time.
+pub const HEADER: usize = VP8 + 4 + 1 + 4 + 8;
+
+/// The VP8 part: the descriptor (start of partition 0) and the first payload-header byte.
+const VP8: usize = 2;
+
+/// Every this many packets of a stream is a keyframe (and the first).
+pub const KEYFRAME_EVERY: u32 = 25;
 
 /// Latency samples kept per receiver at most (a 10 s window of 40k packets/s fits).
 const MAX_SAMPLES: usize = 1 << 20;
@@ -101,6 +109,8 @@ impl Traffic {
     /// The payload of packet number `counter` of `from`'s `source`, stamped now.
     pub fn payload(&self, from: u32, source: Source, counter: u32) -> Vec<u8> {
         let mut p = Vec::with_capacity(self.size.max(HEADER));
+        let keyframe = counter % KEYFRAME_EVERY == 1;
+        p.extend_from_slice(&[0x10, if keyframe { 0x00 } else { 0x01 }]);
         p.extend_from_slice(&from.to_le_bytes());
         p.push(tag(source));
         p.extend_from_slice(&counter.to_le_bytes());
@@ -172,7 +182,7 @@ impl Received {
 
     /// Counts one arrived payload; anything shorter than a header is not ours and is ignored.
     pub fn add(&self, payload: &[u8]) {
-        let Some(h) = payload.get(..HEADER) else {
+        let Some(h) = payload.get(VP8..HEADER) else {
             return;
         };
         let word = |i: usize| u32::from_le_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);

@@ -7,7 +7,7 @@
 use super::delivery::{Close, ConnId, Connection, encode};
 use super::persist::Persister;
 use crate::clock::Clock;
-use crate::media::{MediaConfig, MediaMap, MediaRouter, Sfu};
+use crate::media::{Media, MediaMap, MeetingMedia};
 use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::Store;
@@ -36,8 +36,8 @@ pub struct ActorContext {
     pub grace_ms: u64,
     /// Where meetings are persisted; `None` keeps them in memory only.
     pub store: Option<Store>,
-    /// How media connections reach the network.
-    pub media: MediaConfig,
+    /// The server's media engine (`None`: no media).
+    pub media: Option<Media>,
     /// A meeting nobody has used for this long is deleted.
     pub idle_ms: u64,
 }
@@ -163,7 +163,6 @@ pub fn spawn(
     let (tx, rx) = mpsc::channel(INBOX_CAPACITY);
     let now = ctx.clock.now();
     let until = now.plus_ms(ctx.grace_ms);
-    let media = Sfu::start(ctx.media.clone(), ctx.metrics.clone());
     let is_new = restored.is_none();
     let restored = restored.unwrap_or(Restored {
         sessions: Vec::new(),
@@ -187,7 +186,7 @@ pub fn spawn(
         id,
         meeting,
         ctx,
-        media: Box::new(media),
+        media: MeetingMedia::none(),
         media_map: MediaMap::default(),
         connections: HashMap::new(),
         tokens: HashMap::new(),
@@ -216,7 +215,7 @@ pub(super) struct Actor {
     pub(super) ctx: Arc<ActorContext>,
     pub(super) persister: Option<Persister>,
     /// Where forwarding rules go; the last rules sent.
-    pub(super) media: Box<dyn MediaRouter>,
+    pub(super) media: MeetingMedia,
     pub(super) media_map: MediaMap,
     pub(super) connections: HashMap<ParticipantId, Connection>,
     pub(super) tokens: HashMap<String, ParticipantId>,
@@ -241,6 +240,16 @@ impl Actor {
     async fn run(mut self, mut rx: mpsc::Receiver<ActorMsg>) {
         tracing::info!(meeting = %self.id, "meeting started");
         let mut manual = self.ctx.clock.subscribe();
+        // This meeting's side of the media: its signals come back here, to go out on its
+        // participants' connections.
+        let mut signals = match self.ctx.media.clone() {
+            Some(media) => {
+                let (handle, signals) = media.meeting().await;
+                self.media = handle;
+                Some(signals)
+            }
+            None => None,
+        };
         while !self.stopped {
             let wait = self.next_wake().map(|at| self.ctx.clock.now().ms_until(at));
             let timer = async {
@@ -261,17 +270,27 @@ impl Actor {
             };
             let stage_at = self.next_stage;
             let stage_due = self.dirty && self.persister.is_some();
+            let media_signal = async {
+                match signals.as_mut() {
+                    Some(rx) => rx.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             let changed = tokio::select! {
                 msg = rx.recv() => match msg {
                     Some(msg) => self.handle(msg).await,
                     None => break,
                 },
+                Some((who, signal)) = media_signal => {
+                    self.send_to(who, encode(&ServerMsg::Media { signal }));
+                    false
+                }
                 () = timer => self.on_time().await,
                 () = clock_moved => self.on_time().await,
                 () = tokio::time::sleep_until(stage_at), if stage_due => false,
             };
             if changed {
-                self.update_media();
+                self.update_media().await;
             }
             if self.dirty && Instant::now() >= self.next_stage {
                 self.stage();
@@ -317,7 +336,7 @@ impl Actor {
             self.away.remove(&id);
             self.meeting.disconnect(id);
         }
-        self.fan_out();
+        self.after_change().await;
         true
     }
 
@@ -338,6 +357,7 @@ impl Actor {
                 self.join(
                     name, email, credential, passcode, from, connection, reply, now,
                 )
+                .await
             }
             ActorMsg::Resume {
                 token,
@@ -359,6 +379,8 @@ impl Actor {
                     old.close(Close::TAKEN_OVER);
                 }
                 self.attach(id, connection, token);
+                // An offer lost with the old connection goes again.
+                self.media.reconnected(id).await;
                 tracing::info!(meeting = %self.id, participant = %id, "resumed");
                 let _ = reply.send(Ok(id));
                 false
@@ -376,7 +398,7 @@ impl Actor {
                     Metrics::bump(&self.ctx.metrics.meetings_ended);
                     tracing::info!(meeting = %self.id, by = %from, "ended for all");
                 }
-                self.fan_out();
+                self.after_change().await;
                 true
             }
             ActorMsg::Snapshot { from } => {
@@ -385,7 +407,7 @@ impl Actor {
                 false
             }
             ActorMsg::Media { from, signal } => {
-                self.media.signal(from, signal);
+                self.media.signal(from, signal).await;
                 false
             }
             ActorMsg::Flush { done } => {
@@ -419,7 +441,7 @@ impl Actor {
                 if result.is_err() {
                     Metrics::bump(&self.ctx.metrics.rejected_commands);
                 }
-                self.fan_out();
+                self.after_change().await;
                 let _ = reply.send(result);
                 true
             }
@@ -439,8 +461,7 @@ impl Actor {
                 }
                 Metrics::bump(&self.ctx.metrics.meetings_ended);
                 tracing::info!(meeting = %self.id, "deleted by the host");
-                self.fan_out();
-                self.update_media();
+                self.after_change().await;
                 self.forget_for_good().await;
                 let _ = reply.send(Ok(()));
                 false
@@ -462,7 +483,7 @@ impl Actor {
                     }
                     Departure::Broken => {
                         self.meeting.disconnect(who);
-                        self.fan_out();
+                        self.after_change().await;
                         true
                     }
                 }
@@ -471,7 +492,7 @@ impl Actor {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn join(
+    async fn join(
         &mut self,
         name: String,
         email: Option<String>,
@@ -521,7 +542,7 @@ impl Actor {
         };
         // Everyone already here hears of the join; the newcomer gets a snapshot that already
         // includes it.
-        self.fan_out();
+        self.after_change().await;
         self.tokens.insert(token.0.clone(), id);
         self.token_of.insert(id, token.clone());
         self.attach(id, connection, token);
@@ -530,13 +551,21 @@ impl Actor {
         true
     }
 
-    /// Tells the media layer who may receive whom, if that changed.
-    fn update_media(&mut self) {
+    /// Tells the media layer who may receive whom, if that changed, and waits until it has
+    /// re-pointed forwarding.
+    pub(super) async fn update_media(&mut self) {
         let map = self.meeting.media_map();
         if map != self.media_map {
-            self.media.update(&map);
+            self.media.update(&map).await;
             self.media_map = map;
         }
+    }
+
+    /// After a change to the meeting: media first (nobody gets a packet from a place they
+    /// left), then everyone is told.
+    pub(super) async fn after_change(&mut self) {
+        self.update_media().await;
+        self.fan_out();
     }
 }
 

@@ -111,7 +111,6 @@ impl Actor {
         connection: Connection,
         token: SessionToken,
     ) {
-        self.media.connected(id, connection.outbox.clone());
         self.connections.insert(id, connection);
         let welcome = ServerMsg::Welcome {
             version: PROTOCOL_VERSION,

@@ -40,7 +40,7 @@ impl Actor {
             tracing::error!(meeting = %self.id, error = %e, "could not delete the meeting's rows");
         }
         self.dirty = false;
-        self.media.update(&MediaMap::default());
+        self.media.update(&MediaMap::default()).await;
         if let Some(farewell) = self.farewell.take() {
             farewell();
         }

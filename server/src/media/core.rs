@@ -1,0 +1,732 @@
+//! The forwarding core, in the engine's own style (like str0m's `Rtc`): a plain value fed
+//! inputs — a datagram from an address, a meeting's new `MediaMap`, a participant's signalling,
+//! a reconnect, a timeout — that yields outputs: datagrams to send and signals for participants.
+//! No socket, task or clock inside (time comes with every input), so it is tested without a
+//! network; `engine.rs` is the thin socket loop around it.
+//!
+//! It holds every media connection of the server: one `rtc` peer connection per participant,
+//! all behind one UDP socket, told apart by `demux.rs`. Who may receive whom is the meeting's
+//! `MediaMap` (the rule lives in `shared`); which receiving slot carries which feed, and when it
+//! may switch, is `slots.rs` and `forward.rs`. Media is re-pointed when the map arrives, before
+//! the meeting's actor tells anyone they moved.
+
+use super::demux::{Demux, PeerId};
+use super::forward::{Feed, frame_step, is_vp8_keyframe};
+use super::peer::{self, Peer, Published, is_keyframe_request, kind_of, payload_type};
+use super::{MediaError, MediaMap};
+use crate::metrics::Metrics;
+use bytes::BytesMut;
+use plenary_shared::ids::ParticipantId;
+use plenary_shared::media::{ClientSignal, MediaProblem, ServerSignal, Source};
+use rtc::peer_connection::certificate::RTCCertificate;
+use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
+use rtc::peer_connection::message::RTCMessage;
+use rtc::peer_connection::state::RTCPeerConnectionState;
+use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use rtc::sansio::Protocol;
+use rtc::shared::{TaggedBytesMut, TransportContext, TransportProtocol};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// A meeting, as the media layer numbers them.
+pub type MeetingKey = u64;
+
+/// How long an offer waits for its answer before it is sent again, and how often.
+pub const OFFER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const OFFER_TRIES: u8 = 3;
+
+/// What the core gives back.
+#[derive(Debug)]
+pub enum Output {
+    /// A datagram for the network.
+    Transmit { to: SocketAddr, data: BytesMut },
+    /// Signalling for one participant, to go through their meeting's actor.
+    Signal {
+        meeting: MeetingKey,
+        who: ParticipantId,
+        signal: ServerSignal,
+    },
+}
+
+/// How the core reaches the network.
+#[derive(Clone)]
+pub struct CoreConfig {
+    /// The media socket's own address.
+    pub local: SocketAddr,
+    /// The address browsers are told to send to (the socket's, or the one announced for it).
+    pub candidate: SocketAddr,
+    /// One DTLS certificate for every connection.
+    pub certificate: RTCCertificate,
+}
+
+/// One meeting's rules and people, as the media layer knows them.
+#[derive(Default)]
+pub(super) struct MeetingMedia {
+    pub map: MediaMap,
+    pub peers: BTreeMap<ParticipantId, PeerId>,
+}
+
+/// Every media connection of the server.
+pub struct Core {
+    pub(super) config: CoreConfig,
+    pub(super) meetings: HashMap<MeetingKey, MeetingMedia>,
+    pub(super) peers: HashMap<PeerId, Peer>,
+    demux: Demux,
+    next_peer: u32,
+    pub(super) outputs: VecDeque<Output>,
+    timers: BinaryHeap<Reverse<(Instant, PeerId)>>,
+    pub(super) touched: Vec<PeerId>,
+    /// For each published feed, the receivers' slots it goes to.
+    pub(super) routes: HashMap<(PeerId, Source), Vec<(PeerId, usize)>>,
+    pub(super) metrics: Arc<Metrics>,
+}
+
+impl Core {
+    pub fn new(config: CoreConfig, metrics: Arc<Metrics>) -> Core {
+        Core {
+            config,
+            meetings: HashMap::new(),
+            peers: HashMap::new(),
+            demux: Demux::default(),
+            next_peer: 1,
+            outputs: VecDeque::new(),
+            timers: BinaryHeap::new(),
+            touched: Vec::new(),
+            routes: HashMap::new(),
+            metrics,
+        }
+    }
+
+    /// A datagram arrived on the media socket.
+    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: BytesMut) {
+        let peers = &self.peers;
+        let known = |p: PeerId, ufrag: &str| peers.get(&p).is_some_and(|peer| peer.ufrag == ufrag);
+        let Some(pid) = self.demux.route(from, &data, known) else {
+            Metrics::bump(&self.metrics.media_unroutable);
+            return;
+        };
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        let msg = TaggedBytesMut {
+            now,
+            transport: TransportContext {
+                local_addr: self.config.local,
+                peer_addr: from,
+                ecn: None,
+                transport_protocol: TransportProtocol::UDP,
+            },
+            message: data,
+        };
+        if let Err(e) = peer.pc.handle_read(msg) {
+            tracing::debug!(error = %e, "media datagram not handled");
+        }
+        self.touch(pid);
+        self.pump(pid, now);
+    }
+
+    /// A meeting's forwarding rules changed: re-point everything now. People no longer in the
+    /// map lose their connection.
+    pub fn handle_map(&mut self, meeting: MeetingKey, map: MediaMap, now: Instant) {
+        let media = self.meetings.entry(meeting).or_default();
+        media.map = map;
+        let gone: Vec<PeerId> = media
+            .peers
+            .iter()
+            .filter(|(who, _)| !media.map.includes(**who))
+            .map(|(_, pid)| *pid)
+            .collect();
+        for pid in gone {
+            self.drop_peer(pid, None, now);
+        }
+        self.reconcile(meeting, now);
+    }
+
+    /// A meeting is gone: every connection in it closes.
+    pub fn forget_meeting(&mut self, meeting: MeetingKey, now: Instant) {
+        let pids: Vec<PeerId> = self
+            .meetings
+            .get(&meeting)
+            .map(|m| m.peers.values().copied().collect())
+            .unwrap_or_default();
+        for pid in pids {
+            self.drop_peer(pid, None, now);
+        }
+        self.meetings.remove(&meeting);
+    }
+
+    /// Signalling from a participant.
+    pub fn handle_signal(
+        &mut self,
+        meeting: MeetingKey,
+        who: ParticipantId,
+        signal: ClientSignal,
+        now: Instant,
+    ) {
+        let result = match signal {
+            ClientSignal::Start => self.start(meeting, who, now),
+            ClientSignal::Answer { sdp } => self.answer(meeting, who, sdp, now),
+            ClientSignal::Sending { source, on } => {
+                self.set_sending(meeting, who, source, on, now);
+                Ok(())
+            }
+            ClientSignal::Stop => {
+                if let Some(pid) = self.peer_of(meeting, who) {
+                    self.drop_peer(pid, None, now);
+                    self.reconcile(meeting, now);
+                }
+                Ok(())
+            }
+        };
+        if let Err(e) = result {
+            tracing::warn!(participant = %who, error = %e, "media set-up failed");
+            if !matches!(e, MediaError::NoOfferPending)
+                && let Some(pid) = self.peer_of(meeting, who)
+            {
+                self.drop_peer(pid, None, now);
+                self.reconcile(meeting, now);
+            }
+            self.report(meeting, who, &e);
+        }
+    }
+
+    /// A participant's signalling connection is back (a new socket): an offer they may have
+    /// missed goes again.
+    pub fn handle_reconnected(&mut self, meeting: MeetingKey, who: ParticipantId) {
+        let Some(pid) = self.peer_of(meeting, who) else {
+            return;
+        };
+        if let Some(pending) = self.peers.get(&pid).and_then(|p| p.pending.clone()) {
+            self.outputs.push_back(Output::Signal {
+                meeting,
+                who,
+                signal: pending.signal,
+            });
+        }
+    }
+
+    /// Timers due at `now`: the connections' own, deferred keyframe requests, offers unanswered.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(Reverse((at, pid))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let Some(peer) = self.peers.get_mut(&pid) else {
+                continue;
+            };
+            if peer.deadline != Some(at) {
+                continue; // superseded by a later schedule
+            }
+            peer.deadline = None;
+            if let Err(e) = peer.pc.handle_timeout(now) {
+                tracing::debug!(error = %e, "media timeout not handled");
+            }
+            self.deferred_keyframes(pid, now);
+            self.offer_timeout(pid, now);
+            self.touch(pid);
+            self.pump(pid, now);
+        }
+    }
+
+    /// The next thing to send or to tell someone.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        if self.outputs.is_empty() {
+            self.flush_touched();
+        }
+        self.outputs.pop_front()
+    }
+
+    /// When `handle_timeout` is next due.
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.flush_touched();
+        while let Some(Reverse((at, pid))) = self.timers.peek().copied() {
+            if self.peers.get(&pid).is_some_and(|p| p.deadline == Some(at)) {
+                return Some(at);
+            }
+            self.timers.pop();
+        }
+        None
+    }
+
+    /// How many connections are open.
+    #[cfg(test)]
+    pub fn peer_count(&self) -> usize {
+        self.peers.len()
+    }
+
+    pub(super) fn peer_of(&self, meeting: MeetingKey, who: ParticipantId) -> Option<PeerId> {
+        self.meetings.get(&meeting)?.peers.get(&who).copied()
+    }
+
+    pub(super) fn touch(&mut self, pid: PeerId) {
+        if let Some(peer) = self.peers.get_mut(&pid)
+            && !peer.touched
+        {
+            peer.touched = true;
+            self.touched.push(pid);
+        }
+    }
+
+    /// Collects what touched connections have to send, and re-arms their timers.
+    fn flush_touched(&mut self) {
+        for pid in std::mem::take(&mut self.touched) {
+            let Some(peer) = self.peers.get_mut(&pid) else {
+                continue;
+            };
+            peer.touched = false;
+            while let Some(msg) = peer.pc.poll_write() {
+                self.outputs.push_back(Output::Transmit {
+                    to: msg.transport.peer_addr,
+                    data: msg.message,
+                });
+            }
+            let deadline = [
+                peer.pc.poll_timeout(),
+                peer.pending.as_ref().map(|p| p.sent_at + OFFER_TIMEOUT),
+                peer.published
+                    .values()
+                    .filter_map(|p| p.keyframes.due())
+                    .min(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            if deadline != peer.deadline {
+                peer.deadline = deadline;
+                if let Some(at) = deadline {
+                    self.timers.push(Reverse((at, pid)));
+                }
+            }
+        }
+    }
+
+    /// Acts on what a connection has for us: state changes, new tracks, media, feedback.
+    fn pump(&mut self, pid: PeerId, now: Instant) {
+        let mut events = Vec::new();
+        let mut failed = false;
+        {
+            let Some(peer) = self.peers.get_mut(&pid) else {
+                return;
+            };
+            while let Some(event) = peer.pc.poll_event() {
+                events.push(event);
+            }
+        }
+        for event in events {
+            match event {
+                RTCPeerConnectionEvent::OnTrack(RTCTrackEvent::OnOpen(init)) => {
+                    self.on_track(pid, init.track_id, init.receiver_id, init.ssrc, now);
+                }
+                RTCPeerConnectionEvent::OnConnectionStateChangeEvent(state) => match state {
+                    RTCPeerConnectionState::Connected => self.on_up(pid, now),
+                    RTCPeerConnectionState::Failed | RTCPeerConnectionState::Closed => {
+                        failed = true;
+                    }
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        if failed {
+            self.fail(pid, MediaError::ConnectionLost, now);
+            return;
+        }
+        loop {
+            let message = match self.peers.get_mut(&pid) {
+                Some(peer) => peer.pc.poll_read(),
+                None => return,
+            };
+            let Some(message) = message else {
+                break;
+            };
+            match message.message {
+                RTCMessage::RtpPacket(_, packet) => {
+                    let ssrc = packet.header.ssrc;
+                    let source = self
+                        .peers
+                        .get(&pid)
+                        .and_then(|p| p.sources_by_ssrc.get(&ssrc))
+                        .copied();
+                    if let Some(source) = source {
+                        self.forward(pid, source, packet, now);
+                    }
+                }
+                RTCMessage::RtcpPacket(track, packets)
+                    if packets.iter().any(|p| is_keyframe_request(p.as_ref())) =>
+                {
+                    self.relay_keyframe_request(pid, &track, now);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// One publisher's packet to every slot that carries it now.
+    fn forward(
+        &mut self,
+        publisher: PeerId,
+        source: Source,
+        mut packet: rtc::rtp::Packet,
+        now: Instant,
+    ) {
+        if packet.header.payload_type != payload_type(kind_of(source)) {
+            return;
+        }
+        if self
+            .peers
+            .get(&publisher)
+            .is_some_and(|p| p.paused.contains(&source))
+        {
+            return;
+        }
+        let Some(targets) = self.routes.get_mut(&(publisher, source)) else {
+            return;
+        };
+        let targets = std::mem::take(targets);
+        // Header extensions belong to the publisher's leg; the receiving legs route by the SSRCs
+        // their offers declared, so none is carried over.
+        packet.header.extension = false;
+        packet.header.extension_profile = 0;
+        packet.header.extensions.clear();
+        let keyframe = !source.is_audio() && is_vp8_keyframe(&packet.payload);
+        let step = frame_step(source);
+        let mut forwarded = 0u64;
+        for &(receiver, index) in &targets {
+            let Some(peer) = self.peers.get_mut(&receiver) else {
+                continue;
+            };
+            if !peer.up {
+                continue;
+            }
+            let Some(slot) = peer.slots.get_mut(index) else {
+                continue;
+            };
+            if !slot.negotiated {
+                continue;
+            }
+            if slot.awaiting_keyframe {
+                if !keyframe {
+                    continue;
+                }
+                slot.awaiting_keyframe = false;
+            }
+            let mut copy = packet.clone();
+            let (seq, ts) =
+                slot.rewrite
+                    .apply(packet.header.sequence_number, packet.header.timestamp, step);
+            copy.header.ssrc = slot.ssrc;
+            copy.header.sequence_number = seq;
+            copy.header.timestamp = ts;
+            let sender = slot.sender;
+            let written = peer
+                .pc
+                .rtp_sender(sender)
+                .map(|mut s| s.write_rtp(now, copy));
+            if let Some(Ok(())) = written {
+                forwarded += 1;
+                if !peer.touched {
+                    peer.touched = true;
+                    self.touched.push(receiver);
+                }
+            }
+        }
+        if let Some(slot) = self.routes.get_mut(&(publisher, source)) {
+            *slot = targets;
+        }
+        if forwarded > 0 {
+            self.metrics
+                .media_packets_forwarded
+                .fetch_add(forwarded, Ordering::Relaxed);
+        }
+    }
+
+    /// A receiver asked for a keyframe on one of its slots: ask the publisher behind it.
+    fn relay_keyframe_request(&mut self, receiver: PeerId, track: &str, now: Instant) {
+        let Some(peer) = self.peers.get(&receiver) else {
+            return;
+        };
+        let Some(index) = peer.slot_of_track.get(track) else {
+            return;
+        };
+        let Some((who, source)) = peer.slots.get(*index).and_then(|s| s.carries) else {
+            return;
+        };
+        let meeting = peer.meeting;
+        Metrics::bump(&self.metrics.media_keyframe_requests_relayed);
+        if let Some(publisher) = self.peer_of(meeting, who) {
+            self.request_keyframe(publisher, source, now);
+        }
+    }
+
+    /// Asks `publisher` for a keyframe of `source`, at most once per `KEYFRAME_EVERY` (a request
+    /// in between is sent when the time comes).
+    pub(super) fn request_keyframe(&mut self, publisher: PeerId, source: Source, now: Instant) {
+        if source.is_audio() {
+            return;
+        }
+        let Some(peer) = self.peers.get_mut(&publisher) else {
+            return;
+        };
+        let Some(published) = peer.published.get_mut(&source) else {
+            return;
+        };
+        if published.keyframes.request(now) {
+            send_pli(peer, source, now);
+        }
+        self.touch(publisher);
+    }
+
+    fn deferred_keyframes(&mut self, pid: PeerId, now: Instant) {
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        let due: Vec<Source> = peer
+            .published
+            .iter_mut()
+            .filter_map(|(s, p)| p.keyframes.poll(now).then_some(*s))
+            .collect();
+        for source in due {
+            send_pli(peer, source, now);
+        }
+    }
+
+    fn offer_timeout(&mut self, pid: PeerId, now: Instant) {
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        let Some(pending) = &mut peer.pending else {
+            return;
+        };
+        if now < pending.sent_at + OFFER_TIMEOUT {
+            return;
+        }
+        if pending.tries >= OFFER_TRIES {
+            self.fail(pid, MediaError::NoAnswer, now);
+            return;
+        }
+        pending.tries += 1;
+        pending.sent_at = now;
+        let (meeting, who, signal) = (peer.meeting, peer.who, pending.signal.clone());
+        tracing::debug!(participant = %who, "offer unanswered; sending it again");
+        self.outputs.push_back(Output::Signal {
+            meeting,
+            who,
+            signal,
+        });
+    }
+
+    fn on_track(
+        &mut self,
+        pid: PeerId,
+        track: String,
+        receiver: rtc::rtp_transceiver::RTCRtpReceiverId,
+        ssrc: u32,
+        now: Instant,
+    ) {
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        let Some(source) = peer.source_of_receiver(receiver) else {
+            tracing::warn!(participant = %peer.who, "a track arrived on no publishing slot; ignored");
+            return;
+        };
+        let _ = track;
+        peer.sources_by_ssrc.retain(|_, s| *s != source);
+        peer.sources_by_ssrc.insert(ssrc, source);
+        let before = peer.sources().count();
+        peer.published.insert(
+            source,
+            Published {
+                ssrc,
+                receiver,
+                keyframes: Default::default(),
+            },
+        );
+        let delta = peer.sources().count() as i64 - before as i64;
+        Metrics::shift(&self.metrics.media_tracks, delta);
+        let meeting = peer.meeting;
+        tracing::debug!(participant = %peer.who, ?source, "publishing");
+        self.reconcile(meeting, now);
+    }
+
+    /// The connection is up: every feed its slots carry shows from a fresh keyframe.
+    fn on_up(&mut self, pid: PeerId, now: Instant) {
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        peer.up = true;
+        let meeting = peer.meeting;
+        let carried: Vec<Feed> = peer.slots.iter().filter_map(|s| s.carries).collect();
+        for (who, source) in carried {
+            if let Some(publisher) = self.peer_of(meeting, who) {
+                self.request_keyframe(publisher, source, now);
+            }
+        }
+    }
+
+    /// A connection broke: drop it and say why.
+    fn fail(&mut self, pid: PeerId, error: MediaError, now: Instant) {
+        let Some((meeting, who)) = self.peers.get(&pid).map(|p| (p.meeting, p.who)) else {
+            return;
+        };
+        self.drop_peer(pid, None, now);
+        self.reconcile(meeting, now);
+        self.report(meeting, who, &error);
+    }
+
+    /// Tells `who` their media failed, and why.
+    pub(super) fn report(&mut self, meeting: MeetingKey, who: ParticipantId, error: &MediaError) {
+        self.outputs.push_back(Output::Signal {
+            meeting,
+            who,
+            signal: ServerSignal::Failed {
+                problem: error.problem(),
+                message: error.to_string(),
+            },
+        });
+    }
+
+    /// Closes a connection and forgets it (its slots elsewhere are freed by the next reconcile).
+    pub(super) fn drop_peer(&mut self, pid: PeerId, _why: Option<MediaProblem>, _now: Instant) {
+        let Some(mut peer) = self.peers.remove(&pid) else {
+            return;
+        };
+        let _ = peer.pc.close();
+        while let Some(msg) = peer.pc.poll_write() {
+            self.outputs.push_back(Output::Transmit {
+                to: msg.transport.peer_addr,
+                data: msg.message,
+            });
+        }
+        Metrics::shift(&self.metrics.media_tracks, -(peer.sources().count() as i64));
+        Metrics::shift(&self.metrics.media_peers, -1);
+        self.demux.forget(pid);
+        self.routes.retain(|(publisher, _), _| *publisher != pid);
+        for targets in self.routes.values_mut() {
+            targets.retain(|(receiver, _)| *receiver != pid);
+        }
+        if let Some(media) = self.meetings.get_mut(&peer.meeting)
+            && media.peers.get(&peer.who) == Some(&pid)
+        {
+            media.peers.remove(&peer.who);
+        }
+    }
+
+    /// A fresh connection for `who` (replacing any earlier one, as after a page reload).
+    fn start(
+        &mut self,
+        meeting: MeetingKey,
+        who: ParticipantId,
+        now: Instant,
+    ) -> Result<(), MediaError> {
+        let included = self
+            .meetings
+            .get(&meeting)
+            .is_some_and(|m| m.map.includes(who));
+        if !included {
+            return Ok(());
+        }
+        if let Some(old) = self.peer_of(meeting, who) {
+            self.drop_peer(old, None, now);
+        }
+        let pid = PeerId(self.next_peer);
+        self.next_peer = self.next_peer.wrapping_add(1).max(1);
+        let ufrag = super::demux::local_ufrag(pid, &rtc::ice::rand::generate_ufrag());
+        let pwd = rtc::ice::rand::generate_pwd();
+        let mut pc = peer::build_pc(&self.config.certificate, ufrag.clone(), pwd, now)?;
+        let mut publish = Vec::with_capacity(3);
+        for source in Source::ALL {
+            let init = RTCRtpTransceiverInit {
+                direction: RTCRtpTransceiverDirection::Recvonly,
+                streams: vec![],
+                send_encodings: vec![],
+            };
+            publish.push(pc.add_transceiver_from_kind(kind_of(source), Some(init))?);
+        }
+        let publish = [publish[0], publish[1], publish[2]];
+        Metrics::shift(&self.metrics.media_peers, 1);
+        self.peers.insert(
+            pid,
+            Peer {
+                meeting,
+                who,
+                ufrag,
+                pc,
+                publish,
+                sources_by_ssrc: HashMap::new(),
+                published: BTreeMap::new(),
+                paused: Default::default(),
+                slots: Vec::new(),
+                slot_of_track: HashMap::new(),
+                offers: 0,
+                pending: None,
+                dirty: true,
+                up: false,
+                deadline: None,
+                touched: false,
+            },
+        );
+        if let Some(media) = self.meetings.get_mut(&meeting) {
+            media.peers.insert(who, pid);
+        }
+        self.reconcile(meeting, now);
+        Ok(())
+    }
+
+    /// Pauses or resumes forwarding `who`'s `source`.
+    fn set_sending(
+        &mut self,
+        meeting: MeetingKey,
+        who: ParticipantId,
+        source: Source,
+        on: bool,
+        now: Instant,
+    ) {
+        let Some(pid) = self.peer_of(meeting, who) else {
+            return;
+        };
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return;
+        };
+        let before = peer.sources().count() as i64;
+        if on {
+            peer.paused.remove(&source);
+        } else {
+            peer.paused.insert(source);
+        }
+        Metrics::shift(
+            &self.metrics.media_tracks,
+            peer.sources().count() as i64 - before,
+        );
+        self.reconcile(meeting, now);
+    }
+}
+
+/// Sends a picture-loss indication for `source` to its publisher.
+fn send_pli(peer: &mut Peer, source: Source, now: Instant) {
+    let Some(published) = peer.published.get(&source) else {
+        return;
+    };
+    let (receiver, ssrc) = (published.receiver, published.ssrc);
+    let pli = PictureLossIndication {
+        sender_ssrc: 1,
+        media_ssrc: ssrc,
+    };
+    if let Some(mut r) = peer.pc.rtp_receiver(receiver)
+        && let Err(e) = r.write_rtcp(now, vec![Box::new(pli)])
+    {
+        tracing::debug!(error = %e, "keyframe request not sent");
+    }
+}
+
+/// Whether a slot of `kind` can carry `source`.
+pub(super) fn fits(kind: RtpCodecKind, source: Source) -> bool {
+    kind == kind_of(source)
+}

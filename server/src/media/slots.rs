@@ -1,0 +1,299 @@
+//! Keeping every receiver's slots in line with the meeting: after any change (the map, a new
+//! track, a paused camera, someone gone) each receiver gets exactly the feeds `forward::wanted`
+//! names — on slots it already has where it can (re-pointed at once, continuous, switching on a
+//! keyframe), on new slots otherwise — then the routing table is rebuilt and whoever's slots
+//! changed gets an offer. A new slot carries media only once the client has answered the offer
+//! that declares it.
+
+use super::MediaError;
+use super::core::{Core, MeetingKey, Output, fits};
+use super::demux::PeerId;
+use super::forward::{Feed, wanted};
+use super::peer::{PendingOffer, Slot, host_candidate, kind_of, slot_track};
+use plenary_shared::ids::ParticipantId;
+use plenary_shared::media::{PublishSlots, ReceivedTrack, ServerSignal};
+use rtc::peer_connection::sdp::RTCSessionDescription;
+use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
+use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+impl Core {
+    /// Brings one meeting's slots, routes and offers in line with its map.
+    pub(super) fn reconcile(&mut self, meeting: MeetingKey, now: Instant) {
+        let Some(media) = self.meetings.get(&meeting) else {
+            return;
+        };
+        let members: Vec<(ParticipantId, PeerId)> =
+            media.peers.iter().map(|(w, p)| (*w, *p)).collect();
+        let mut published: BTreeSet<Feed> = BTreeSet::new();
+        for (who, pid) in &members {
+            if let Some(peer) = self.peers.get(pid) {
+                published.extend(peer.sources().map(|s| (*who, s)));
+            }
+        }
+        let wants: Vec<(PeerId, Vec<Feed>)> = members
+            .iter()
+            .map(|(who, pid)| (*pid, wanted(&media.map, *who, &published)))
+            .collect();
+        let mut repointed = Vec::new();
+        for (pid, want) in wants {
+            match self.fit_slots(pid, &want) {
+                Ok(feeds) => repointed.extend(feeds),
+                Err(e) => tracing::warn!(error = %e, "could not re-point media"),
+            }
+        }
+        self.rebuild_routes(meeting);
+        // Re-pointed slots that are already negotiated show their new feed from its next
+        // keyframe: ask for one now.
+        for (who, source) in repointed {
+            if let Some(publisher) = self.peer_of(meeting, who) {
+                self.request_keyframe(publisher, source, now);
+            }
+        }
+        for (_, pid) in &members {
+            let due = self
+                .peers
+                .get(pid)
+                .is_some_and(|p| p.dirty && p.pending.is_none());
+            if due && let Err(e) = self.offer(*pid, now) {
+                self.offer_failed(*pid, e, now);
+            }
+        }
+    }
+
+    fn offer_failed(&mut self, pid: PeerId, e: MediaError, now: Instant) {
+        let Some((meeting, who)) = self.peers.get(&pid).map(|p| (p.meeting, p.who)) else {
+            return;
+        };
+        tracing::warn!(participant = %who, error = %e, "media offer failed");
+        self.drop_peer(pid, None, now);
+        self.report(meeting, who, &e);
+    }
+
+    /// Frees the slots `pid` should no longer fill and fills slots for `want`, adding slots only
+    /// when none of the kind is free. Returns the feeds put on slots that were already
+    /// negotiated (they can show at once, from a keyframe).
+    fn fit_slots(&mut self, pid: PeerId, want: &[Feed]) -> Result<Vec<Feed>, MediaError> {
+        let mut repointed = Vec::new();
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return Ok(repointed);
+        };
+        for slot in &mut peer.slots {
+            if slot.carries.is_some_and(|c| !want.contains(&c)) {
+                slot.carries = None;
+                peer.dirty = true;
+            }
+        }
+        for &feed in want {
+            if peer.slots.iter().any(|s| s.carries == Some(feed)) {
+                continue;
+            }
+            let free = peer
+                .slots
+                .iter()
+                .position(|s| fits(s.kind, feed.1) && s.carries.is_none());
+            let index = match free {
+                Some(i) => i,
+                None => {
+                    let i = peer.slots.len();
+                    let kind = kind_of(feed.1);
+                    let ssrc = random_ssrc();
+                    let init = RTCRtpTransceiverInit {
+                        direction: RTCRtpTransceiverDirection::Sendonly,
+                        streams: vec![],
+                        send_encodings: vec![],
+                    };
+                    let transceiver = peer
+                        .pc
+                        .add_transceiver_from_track(slot_track(i, kind, ssrc), Some(init))?;
+                    let sender = peer
+                        .pc
+                        .rtp_transceiver(transceiver)
+                        .and_then(|t| t.sender())
+                        .ok_or_else(|| MediaError::Internal("a slot without a sender".into()))?;
+                    peer.slot_of_track.insert(format!("slot{i}"), i);
+                    peer.slots.push(Slot {
+                        kind,
+                        sender,
+                        transceiver,
+                        ssrc,
+                        carries: None,
+                        negotiated: false,
+                        offered: false,
+                        rewrite: Default::default(),
+                        awaiting_keyframe: false,
+                    });
+                    i
+                }
+            };
+            let slot = &mut peer.slots[index];
+            slot.carries = Some(feed);
+            slot.rewrite.repoint();
+            slot.awaiting_keyframe = slot.kind == RtpCodecKind::Video;
+            peer.dirty = true;
+            if slot.negotiated {
+                repointed.push(feed);
+            }
+        }
+        Ok(repointed)
+    }
+
+    /// Rebuilds the routes of one meeting's feeds from its receivers' slots.
+    fn rebuild_routes(&mut self, meeting: MeetingKey) {
+        let Some(media) = self.meetings.get(&meeting) else {
+            return;
+        };
+        let pids: Vec<PeerId> = media.peers.values().copied().collect();
+        self.routes
+            .retain(|(publisher, _), _| !pids.contains(publisher));
+        for receiver in &pids {
+            let Some(peer) = self.peers.get(receiver) else {
+                continue;
+            };
+            for (index, slot) in peer.slots.iter().enumerate() {
+                let Some((who, source)) = slot.carries else {
+                    continue;
+                };
+                // The map decides again here, so a route can only exist where it allows.
+                if !media.map.may_receive(peer.who, who, source) {
+                    continue;
+                }
+                if let Some(publisher) = media.peers.get(&who) {
+                    self.routes
+                        .entry((*publisher, source))
+                        .or_default()
+                        .push((*receiver, index));
+                }
+            }
+        }
+    }
+
+    /// Sends `pid` an offer for its connection as it stands.
+    fn offer(&mut self, pid: PeerId, now: Instant) -> Result<(), MediaError> {
+        let candidate = self.config.candidate;
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return Ok(());
+        };
+        peer.dirty = false;
+        let offer = peer.pc.create_offer(None)?;
+        peer.pc.set_local_description(now, offer)?;
+        if peer.offers == 0 {
+            peer.pc.add_local_candidate(host_candidate(candidate)?)?;
+            peer.pc.add_local_candidate(Default::default())?;
+        }
+        let description = peer
+            .pc
+            .local_description()
+            .ok_or_else(|| MediaError::Internal("no local description".into()))?;
+        let mid = |peer: &mut super::peer::Peer, t| {
+            peer.pc
+                .rtp_transceiver(t)
+                .and_then(|t| t.mid().clone())
+                .unwrap_or_default()
+        };
+        let publish = peer.publish;
+        let publish = PublishSlots {
+            microphone: mid(peer, publish[0]),
+            camera: mid(peer, publish[1]),
+            screen: mid(peer, publish[2]),
+        };
+        let mut receive = Vec::new();
+        for i in 0..peer.slots.len() {
+            let transceiver = peer.slots[i].transceiver;
+            let carries = peer.slots[i].carries;
+            let slot_mid = mid(peer, transceiver);
+            peer.slots[i].offered = true;
+            if let Some((from, source)) = carries
+                && !slot_mid.is_empty()
+            {
+                receive.push(ReceivedTrack {
+                    mid: slot_mid,
+                    from,
+                    source,
+                });
+            }
+        }
+        peer.offers += 1;
+        let signal = ServerSignal::Offer {
+            version: peer.offers,
+            sdp: description.sdp,
+            publish,
+            receive,
+        };
+        peer.pending = Some(PendingOffer {
+            signal: signal.clone(),
+            sent_at: now,
+            tries: 1,
+        });
+        let (meeting, who) = (peer.meeting, peer.who);
+        self.touch(pid);
+        self.outputs.push_back(Output::Signal {
+            meeting,
+            who,
+            signal,
+        });
+        Ok(())
+    }
+
+    /// The client answered the offer in flight: its new slots may carry media now.
+    pub(super) fn answer(
+        &mut self,
+        meeting: MeetingKey,
+        who: ParticipantId,
+        sdp: String,
+        now: Instant,
+    ) -> Result<(), MediaError> {
+        let pid = self
+            .peer_of(meeting, who)
+            .ok_or(MediaError::NoOfferPending)?;
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return Err(MediaError::NoOfferPending);
+        };
+        if peer.pending.is_none() {
+            return Err(MediaError::NoOfferPending);
+        }
+        let answer =
+            RTCSessionDescription::answer(sdp).map_err(|e| MediaError::BadAnswer(e.to_string()))?;
+        peer.pc
+            .set_remote_description(now, answer)
+            .map_err(|e| MediaError::BadAnswer(e.to_string()))?;
+        peer.pending = None;
+        let mut fresh = Vec::new();
+        for slot in &mut peer.slots {
+            if slot.offered {
+                slot.offered = false;
+                if !slot.negotiated {
+                    slot.negotiated = true;
+                    if let Some(feed) = slot.carries {
+                        fresh.push(feed);
+                    }
+                }
+            }
+        }
+        let up = peer.up;
+        self.touch(pid);
+        // Not up yet: the keyframes are asked for when it is (see `on_up`).
+        if up {
+            for (publisher, source) in fresh {
+                if let Some(p) = self.peer_of(meeting, publisher) {
+                    self.request_keyframe(p, source, now);
+                }
+            }
+        }
+        let again = self.peers.get(&pid).is_some_and(|p| p.dirty);
+        if again {
+            self.offer(pid, now)?;
+        }
+        Ok(())
+    }
+}
+
+/// A slot's SSRC: random, never zero.
+fn random_ssrc() -> u32 {
+    // A failed draw still yields a usable (if predictable) SSRC; it is not a secret.
+    let draw = crate::secrets::seed().unwrap_or(1);
+    u32::try_from(draw & u64::from(u32::MAX))
+        .unwrap_or(1)
+        .max(1)
+}
