@@ -318,16 +318,23 @@ pub async fn rotation_cost(
             let mut i = 0;
             while !done.load(std::sync::atomic::Ordering::Relaxed) {
                 let t = Instant::now();
-                let _ = http(addr, "GET", "/healthz", &[], b"").await?;
+                // A stalled server times out (10 s); that counts as 10 s, not as a failure.
+                let _ = http(addr, "GET", "/healthz", &[], b"").await;
                 health = health.max(t.elapsed());
                 let text = format!("other {i}");
                 i += 1;
                 let t = Instant::now();
                 o.command(Command::SendChat { text: text.clone() }).await?;
-                o.next_until("own line", |m| {
-                    matches!(m, ServerMsg::Event { event: Event::ChatMessage { message, .. } } if message.text == text)
-                })
-                .await?;
+                // However long it takes (an unbounded solver once held this for 43 s).
+                loop {
+                    match o.next_within(Some(Duration::from_secs(600))).await? {
+                        Some(ServerMsg::Event {
+                            event: Event::ChatMessage { message, .. },
+                        }) if message.text == text => break,
+                        Some(_) => {}
+                        None => return Err(HarnessError::Other("closed".into())),
+                    }
+                }
                 chat = chat.max(t.elapsed());
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -343,15 +350,15 @@ pub async fn rotation_cost(
         round_minutes: 5,
     })
     .await?;
-    h.next_until("the first round", |m| {
-        matches!(
-            m,
-            ServerMsg::Event {
-                event: Event::RotationRound { .. }
-            }
-        )
-    })
-    .await?;
+    loop {
+        match h.next_within(Some(Duration::from_secs(600))).await? {
+            Some(ServerMsg::Event {
+                event: Event::RotationRound { .. },
+            }) => break,
+            Some(_) => {}
+            None => return Err(HarnessError::Other("closed before the rotation".into())),
+        }
+    }
     let command = started.elapsed();
     let server_cpu = cpu_seconds(Some(pid)).unwrap_or(0.0) - cpu_before;
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -41,6 +41,8 @@ pub struct MediaPeer {
     failures: watch::Receiver<Option<String>>,
     /// When the server's latest offer arrived.
     last_offer: watch::Receiver<Instant>,
+    /// Every port the server's offers named in their candidates.
+    ports: Arc<Mutex<std::collections::BTreeSet<u16>>>,
     tracks: Arc<Mutex<Vec<Arc<dyn TrackRemote>>>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -91,6 +93,7 @@ impl MediaPeer {
         let (view_tx, view) = watch::channel(client.view.clone());
         let (fail_tx, failures) = watch::channel(None);
         let (offer_tx, last_offer) = watch::channel(Instant::now());
+        let ports = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
         let pc = connection(received.clone()).await?;
         let tracks = Arc::clone(&pc.tracks);
         let outgoing = Outgoing {
@@ -102,6 +105,7 @@ impl MediaPeer {
             view: view_tx,
             failures: fail_tx,
             last_offer: offer_tx,
+            ports: ports.clone(),
         };
         let task = tokio::spawn(drive(client, pc, outgoing, inbox, reports));
         Ok(MediaPeer {
@@ -111,6 +115,7 @@ impl MediaPeer {
             view,
             failures,
             last_offer,
+            ports,
             tracks,
             task: Some(task),
         })
@@ -172,6 +177,14 @@ impl MediaPeer {
                 .map_err(|e| HarnessError::Other(format!("webrtc: {e}")))?;
         }
         Ok(())
+    }
+
+    /// The ports the server's offers have named for media (one, on a single-port server).
+    pub fn candidate_ports(&self) -> std::collections::BTreeSet<u16> {
+        self.ports
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// How long since the server's latest offer (how settled our media connection is).
@@ -321,6 +334,7 @@ struct Reports {
     view: watch::Sender<MeetingView>,
     failures: watch::Sender<Option<String>>,
     last_offer: watch::Sender<Instant>,
+    ports: Arc<Mutex<std::collections::BTreeSet<u16>>>,
 }
 
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
@@ -335,6 +349,7 @@ async fn drive(
         view,
         failures,
         last_offer,
+        ports,
     } = reports;
     let mut sending: Option<tokio::task::JoinHandle<()>> = None;
     loop {
@@ -348,6 +363,10 @@ async fn drive(
             msg = client.next_within(None) => match msg {
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
                     last_offer.send_replace(Instant::now());
+                    ports
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .extend(candidate_ports(&sdp));
                     let first = sending.is_none();
                     let tracks = if first { &outgoing.tracks[..] } else { &[] };
                     match answer(&conn, tracks, sdp).await {
@@ -379,6 +398,14 @@ async fn drive(
         task.abort();
     }
     let _ = conn.pc.close().await;
+}
+
+/// The ports of every `a=candidate` line of an SDP.
+pub fn candidate_ports(sdp: &str) -> Vec<u16> {
+    sdp.lines()
+        .filter(|l| l.starts_with("a=candidate:"))
+        .filter_map(|l| l.split_whitespace().nth(5)?.parse().ok())
+        .collect()
 }
 
 fn codec(audio: bool) -> RTCRtpCodec {

@@ -31,6 +31,10 @@ pub struct Step {
     pub relay_cores: f64,
     /// CPU the load generator used, in cores.
     pub load_cores: f64,
+    /// UDP ports the server's offers named (SFU steps; 0 for the null relay).
+    pub server_ports: usize,
+    /// The server's resident memory per media participant, in KiB (SFU steps).
+    pub kib_per_peer: f64,
 }
 
 impl Step {
@@ -112,6 +116,8 @@ async fn measure(
         p99: totals.latency(99.0),
         relay_cores,
         load_cores,
+        server_ports: 0,
+        kib_per_peer: 0.0,
     }
 }
 
@@ -124,6 +130,7 @@ pub async fn sfu_step(
     window: Duration,
 ) -> Result<Step> {
     let created = crate::create_meeting(addr).await?;
+    let rss_before = server_pid.and_then(bench::rss_kib);
     let mut joined = Vec::with_capacity(peers);
     for i in 0..peers {
         let name = format!("S{i}");
@@ -132,7 +139,13 @@ pub async fn sfu_step(
     let received: Vec<_> = joined.iter().map(|p| p.received.clone()).collect();
     until_everyone_hears(&received, (peers - 1) * traffic.sources.len()).await?;
     until_settled(&joined).await?;
-    let step = measure(&received, server_pid, window, peers).await;
+    let mut step = measure(&received, server_pid, window, peers).await;
+    let ports: std::collections::BTreeSet<u16> =
+        joined.iter().flat_map(MediaPeer::candidate_ports).collect();
+    step.server_ports = ports.len();
+    if let (Some(before), Some(after)) = (rss_before, server_pid.and_then(bench::rss_kib)) {
+        step.kib_per_peer = after.saturating_sub(before) as f64 / peers.max(1) as f64;
+    }
     let left = futures_util::future::join_all(joined.into_iter().map(MediaPeer::leave)).await;
     left.into_iter().collect::<Result<Vec<()>>>()?;
     Ok(step)

@@ -2,11 +2,12 @@
 //! session hear and see each other; split into two rooms, each receives only its roommates; a
 //! moved publisher's media flips rooms within 500 ms; a host-muted publisher's audio stops
 //! arriving while their video goes on; and 100 join/leave cycles leave no connection, task or
-//! socket behind.
+//! socket behind; twenty participants share the server's one media port.
 
 use plenary_e2e::client::Client;
 use plenary_e2e::media::{MediaPeer, until};
 use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric, wait_for_metric_above};
+use plenary_e2e::traffic::Traffic;
 use plenary_e2e::{Result, TestServer};
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{ClientSignal, MediaProblem, ServerSignal};
@@ -14,6 +15,7 @@ use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::rooms::{BreakoutOptions, Place};
 use plenary_shared::protocol::{ClientMsg, ProtocolError, ServerMsg};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Enough packets (20 ms apart) that a flow is plainly running.
@@ -262,6 +264,51 @@ async fn stopped(
             from.id
         );
     }
+}
+
+/// Twenty participants, each publishing audio and video, connect through one server port: every
+/// offer names the same single port, and everyone hears and sees the other nineteen through it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_participants_share_one_server_port() -> Result<()> {
+    let server = TestServer::start().await?;
+    let m = server.create_meeting().await?;
+    // Ten packets a second per source keeps twenty clients in this process light.
+    let traffic = |epoch| Traffic {
+        interval: Duration::from_millis(100),
+        ..Traffic::test(epoch)
+    };
+    let epoch = std::time::Instant::now();
+    let mut peers = Vec::new();
+    for i in 0..20 {
+        let name = format!("Pupil {i}");
+        peers.push(MediaPeer::join_with(server.addr, &m.meeting, &name, traffic(epoch)).await?);
+    }
+    for p in &peers {
+        let others = roommates(&peers, p.id);
+        until(
+            &format!("{} hearing and seeing all 19", p.id),
+            LIMIT * 3,
+            || {
+                others.iter().all(|o| {
+                    p.received.count(o.id, true) >= 3 && p.received.count(o.id, false) >= 3
+                })
+            },
+        )
+        .await?;
+        assert_eq!(p.failure(), None);
+    }
+    let ports: BTreeSet<u16> = peers.iter().flat_map(MediaPeer::candidate_ports).collect();
+    assert_eq!(ports.len(), 1, "the server offered ports {ports:?}");
+    for p in &peers {
+        assert_eq!(
+            p.candidate_ports(),
+            ports,
+            "{} was offered other ports",
+            p.id
+        );
+    }
+    wait_for_metric(&server, "plenary_media_peers 20").await?;
+    Ok(())
 }
 
 fn open_files() -> usize {

@@ -25,6 +25,9 @@ use tokio::sync::{mpsc, oneshot};
 /// Control messages waiting for the media loop, at most (senders wait beyond that).
 pub const CONTROL_CAPACITY: usize = 4096;
 
+/// Datagrams read between two sends of what they produced.
+const DRAIN_EVERY: usize = 4;
+
 /// Signals the loop has for one meeting's participants.
 pub type Signals = mpsc::UnboundedReceiver<(ParticipantId, ServerSignal)>;
 
@@ -67,6 +70,10 @@ impl Media {
         let std_socket = std::net::UdpSocket::bind(SocketAddr::new(config.bind, config.port))
             .map_err(no_port)?;
         std_socket.set_nonblocking(true).map_err(no_port)?;
+        match super::udp::enlarge_buffers(&std_socket) {
+            Ok((recv, send)) => tracing::debug!(recv, send, "media socket buffers"),
+            Err(e) => tracing::warn!(error = %e, "media socket buffers left as they were"),
+        }
         let local = std_socket.local_addr().map_err(no_port)?;
         let candidate = SocketAddr::new(config.announce.unwrap_or(local.ip()), local.port());
         let provider = crypto::default_provider()?;
@@ -237,8 +244,14 @@ async fn run(socket: UdpSocket, mut core: Core, mut rx: mpsc::Receiver<Control>)
                 match io.recv(&socket) {
                     Ok(batch) => {
                         let now = Instant::now();
-                        for (from, data) in batch {
+                        // What a few datagrams make goes out before the rest of the batch is
+                        // read: a whole batch first would hold the first packet back for as
+                        // long as 64 packets to 20 receivers take.
+                        for (i, (from, data)) in batch.into_iter().enumerate() {
                             core.handle_datagram(now, from, data);
+                            if i % DRAIN_EVERY == DRAIN_EVERY - 1 {
+                                drain(&mut core, &mut io, &socket, &mut out, &signals).await;
+                            }
                         }
                     }
                     Err(e) => tracing::debug!(error = %e, "media socket read failed"),

@@ -17,6 +17,25 @@ pub const BATCH: usize = 64;
 /// Room for one datagram (a media packet is at most about 1,200 bytes; STUN and DTLS less).
 pub const DATAGRAM: usize = 2048;
 
+/// The socket buffers asked for in each direction. One socket carries everyone's media, so
+/// the kernel's default (about 200 KiB) fills in a few milliseconds of a burst — while the loop
+/// is busy with a handshake, say — and what arrives then is dropped (a lost DTLS flight costs a
+/// second's retransmission). Jitsi and LiveKit ask for megabytes too; Linux grants at most
+/// `net.core.rmem_max` / `wmem_max`.
+pub const SOCKET_BUFFER: usize = 8 << 20;
+
+/// Asks for `SOCKET_BUFFER` bytes of buffer each way; returns what the kernel granted (it
+/// reports twice what it keeps for data).
+pub fn enlarge_buffers(socket: &std::net::UdpSocket) -> io::Result<(usize, usize)> {
+    use nix::sys::socket::{getsockopt, setsockopt, sockopt};
+    setsockopt(socket, sockopt::RcvBuf, &SOCKET_BUFFER).map_err(to_io)?;
+    setsockopt(socket, sockopt::SndBuf, &SOCKET_BUFFER).map_err(to_io)?;
+    Ok((
+        getsockopt(socket, sockopt::RcvBuf).map_err(to_io)?,
+        getsockopt(socket, sockopt::SndBuf).map_err(to_io)?,
+    ))
+}
+
 /// The reusable headers of both directions.
 pub struct BatchIo {
     recv: MultiHeaders<SockaddrStorage>,
@@ -143,6 +162,25 @@ mod tests {
         assert_eq!(got[0], "datagram 0");
         assert_eq!(got[149], "datagram 149");
         assert!(io_b.recv(&b)?.is_empty(), "nothing more");
+        Ok(())
+    }
+
+    #[test]
+    fn buffers_grow_past_the_default() -> io::Result<()> {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0")?;
+        let before = nix::sys::socket::getsockopt(&socket, nix::sys::socket::sockopt::RcvBuf)
+            .map_err(to_io)?;
+        let (recv, send) = enlarge_buffers(&socket)?;
+        // Linux caps the request at rmem_max; asked for more than the default, it gives more
+        // unless rmem_max is the default itself.
+        let max: usize = std::fs::read_to_string("/proc/sys/net/core/rmem_max")
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(0);
+        if max > before {
+            assert!(recv > before, "receive buffer {before} -> {recv}");
+        }
+        assert!(send > 0);
         Ok(())
     }
 }

@@ -38,6 +38,8 @@ pub struct Fanout {
 pub struct Series {
     pub name: String,
     pub steps: Vec<Step>,
+    /// The capacity step, run three times (the first is the one in `steps`).
+    pub repeats: Vec<Step>,
 }
 
 impl Series {
@@ -52,6 +54,14 @@ impl Series {
     /// The peer count at half the capacity, where the added latency is read.
     pub fn half_load_peers(&self) -> Option<usize> {
         self.capacity().map(|c| half_load_peers(c.peers))
+    }
+
+    /// The lowest and highest forwarded packets per core over the capacity step's runs.
+    pub fn spread(&self) -> Option<(f64, f64)> {
+        let rates: Vec<f64> = self.repeats.iter().map(Step::pps_per_core).collect();
+        let min = rates.iter().copied().reduce(f64::min)?;
+        let max = rates.iter().copied().reduce(f64::max)?;
+        Some((min, max))
     }
 
     /// The step at half the capacity, once measured.
@@ -174,6 +184,8 @@ fn step_json(s: &Step) -> Value {
         "p99_ms": ms(s.p99),
         "load_generator_cores": s.load_cores,
         "within_limits": s.within_limits(),
+        "server_ports": s.server_ports,
+        "server_kib_per_peer": s.kib_per_peer,
     })
 }
 
@@ -242,9 +254,9 @@ impl Report {
     fn print_forwarding(&self) {
         println!("\n### Forwarding summary (targets: ≥ 150,000 pkt/s per core, ≥ 50 % of null)\n");
         println!(
-            "| stream | SFU pkt/s per core | null pkt/s per core | SFU/null | added latency p50 / p99 at half load |"
+            "| stream | SFU pkt/s per core | spread of 3 runs | null pkt/s per core | spread | SFU/null | added latency p50 / p99 at half load |"
         );
-        println!("|---|---|---|---|---|");
+        println!("|---|---|---|---|---|---|---|");
         for (kind, sfu, null, half) in self.summaries() {
             let per_core = |s: Option<&Step>| s.map_or(0.0, Step::pps_per_core);
             let (a, b) = (per_core(sfu), per_core(null));
@@ -264,13 +276,34 @@ impl Report {
                     met(s.p99.saturating_sub(n.p99) <= Duration::from_millis(1))
                 )
             });
+            let spread = |name: String| {
+                self.series(&name)
+                    .and_then(Series::spread)
+                    .map_or("n/a".to_owned(), |(lo, hi)| format!("{lo:.0}–{hi:.0}"))
+            };
             println!(
-                "| {kind} | {a:.0} ({}) | {b:.0} | {:.0} % ({}) | {added} |",
+                "| {kind} | {a:.0} ({}) | {} | {b:.0} | {} | {:.0} % ({}) | {added} |",
                 met(a >= 150_000.0),
+                spread(format!("SFU {kind}")),
+                spread(format!("null {kind}")),
                 ratio * 100.0,
                 met(ratio >= 0.5)
             );
         }
+        let sfu_steps = self
+            .forwarding
+            .iter()
+            .filter(|s| s.name.starts_with("SFU"))
+            .flat_map(|s| s.steps.iter());
+        let ports = sfu_steps.clone().map(|s| s.server_ports).max().unwrap_or(0);
+        let kib = sfu_steps
+            .filter(|s| s.peers >= 8)
+            .map(|s| s.kib_per_peer)
+            .fold(0.0f64, f64::max);
+        println!(
+            "\nUDP ports the server used for media: {ports} (must be 1: {}); server memory per media participant: {kib:.0} KiB (the largest of the steps with 8 or more peers)",
+            met(ports == 1)
+        );
     }
 
     pub fn json(&self) -> Value {
@@ -304,7 +337,13 @@ impl Report {
         let forwarding: Vec<Value> = self
             .forwarding
             .iter()
-            .map(|s| json!({ "relay": s.name, "steps": s.steps.iter().map(step_json).collect::<Vec<_>>() }))
+            .map(|s| {
+                json!({
+                    "relay": s.name,
+                    "steps": s.steps.iter().map(step_json).collect::<Vec<_>>(),
+                    "capacity_runs": s.repeats.iter().map(step_json).collect::<Vec<_>>(),
+                })
+            })
             .collect();
         let ms_list = |d: &[Duration]| d.iter().map(|d| ms(*d)).collect::<Vec<_>>();
         json!({
