@@ -3,12 +3,13 @@
 //! media layer forwards packets accordingly and gives signals back to the actor, which owns the
 //! participant's WebSocket. Nothing outside this module imports `rtc`.
 //!
-//! - `core.rs` and `slots.rs`: the forwarding core, a pure value fed inputs (datagrams, maps,
-//!   signalling, timeouts) that yields outputs (datagrams, signals); `forward.rs` holds its rules
-//!   apart from any WebRTC machinery, `peer.rs` one connection, `demux.rs` which connection a
-//!   datagram is for;
+//! - `core.rs`, `slots.rs` and `connections.rs`: the forwarding core, a pure value fed inputs
+//!   (datagrams, maps, signalling, timeouts) that yields outputs (datagrams, signals);
+//!   `forward.rs` holds its rules apart from any WebRTC machinery, `peer.rs` one connection,
+//!   `demux.rs` which connection a datagram is for;
 //! - `engine.rs`: the one socket loop around it, with batched I/O from `udp.rs`.
 
+mod connections;
 mod core;
 mod demux;
 mod engine;
