@@ -1,8 +1,9 @@
 //! Command-line flags and environment variables, in one place, so `main` stays a few lines and tests
 //! can build a `Config` directly.
 
-use crate::media::MediaConfig;
+use crate::media::{MediaConfig, turn};
 use clap::Parser;
+use plenary_shared::media::IcePolicy;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -28,6 +29,30 @@ pub struct Config {
     /// The one UDP port every participant's media uses (`0` lets the system pick).
     #[arg(long, env = "PLENARY_MEDIA_PORT", default_value_t = crate::media::DEFAULT_MEDIA_PORT)]
     pub media_port: u16,
+    /// The TCP port browsers whose network blocks UDP send media to (ICE-TCP; `0`: any free).
+    #[arg(long, env = "PLENARY_MEDIA_TCP_PORT", default_value_t = crate::media::DEFAULT_MEDIA_TCP_PORT)]
+    pub media_tcp_port: u16,
+    /// Offer no ICE-TCP candidate (and open no TCP port for media).
+    #[arg(long, env = "PLENARY_NO_MEDIA_TCP", default_value_t = false)]
+    pub no_media_tcp: bool,
+    /// A TURN (or STUN) server browsers may relay media through, like
+    /// `turn:turn.example.org:3478?transport=udp` or `turns:turn.example.org:443`; repeat it (or
+    /// separate by commas) for several.
+    #[arg(long = "turn-url", env = "PLENARY_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+    /// The secret shared with the TURN server (coturn's `static-auth-secret`): each browser gets
+    /// credentials made from it for one participant and a few hours.
+    #[arg(long, env = "PLENARY_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+    /// Seconds a TURN credential is good for.
+    #[arg(long, env = "PLENARY_TURN_TTL_SECS", default_value_t = crate::media::turn::DEFAULT_TTL.as_secs())]
+    pub turn_ttl_secs: u64,
+    /// Test only: offer no UDP candidate, so media must take ICE-TCP.
+    #[arg(long, hide = true, default_value_t = false)]
+    pub test_media_tcp_only: bool,
+    /// Test only: tell browsers to use nothing but a TURN relay.
+    #[arg(long, hide = true, default_value_t = false)]
+    pub test_ice_relay_only: bool,
     /// Address announced to browsers in media candidates instead of the bound one (the public
     /// address of a server behind 1:1 NAT).
     #[arg(long, env = "PLENARY_MEDIA_ANNOUNCE")]
@@ -82,12 +107,50 @@ impl Config {
         }
     }
 
-    /// The media settings these flags describe.
-    pub fn media(&self) -> MediaConfig {
-        MediaConfig {
+    /// The media settings these flags describe, or what is wrong with them.
+    pub fn media(&self) -> Result<MediaConfig, String> {
+        let turn = match (&self.turn_secret, self.turn_urls.is_empty()) {
+            (_, true) => None,
+            (None, false) => {
+                return Err("--turn-url needs --turn-secret (coturn's static-auth-secret)".into());
+            }
+            (Some(secret), false) => {
+                if secret.trim().is_empty() {
+                    return Err("--turn-secret is empty".into());
+                }
+                if self.turn_urls.len() > turn::MAX_URLS {
+                    return Err(format!("at most {} --turn-url", turn::MAX_URLS));
+                }
+                for url in &self.turn_urls {
+                    turn::check_url(url)?;
+                }
+                Some(turn::Turn {
+                    urls: self.turn_urls.clone(),
+                    secret: secret.clone(),
+                    ttl: std::time::Duration::from_secs(self.turn_ttl_secs.max(60)),
+                })
+            }
+        };
+        if self.test_ice_relay_only && turn.is_none() {
+            return Err("--test-ice-relay-only needs --turn-url".into());
+        }
+        if self.test_media_tcp_only && self.no_media_tcp {
+            return Err("--test-media-tcp-only needs ICE-TCP".into());
+        }
+        Ok(MediaConfig {
             bind: self.media_bind,
             port: self.media_port,
             announce: self.media_announce,
-        }
+            tcp_port: (!self.no_media_tcp).then_some(self.media_tcp_port),
+            offer_udp: !self.test_media_tcp_only,
+            ice: turn::IceSettings {
+                turn,
+                policy: if self.test_ice_relay_only {
+                    IcePolicy::Relay
+                } else {
+                    IcePolicy::All
+                },
+            },
+        })
     }
 }

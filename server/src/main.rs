@@ -44,7 +44,7 @@ async fn run(config: Config) -> Result<(), RunError> {
     std::fs::create_dir_all(&config.data_dir)?;
     let db = config.data_dir.join("plenary.sqlite3");
     let store = Store::open(&db).await?;
-    let media = config.media();
+    let media = config.media().map_err(RunError::Config)?;
     let state = AppState::from_options(plenary_server::app::Options {
         clock: plenary_server::clock::Clock::System,
         grace_ms: config.resume_grace_secs.saturating_mul(1000),

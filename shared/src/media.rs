@@ -55,6 +55,33 @@ pub struct ReceivedTrack {
     pub source: Source,
 }
 
+/// A STUN or TURN server the browser may use, as `RTCIceServer` has it. TURN credentials are
+/// short-lived (the coturn "TURN REST API" scheme) and come again with every offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    pub username: String,
+    pub credential: String,
+}
+
+/// Which candidates the browser may use (`RTCIceTransportPolicy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IcePolicy {
+    /// Direct paths (UDP, then TCP) and relays alike; the browser prefers the direct ones.
+    #[default]
+    All,
+    /// Only through a TURN relay (a test setting: it forces the relay path).
+    Relay,
+}
+
+/// How the browser should reach the server's media port.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceConfig {
+    pub servers: Vec<IceServer>,
+    pub policy: IcePolicy,
+}
+
 /// Client → server media messages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,9 +102,11 @@ pub enum ClientSignal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServerSignal {
-    /// A new description to answer. `version` counts offers on this connection.
+    /// A new description to answer. `version` counts offers on this connection. `ice` is the
+    /// configuration to set before answering (fresh TURN credentials each time).
     Offer {
         version: u32,
+        ice: IceConfig,
         sdp: String,
         publish: PublishSlots,
         receive: Vec<ReceivedTrack>,
@@ -117,6 +146,14 @@ mod tests {
         assert_eq!(json, r#"{"answer":{"sdp":"v=0"}}"#);
         let offer = ServerSignal::Offer {
             version: 1,
+            ice: IceConfig {
+                servers: vec![IceServer {
+                    urls: vec!["turn:turn.example.org:3478?transport=udp".into()],
+                    username: "1700000000:7".into(),
+                    credential: "c2VjcmV0".into(),
+                }],
+                policy: IcePolicy::Relay,
+            },
             sdp: "v=0".into(),
             publish: PublishSlots {
                 microphone: "0".into(),

@@ -13,6 +13,7 @@ pub mod media;
 pub mod sfu_bench;
 pub mod support;
 pub mod traffic;
+pub mod turn;
 
 use plenary_server::app::AppState;
 use plenary_shared::api::CreatedMeeting;

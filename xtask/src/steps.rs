@@ -167,7 +167,7 @@ fn cargo_test() -> Result<Tally, String> {
 pub fn test() -> Result<(), String> {
     let start = Instant::now();
     tools::ensure_build_tools()?;
-    tools::ensure_chromium()?;
+    tools::ensure_test_packages()?;
     let root = root();
     run(cargo()
         .args(["fmt", "--all", "--", "--check"])

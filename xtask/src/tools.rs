@@ -153,6 +153,25 @@ pub fn ensure_chromium() -> Result<(), String> {
     apt_install(&["chromium", "chromium-driver"])
 }
 
+/// Everything the tests need from Debian: Chromium and ChromeDriver for the browser tests, and
+/// coturn (a real TURN server) for the relay tests. One `apt-get` for whatever is missing.
+pub fn ensure_test_packages() -> Result<(), String> {
+    let wanted = [
+        ("/usr/bin/chromium", "chromium"),
+        ("/usr/bin/chromedriver", "chromium-driver"),
+        ("/usr/bin/turnserver", "coturn"),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(path, _)| !Path::new(path).exists())
+        .map(|(_, package)| *package)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    apt_install(&missing)
+}
+
 fn apt_install(packages: &[&str]) -> Result<(), String> {
     timed(
         &format!("installing {} with apt-get", packages.join(" ")),

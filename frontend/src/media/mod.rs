@@ -5,6 +5,9 @@
 //! Components read `MediaState`'s signals and call its methods; nothing else touches WebRTC.
 
 mod devices;
+mod path;
+
+pub use path::MediaPath;
 
 use crate::net::socket::Outbox;
 use crate::net::{js_error, time};
@@ -12,15 +15,21 @@ use futures_channel::oneshot;
 use js_sys::{Array, Reflect};
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
-use plenary_shared::media::{ClientSignal, PublishSlots, ReceivedTrack, ServerSignal, Source};
+use plenary_shared::media::{
+    ClientSignal, IceConfig, PublishSlots, ReceivedTrack, ServerSignal, Source,
+};
 use plenary_shared::protocol::ClientMsg;
 use std::time::Duration;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcIceGatheringState, RtcPeerConnection, RtcRtpTransceiver,
-    RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
+    MediaStream, MediaStreamTrack, RtcIceConnectionState, RtcIceGatheringState, RtcPeerConnection,
+    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
 };
+
+/// How long a new connection may look for a network path before the page says there is none.
+const NO_PATH_AFTER: Duration = Duration::from_secs(12);
 
 /// Where media stands, for the status line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +61,8 @@ struct Conn {
     publish: Option<PublishSlots>,
     receive: Vec<ReceivedTrack>,
     answered: u32,
+    /// Watches the ICE state (kept as long as the connection).
+    _on_ice: Closure<dyn FnMut()>,
 }
 
 /// Whether the camera and microphone were asked for, and whether the browser answered.
@@ -75,6 +86,10 @@ pub struct MediaState {
     pub remote: RwSignal<Vec<Remote>, LocalStorage>,
     /// Who is audible now (by the receivers' audio level; ourselves by the microphone's).
     pub speaking: RwSignal<Vec<ParticipantId>>,
+    /// The path media takes now (UDP, TCP or a relay), once connected.
+    pub path: RwSignal<Option<MediaPath>>,
+    /// Whether the last try found no network path at all (UDP and TCP blocked, no relay).
+    pub blocked: RwSignal<bool>,
     mic_on: StoredValue<bool>,
     devices: StoredValue<devices::Devices, LocalStorage>,
     /// Where asking for the camera and microphone stands.
@@ -98,6 +113,8 @@ impl MediaState {
             local: RwSignal::new_local(None),
             remote: RwSignal::new_local(Vec::new()),
             speaking: RwSignal::new(Vec::new()),
+            path: RwSignal::new(None),
+            blocked: RwSignal::new(false),
             mic_on: StoredValue::new(true),
             devices: StoredValue::new_local(devices::Devices::default()),
             devices_asked: StoredValue::new(Asked::No),
@@ -121,11 +138,17 @@ impl MediaState {
             self.close_connection();
             match RtcPeerConnection::new() {
                 Ok(pc) => {
+                    let watched = pc.clone();
+                    let on_ice = Closure::<dyn FnMut()>::new(move || {
+                        self.ice_changed(watched.ice_connection_state());
+                    });
+                    pc.set_oniceconnectionstatechange(Some(on_ice.as_ref().unchecked_ref()));
                     self.conn.set_value(Some(Conn {
                         pc,
                         publish: None,
                         receive: Vec::new(),
                         answered: 0,
+                        _on_ice: on_ice,
                     }));
                     self.signal(ClientSignal::Start);
                 }
@@ -196,13 +219,56 @@ impl MediaState {
 
     fn close_connection(self) {
         if let Some(conn) = self.conn.try_update_value(Option::take).flatten() {
+            conn.pc.set_oniceconnectionstatechange(None);
             conn.pc.close();
+        }
+        if self.path.try_get_untracked().flatten().is_some() {
+            self.path.set(None);
         }
         self.remote.set(Vec::new());
     }
 
     fn signal(self, signal: ClientSignal) {
         self.outbox.send_msg(&ClientMsg::Media { signal });
+    }
+
+    /// The browser's view of the network path: once it gives up (every candidate pair failed:
+    /// UDP and TCP blocked and no relay), say so, and try again later.
+    fn ice_changed(self, state: RtcIceConnectionState) {
+        match state {
+            RtcIceConnectionState::Connected | RtcIceConnectionState::Completed
+                if self.blocked.get_untracked() =>
+            {
+                self.blocked.set(false);
+            }
+            RtcIceConnectionState::Failed => {
+                self.blocked.set(true);
+                self.fail("no network path for media (UDP and TCP blocked, no relay)");
+            }
+            _ => {}
+        }
+    }
+
+    /// The browser takes about 30 s to call a connection that never got a reply failed; a
+    /// path that works comes up within a second or two, so after `NO_PATH_AFTER` without one,
+    /// say the network blocks media.
+    fn give_up_without_a_path(self, pc: RtcPeerConnection) {
+        set_timeout(
+            move || {
+                let current = self
+                    .conn
+                    .try_with_value(|c| c.as_ref().is_some_and(|c| c.pc == pc))
+                    .unwrap_or(false);
+                let up = matches!(
+                    pc.ice_connection_state(),
+                    RtcIceConnectionState::Connected | RtcIceConnectionState::Completed
+                );
+                if current && !up {
+                    self.ice_changed(RtcIceConnectionState::Failed);
+                }
+            },
+            NO_PATH_AFTER,
+        );
     }
 
     fn fail(self, reason: &str) {
@@ -230,9 +296,10 @@ impl MediaState {
                 sdp,
                 publish,
                 receive,
+                ice,
                 ..
             } => leptos::task::spawn_local(async move {
-                match self.answer(sdp, publish, receive).await {
+                match self.answer(sdp, ice, publish, receive).await {
                     Ok(true) => {
                         self.failures.set_value(0);
                         self.status.set(MediaStatus::Live);
@@ -249,12 +316,14 @@ impl MediaState {
     async fn answer(
         self,
         sdp: String,
+        ice: IceConfig,
         publish: PublishSlots,
         receive: Vec<ReceivedTrack>,
     ) -> Result<bool, String> {
         let Some(pc) = self.conn.with_value(|c| c.as_ref().map(|c| c.pc.clone())) else {
             return Ok(false); // closed meanwhile; a new connection asks afresh
         };
+        path::configure(&pc, &ice).map_err(js_error)?;
         let offer = RtcSessionDescriptionInit::new(RtcSdpType::Offer);
         offer.set_sdp(&sdp);
         JsFuture::from(pc.set_remote_description(&offer))
@@ -284,6 +353,7 @@ impl MediaState {
             // server also learns our address from our connectivity checks, so waiting for
             // gathering to finish (seconds, on machines with many interfaces) gains nothing.
             first_candidate(&pc, Duration::from_secs(1)).await;
+            self.give_up_without_a_path(pc.clone());
         }
         let sdp = pc
             .local_description()
@@ -433,7 +503,8 @@ impl MediaState {
         });
     }
 
-    /// Reads audio levels from the connection's statistics: who is speaking now.
+    /// Reads audio levels from the connection's statistics: who is speaking now (and which
+    /// path media takes).
     pub async fn measure_speaking(self, me: Option<ParticipantId>) {
         let Some((pc, receive)) = self
             .conn
@@ -444,6 +515,10 @@ impl MediaState {
         let Ok(report) = JsFuture::from(pc.get_stats()).await else {
             return;
         };
+        let path = path::selected(&report);
+        if self.path.get_untracked() != path {
+            self.path.set(path);
+        }
         let mut speaking = Vec::new();
         let map: &js_sys::Map = report.unchecked_ref();
         map.for_each(&mut |entry, _| {

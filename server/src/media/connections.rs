@@ -8,7 +8,7 @@ use super::MediaError;
 use super::core::OFFER_TIMEOUT;
 use super::core::OFFER_TRIES;
 use super::core::{Core, MeetingKey, Output};
-use super::demux::PeerId;
+use super::demux::{PeerId, Remote};
 use super::forward::Feed;
 use super::peer::{self, Peer, Published, kind_of};
 use crate::metrics::Metrics;
@@ -125,7 +125,10 @@ impl Core {
         let _ = peer.pc.close();
         while let Some(msg) = peer.pc.poll_write() {
             self.outputs.push_back(Output::Transmit {
-                to: msg.transport.peer_addr,
+                to: Remote {
+                    transport: msg.transport.transport_protocol,
+                    addr: msg.transport.peer_addr,
+                },
                 data: msg.message,
             });
         }

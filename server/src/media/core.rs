@@ -11,7 +11,7 @@
 //! the meeting's actor tells anyone they moved.
 
 use super::connections::send_pli;
-use super::demux::{Demux, PeerId};
+use super::demux::{Demux, PeerId, Remote};
 use super::forward::{frame_step, is_vp8_keyframe};
 use super::peer::{Peer, is_keyframe_request, kind_of, payload_type};
 use super::{MediaError, MediaMap};
@@ -43,8 +43,8 @@ pub const OFFER_TRIES: u8 = 3;
 /// What the core gives back.
 #[derive(Debug)]
 pub enum Output {
-    /// A datagram for the network.
-    Transmit { to: SocketAddr, data: BytesMut },
+    /// A datagram for the network (over TCP, one RFC 4571 frame).
+    Transmit { to: Remote, data: BytesMut },
     /// Signalling for one participant, to go through their meeting's actor.
     Signal {
         meeting: MeetingKey,
@@ -56,10 +56,12 @@ pub enum Output {
 /// How the core reaches the network.
 #[derive(Clone)]
 pub struct CoreConfig {
-    /// The media socket's own address.
-    pub local: SocketAddr,
-    /// The address browsers are told to send to (the socket's, or the one announced for it).
+    /// The address browsers are told to send UDP to (the socket's, or the one announced for it).
     pub candidate: SocketAddr,
+    /// The same for the ICE-TCP listener, if there is one.
+    pub tcp_candidate: Option<SocketAddr>,
+    /// Whether offers carry the UDP candidate (only tests leave it out, to force TCP).
+    pub offer_udp: bool,
     /// One DTLS certificate for every connection.
     pub certificate: RTCCertificate,
 }
@@ -102,24 +104,30 @@ impl Core {
         }
     }
 
-    /// A datagram arrived on the media socket.
-    pub fn handle_datagram(&mut self, now: Instant, from: SocketAddr, data: BytesMut) {
+    /// A datagram arrived on the media socket (or a frame on an ICE-TCP connection). `false`
+    /// when it belongs to no connection (a TCP connection that sends such is closed).
+    pub fn handle_datagram(&mut self, now: Instant, from: Remote, data: BytesMut) -> bool {
         let peers = &self.peers;
         let known = |p: PeerId, ufrag: &str| peers.get(&p).is_some_and(|peer| peer.ufrag == ufrag);
         let Some(pid) = self.demux.route(from, &data, known) else {
             Metrics::bump(&self.metrics.media_unroutable);
-            return;
+            return false;
         };
         let Some(peer) = self.peers.get_mut(&pid) else {
-            return;
+            return false;
+        };
+        // The agent knows its own address as the one in its candidates.
+        let local_addr = match from.transport {
+            TransportProtocol::TCP => self.config.tcp_candidate.unwrap_or(self.config.candidate),
+            _ => self.config.candidate,
         };
         let msg = TaggedBytesMut {
             now,
             transport: TransportContext {
-                local_addr: self.config.local,
-                peer_addr: from,
+                local_addr,
+                peer_addr: from.addr,
                 ecn: None,
-                transport_protocol: TransportProtocol::UDP,
+                transport_protocol: from.transport,
             },
             message: data,
         };
@@ -128,6 +136,7 @@ impl Core {
         }
         self.touch(pid);
         self.pump(pid, now);
+        true
     }
 
     /// A meeting's forwarding rules changed: re-point everything now. People no longer in the
@@ -282,7 +291,10 @@ impl Core {
             peer.touched = false;
             while let Some(msg) = peer.pc.poll_write() {
                 self.outputs.push_back(Output::Transmit {
-                    to: msg.transport.peer_addr,
+                    to: Remote {
+                        transport: msg.transport.transport_protocol,
+                        addr: msg.transport.peer_addr,
+                    },
                     data: msg.message,
                 });
             }

@@ -3,13 +3,38 @@
 //! USERNAME begins with a ufrag this server chose (`local_ufrag`), which names the peer. The
 //! ICE agent behind it then checks the request's MESSAGE-INTEGRITY with that peer's password, so
 //! a forged username gets nowhere. Each peer keeps at most `MAX_ADDRS_PER_PEER` addresses (a
-//! browser may try a few candidate pairs); all are forgotten with the peer.
+//! browser may try a few candidate pairs); all are forgotten with the peer. An address is UDP or
+//! TCP (ICE-TCP, one TCP connection per address), and the two never mix.
 
+use rtc::shared::TransportProtocol;
 use rtc::stun::attributes::ATTR_USERNAME;
 use rtc::stun::message::{Message, is_stun_message};
 use rtc::stun::textattrs::Username;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+
+/// Where a datagram came from: a UDP address, or the TCP connection from an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Remote {
+    pub transport: TransportProtocol,
+    pub addr: SocketAddr,
+}
+
+impl Remote {
+    pub fn udp(addr: SocketAddr) -> Remote {
+        Remote {
+            transport: TransportProtocol::UDP,
+            addr,
+        }
+    }
+
+    pub fn tcp(addr: SocketAddr) -> Remote {
+        Remote {
+            transport: TransportProtocol::TCP,
+            addr,
+        }
+    }
+}
 
 /// A connection's number on this server (also inside its ufrag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,8 +58,8 @@ pub fn peer_of_ufrag(ufrag: &str) -> Option<PeerId> {
 /// Routes datagrams to peers.
 #[derive(Debug, Default)]
 pub struct Demux {
-    by_addr: HashMap<SocketAddr, PeerId>,
-    addrs: HashMap<PeerId, Vec<SocketAddr>>,
+    by_addr: HashMap<Remote, PeerId>,
+    addrs: HashMap<PeerId, Vec<Remote>>,
 }
 
 impl Demux {
@@ -42,7 +67,7 @@ impl Demux {
     /// that names a peer `known` accepts (by its number and full ufrag).
     pub fn route(
         &mut self,
-        from: SocketAddr,
+        from: Remote,
         data: &[u8],
         known: impl Fn(PeerId, &str) -> bool,
     ) -> Option<PeerId> {
@@ -123,7 +148,7 @@ mod tests {
     #[test]
     fn a_new_address_is_learnt_only_from_a_request_for_a_known_peer() {
         let mut d = Demux::default();
-        let a: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let a = Remote::udp("127.0.0.1:5000".parse().expect("addr"));
         let ours = local_ufrag(PeerId(7), "secretXY");
         let known = |p: PeerId, u: &str| p == PeerId(7) && u == ours;
         // Media from an unknown address is not routed.
@@ -143,12 +168,26 @@ mod tests {
     }
 
     #[test]
+    fn the_same_address_over_tcp_is_another_remote() {
+        let mut d = Demux::default();
+        let addr: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
+        let ours = local_ufrag(PeerId(3), "z");
+        let known = |_: PeerId, u: &str| u == ours;
+        let request = binding(&format!("{ours}:b"));
+        assert_eq!(d.route(Remote::udp(addr), &request, known), Some(PeerId(3)));
+        // Bound over UDP, the address's TCP connection still has to identify itself.
+        assert_eq!(d.route(Remote::tcp(addr), &[0x80, 0x60, 0, 1], known), None);
+        assert_eq!(d.route(Remote::tcp(addr), &request, known), Some(PeerId(3)));
+        assert_eq!(d.len(), 2);
+    }
+
+    #[test]
     fn a_peer_keeps_a_bounded_number_of_addresses() {
         let mut d = Demux::default();
         let ours = local_ufrag(PeerId(1), "k");
         let request = binding(&format!("{ours}:b"));
         for port in 0..10u16 {
-            let from = SocketAddr::from(([127, 0, 0, 1], 6000 + port));
+            let from = Remote::udp(SocketAddr::from(([127, 0, 0, 1], 6000 + port)));
             assert_eq!(d.route(from, &request, |_, u| u == ours), Some(PeerId(1)));
         }
         assert_eq!(d.len(), MAX_ADDRS_PER_PEER);

@@ -3,9 +3,12 @@
 //! connections (the core's), and a bounded control channel from the meetings' actors. Signals
 //! for participants go back to their meeting's actor, which owns their WebSocket: this loop
 //! never writes a WebSocket frame. A new `MediaMap` is applied, and acknowledged, before the
-//! actor tells anyone they moved.
+//! actor tells anyone they moved. ICE-TCP connections (`tcp.rs`) feed the same loop and core.
 
 use super::core::{Core, CoreConfig, MeetingKey, Output};
+use super::demux::Remote;
+use super::tcp::{self, TcpConns, TcpEvent};
+use super::turn::IceSettings;
 use super::udp::BatchIo;
 use super::{MediaConfig, MediaError, MediaMap};
 use crate::metrics::Metrics;
@@ -14,12 +17,13 @@ use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{ClientSignal, ServerSignal};
 use rtc::crypto::{self, SignatureScheme};
 use rtc::peer_connection::certificate::{CertificateParams, RTCCertificate};
+use rtc::shared::TransportProtocol;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
-use tokio::net::UdpSocket;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot};
 
 /// Control messages waiting for the media loop, at most (senders wait beyond that).
@@ -76,6 +80,20 @@ impl Media {
         }
         let local = std_socket.local_addr().map_err(no_port)?;
         let candidate = SocketAddr::new(config.announce.unwrap_or(local.ip()), local.port());
+        let tcp_listener = match config.tcp_port {
+            Some(port) => Some(tcp::bind(SocketAddr::new(config.bind, port)).map_err(no_port)?),
+            None => None,
+        };
+        let tcp_candidate = match &tcp_listener {
+            Some(l) => {
+                let addr = l.local_addr().map_err(no_port)?;
+                Some(SocketAddr::new(
+                    config.announce.unwrap_or(addr.ip()),
+                    addr.port(),
+                ))
+            }
+            None => None,
+        };
         let provider = crypto::default_provider()?;
         let certificate = RTCCertificate::generate(
             provider.crypto(),
@@ -85,13 +103,15 @@ impl Media {
         )?;
         let core = Core::new(
             CoreConfig {
-                local,
                 candidate,
+                tcp_candidate,
+                offer_udp: config.offer_udp,
                 certificate,
             },
             metrics,
         );
         let (tx, rx) = mpsc::channel(CONTROL_CAPACITY);
+        let ice = config.ice.clone();
         // The loop has a thread (and a core) of its own, with a single-threaded runtime: nothing
         // else's work delays forwarding, and it ends when the last handle is dropped.
         std::thread::Builder::new()
@@ -108,14 +128,34 @@ impl Media {
                     }
                 };
                 runtime.block_on(async move {
+                    let (tcp_tx, tcp_events) = mpsc::channel(tcp::EVENT_QUEUE);
+                    if let Some(listener) = tcp_listener {
+                        match TcpListener::from_std(listener) {
+                            Ok(listener) => {
+                                tokio::spawn(tcp::accept(listener, tcp_tx));
+                            }
+                            Err(e) => tracing::error!(error = %e, "ICE-TCP listener unusable"),
+                        }
+                    }
                     match UdpSocket::from_std(std_socket) {
-                        Ok(socket) => run(socket, core, rx).await,
+                        Ok(socket) => {
+                            let state = Loop {
+                                core,
+                                io: BatchIo::default(),
+                                socket,
+                                out: Vec::with_capacity(super::udp::BATCH),
+                                signals: HashMap::new(),
+                                ice,
+                                tcp: TcpConns::default(),
+                            };
+                            run(state, rx, tcp_events).await;
+                        }
                         Err(e) => tracing::error!(error = %e, "media socket unusable"),
                     }
                 });
             })
             .map_err(|e| MediaError::Internal(e.to_string()))?;
-        tracing::info!(%local, %candidate, "media socket open");
+        tracing::info!(%local, %candidate, tcp = ?tcp_candidate, "media socket open");
         Ok(Media {
             tx,
             next: Arc::new(AtomicU64::new(1)),
@@ -216,15 +256,26 @@ impl Drop for MeetingMedia {
     }
 }
 
+/// The loop's state: the core and everything it writes to.
+struct Loop {
+    core: Core,
+    io: BatchIo,
+    socket: UdpSocket,
+    out: Vec<(SocketAddr, BytesMut)>,
+    signals: HashMap<MeetingKey, mpsc::UnboundedSender<(ParticipantId, ServerSignal)>>,
+    ice: IceSettings,
+    tcp: TcpConns,
+}
+
 /// The loop: reads, feeds the core, writes what it gives back, until every handle is gone.
-async fn run(socket: UdpSocket, mut core: Core, mut rx: mpsc::Receiver<Control>) {
-    let mut io = BatchIo::default();
-    let mut signals: HashMap<MeetingKey, mpsc::UnboundedSender<(ParticipantId, ServerSignal)>> =
-        HashMap::new();
-    let mut out: Vec<(SocketAddr, BytesMut)> = Vec::with_capacity(super::udp::BATCH);
+async fn run(
+    mut state: Loop,
+    mut rx: mpsc::Receiver<Control>,
+    mut tcp_events: mpsc::Receiver<TcpEvent>,
+) {
     loop {
-        drain(&mut core, &mut io, &socket, &mut out, &signals).await;
-        let timeout = core.poll_timeout();
+        state.drain().await;
+        let timeout = state.core.poll_timeout();
         let timer = async {
             match timeout {
                 Some(at) => tokio::time::sleep_until(at.into()).await,
@@ -235,109 +286,119 @@ async fn run(socket: UdpSocket, mut core: Core, mut rx: mpsc::Receiver<Control>)
             biased;
             control = rx.recv() => {
                 let Some(control) = control else { break };
-                apply(&mut core, &mut signals, control, &mut io, &socket, &mut out).await;
+                state.apply(control).await;
             }
-            readable = socket.readable() => {
+            readable = state.socket.readable() => {
                 if readable.is_err() {
                     continue;
                 }
-                match io.recv(&socket) {
+                match state.io.recv(&state.socket) {
                     Ok(batch) => {
                         let now = Instant::now();
                         // What a few datagrams make goes out before the rest of the batch is
                         // read: a whole batch first would hold the first packet back for as
                         // long as 64 packets to 20 receivers take.
                         for (i, (from, data)) in batch.into_iter().enumerate() {
-                            core.handle_datagram(now, from, data);
+                            state.core.handle_datagram(now, Remote::udp(from), data);
                             if i % DRAIN_EVERY == DRAIN_EVERY - 1 {
-                                drain(&mut core, &mut io, &socket, &mut out, &signals).await;
+                                state.drain().await;
                             }
                         }
                     }
                     Err(e) => tracing::debug!(error = %e, "media socket read failed"),
                 }
             }
-            () = timer => core.handle_timeout(Instant::now()),
+            Some(event) = tcp_events.recv() => {
+                if let Some((from, data)) = state.tcp.event(event)
+                    && !state.core.handle_datagram(Instant::now(), from, data)
+                {
+                    // Nobody's: a stranger or a connection already gone.
+                    state.tcp.close(from.addr);
+                }
+            }
+            () = timer => state.core.handle_timeout(Instant::now()),
         }
     }
     tracing::info!("media loop stopped");
 }
 
-async fn apply(
-    core: &mut Core,
-    signals: &mut HashMap<MeetingKey, mpsc::UnboundedSender<(ParticipantId, ServerSignal)>>,
-    control: Control,
-    io: &mut BatchIo,
-    socket: &UdpSocket,
-    out: &mut Vec<(SocketAddr, BytesMut)>,
-) {
-    let now = Instant::now();
-    match control {
-        Control::Register {
-            meeting,
-            signals: tx,
-        } => {
-            signals.insert(meeting, tx);
-        }
-        Control::Map {
-            meeting,
-            map,
-            applied,
-        } => {
-            core.handle_map(meeting, map, now);
-            // Re-pointed before anyone hears they moved: the routes are in place now.
-            drain(core, io, socket, out, signals).await;
-            let _ = applied.send(());
-        }
-        Control::Signal {
-            meeting,
-            who,
-            signal,
-        } => core.handle_signal(meeting, who, signal, now),
-        Control::Reconnected { meeting, who } => core.handle_reconnected(meeting, who),
-        Control::Forget { meeting } => {
-            core.forget_meeting(meeting, now);
-            signals.remove(&meeting);
-        }
-    }
-}
-
-/// Sends everything the core has, in batches, and hands signals to their meetings.
-async fn drain(
-    core: &mut Core,
-    io: &mut BatchIo,
-    socket: &UdpSocket,
-    out: &mut Vec<(SocketAddr, BytesMut)>,
-    signals: &HashMap<MeetingKey, mpsc::UnboundedSender<(ParticipantId, ServerSignal)>>,
-) {
-    while let Some(output) = core.poll_output() {
-        match output {
-            Output::Transmit { to, data } => {
-                out.push((to, data));
-                if out.len() >= super::udp::BATCH {
-                    flush(io, socket, out).await;
-                }
+impl Loop {
+    async fn apply(&mut self, control: Control) {
+        let now = Instant::now();
+        match control {
+            Control::Register {
+                meeting,
+                signals: tx,
+            } => {
+                self.signals.insert(meeting, tx);
             }
-            Output::Signal {
+            Control::Map {
+                meeting,
+                map,
+                applied,
+            } => {
+                self.core.handle_map(meeting, map, now);
+                // Re-pointed before anyone hears they moved: the routes are in place now.
+                self.drain().await;
+                let _ = applied.send(());
+            }
+            Control::Signal {
                 meeting,
                 who,
                 signal,
-            } => {
-                if let Some(tx) = signals.get(&meeting) {
-                    let _ = tx.send((who, signal));
-                }
+            } => self.core.handle_signal(meeting, who, signal, now),
+            Control::Reconnected { meeting, who } => self.core.handle_reconnected(meeting, who),
+            Control::Forget { meeting } => {
+                self.core.forget_meeting(meeting, now);
+                self.signals.remove(&meeting);
             }
         }
     }
-    flush(io, socket, out).await;
+
+    /// Sends everything the core has, in batches, and hands signals to their meetings.
+    async fn drain(&mut self) {
+        while let Some(output) = self.core.poll_output() {
+            match output {
+                Output::Transmit { to, data } if to.transport == TransportProtocol::TCP => {
+                    self.tcp.send(to.addr, data);
+                }
+                Output::Transmit { to, data } => {
+                    self.out.push((to.addr, data));
+                    if self.out.len() >= super::udp::BATCH {
+                        self.flush().await;
+                    }
+                }
+                Output::Signal {
+                    meeting,
+                    who,
+                    mut signal,
+                } => {
+                    if let ServerSignal::Offer { ice, .. } = &mut signal {
+                        *ice = self.ice.config_for(who, unix_now());
+                    }
+                    if let Some(tx) = self.signals.get(&meeting) {
+                        let _ = tx.send((who, signal));
+                    }
+                }
+            }
+        }
+        self.flush().await;
+    }
+
+    async fn flush(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        if let Err(e) = self.io.send(&self.socket, &self.out).await {
+            tracing::debug!(error = %e, "media socket write failed");
+        }
+        self.out.clear();
+    }
 }
 
-async fn flush(io: &mut BatchIo, socket: &UdpSocket, out: &mut Vec<(SocketAddr, BytesMut)>) {
-    if out.is_empty() {
-        return;
-    }
-    if let Err(e) = io.send(socket, out).await {
-        tracing::debug!(error = %e, "media socket write failed");
-    }
-    out.clear();
+/// Seconds since the Unix epoch (TURN credentials expire in wall-clock time).
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }

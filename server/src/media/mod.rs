@@ -7,7 +7,9 @@
 //!   (datagrams, maps, signalling, timeouts) that yields outputs (datagrams, signals);
 //!   `forward.rs` holds its rules apart from any WebRTC machinery, `peer.rs` one connection,
 //!   `demux.rs` which connection a datagram is for;
-//! - `engine.rs`: the one socket loop around it, with batched I/O from `udp.rs`.
+//! - `engine.rs`: the one socket loop around it, with batched I/O from `udp.rs`;
+//! - `tcp.rs`: ICE-TCP connections, for networks that block UDP;
+//! - `turn.rs`: the TURN servers and short-lived credentials each offer carries.
 
 mod connections;
 mod core;
@@ -16,8 +18,10 @@ mod engine;
 mod forward;
 mod peer;
 mod slots;
+mod tcp;
 #[cfg(test)]
 mod tests;
+pub mod turn;
 mod udp;
 
 pub use engine::{Media, MeetingMedia, Signals};
@@ -29,6 +33,9 @@ use thiserror::Error;
 
 /// The UDP port media uses by default (open it in the firewall).
 pub const DEFAULT_MEDIA_PORT: u16 = 10_000;
+
+/// The ICE-TCP port by default (open it too, for networks that block UDP).
+pub const DEFAULT_MEDIA_TCP_PORT: u16 = 4443;
 
 /// Why media could not be set up.
 #[derive(Debug, Error)]
@@ -79,6 +86,12 @@ pub struct MediaConfig {
     pub port: u16,
     /// The address put in candidates instead, when the server is behind a 1:1 NAT.
     pub announce: Option<IpAddr>,
+    /// The ICE-TCP listener's port (0: any free one), or none.
+    pub tcp_port: Option<u16>,
+    /// Whether offers carry the UDP candidate (tests turn it off to force TCP).
+    pub offer_udp: bool,
+    /// TURN servers and the ICE policy browsers are told.
+    pub ice: turn::IceSettings,
 }
 
 impl Default for MediaConfig {
@@ -88,6 +101,9 @@ impl Default for MediaConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             announce: None,
+            tcp_port: None,
+            offer_udp: true,
+            ice: turn::IceSettings::default(),
         }
     }
 }

@@ -10,6 +10,7 @@ use super::MediaError;
 use super::forward::{Feed, KeyframeGate, Rewrite};
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{ServerSignal, Source};
+use rtc::ice::tcp_type::TcpType;
 use rtc::interceptor::{
     Attribute, Interceptor, Packet, Registry, Slot as InterceptorSlot, StreamInfo, TaggedPacket,
 };
@@ -137,18 +138,23 @@ pub fn build_pc(
         .build(now)?)
 }
 
-/// The one host candidate every connection offers: the shared media socket (or the address
-/// announced for it).
-pub fn host_candidate(addr: SocketAddr) -> Result<RTCIceCandidateInit, MediaError> {
+/// A host candidate every connection offers: the shared media socket, or the ICE-TCP listener
+/// (or the address announced for either).
+pub fn host_candidate(addr: SocketAddr, tcp: bool) -> Result<RTCIceCandidateInit, MediaError> {
     let candidate = CandidateHostConfig {
         base_config: CandidateConfig {
-            network: "udp".to_owned(),
+            network: if tcp { "tcp" } else { "udp" }.to_owned(),
             address: addr.ip().to_string(),
             port: addr.port(),
             component: 1,
             ..Default::default()
         },
-        ..Default::default()
+        // The server only listens: browsers connect out (RFC 6544's passive candidate).
+        tcp_type: if tcp {
+            TcpType::Passive
+        } else {
+            TcpType::Unspecified
+        },
     }
     .new_candidate_host()?;
     Ok(RTCIceCandidate::from(&candidate).to_json()?)

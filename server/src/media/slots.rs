@@ -11,7 +11,7 @@ use super::demux::PeerId;
 use super::forward::{Feed, wanted};
 use super::peer::{PendingOffer, Slot, host_candidate, kind_of, slot_track};
 use plenary_shared::ids::ParticipantId;
-use plenary_shared::media::{PublishSlots, ReceivedTrack, ServerSignal};
+use plenary_shared::media::{IceConfig, PublishSlots, ReceivedTrack, ServerSignal};
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
 use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
@@ -171,7 +171,11 @@ impl Core {
 
     /// Sends `pid` an offer for its connection as it stands.
     fn offer(&mut self, pid: PeerId, now: Instant) -> Result<(), MediaError> {
-        let candidate = self.config.candidate;
+        let (candidate, tcp, udp) = (
+            self.config.candidate,
+            self.config.tcp_candidate,
+            self.config.offer_udp,
+        );
         let Some(peer) = self.peers.get_mut(&pid) else {
             return Ok(());
         };
@@ -179,7 +183,13 @@ impl Core {
         let offer = peer.pc.create_offer(None)?;
         peer.pc.set_local_description(now, offer)?;
         if peer.offers == 0 {
-            peer.pc.add_local_candidate(host_candidate(candidate)?)?;
+            if udp {
+                peer.pc
+                    .add_local_candidate(host_candidate(candidate, false)?)?;
+            }
+            if let Some(tcp) = tcp {
+                peer.pc.add_local_candidate(host_candidate(tcp, true)?)?;
+            }
             peer.pc.add_local_candidate(Default::default())?;
         }
         let description = peer
@@ -217,6 +227,8 @@ impl Core {
         peer.offers += 1;
         let signal = ServerSignal::Offer {
             version: peer.offers,
+            // Filled in by the socket loop, which has the wall clock TURN credentials need.
+            ice: IceConfig::default(),
             sdp: description.sdp,
             publish,
             receive,

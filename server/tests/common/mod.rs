@@ -17,7 +17,15 @@ pub struct Server {
 pub async fn start(data: &Path, addr: Option<SocketAddr>) -> Result<Server> {
     let addr = addr.map_or_else(|| "127.0.0.1:0".to_owned(), |a| a.to_string());
     let mut child = Process::new(env!("CARGO_BIN_EXE_plenary"))
-        .args(["--addr", &addr, "--media-port", "0", "--dist"])
+        .args([
+            "--addr",
+            &addr,
+            "--media-port",
+            "0",
+            "--media-tcp-port",
+            "0",
+        ])
+        .arg("--dist")
         .arg(plenary_e2e::dist_dir())
         .arg("--data-dir")
         .arg(data)

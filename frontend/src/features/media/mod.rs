@@ -3,7 +3,7 @@
 //! from the store (who is in my place); the streams come from the media connection.
 
 use crate::app::{tr, use_texts};
-use crate::media::{MediaState, MediaStatus};
+use crate::media::{MediaPath, MediaState, MediaStatus};
 use crate::net::socket::Outbox;
 use crate::store::Store;
 use leptos::html::Video;
@@ -48,9 +48,18 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
         <section class="videos card" aria-label=tr(|t| t.videos)>
             {move || match media.status.get() {
                 MediaStatus::Connecting => Some(view! { <p class="muted" role="status">{t().media_connecting}</p> }.into_any()),
+                MediaStatus::Failed if media.blocked.get() => Some(view! { <p class="error" role="alert" data-media-blocked="true">{t().media_blocked}</p> }.into_any()),
                 MediaStatus::Failed => Some(view! { <p class="error" role="status">{t().media_failed}</p> }.into_any()),
                 _ => None,
             }}
+            {move || media.path.get().map(|path| {
+                let (name, how) = match path {
+                    MediaPath::Udp => ("udp", t().path_udp),
+                    MediaPath::Tcp => ("tcp", t().path_tcp),
+                    MediaPath::Relay => ("relay", t().path_relay),
+                };
+                view! { <p class="muted connection" data-path=name>{t().connection}": "{how}</p> }
+            })}
             <Show when=move || media.no_devices.get()>
                 <p class="muted" role="status">{tr(|t| t.no_devices)}</p>
             </Show>

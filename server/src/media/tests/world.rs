@@ -5,6 +5,7 @@
 
 use super::super::MediaMap;
 use super::super::core::{Core, CoreConfig, MeetingKey, Output};
+use super::super::demux::Remote;
 use crate::metrics::Metrics;
 use bytes::BytesMut;
 use plenary_shared::ids::{ParticipantId, RoomId};
@@ -98,8 +99,9 @@ impl World {
     pub fn new() -> World {
         let metrics = Arc::new(Metrics::default());
         let config = CoreConfig {
-            local: server_addr(),
             candidate: server_addr(),
+            tcp_candidate: None,
+            offer_udp: true,
             certificate: certificate(),
         };
         World {
@@ -181,7 +183,7 @@ impl World {
                 moved = true;
                 match output {
                     Output::Transmit { to, data } => {
-                        if let Some(sim) = self.sims.values_mut().find(|s| s.addr == to) {
+                        if let Some(sim) = self.sims.values_mut().find(|s| s.addr == to.addr) {
                             let msg = TaggedBytesMut {
                                 now: self.now,
                                 transport: TransportContext {
@@ -213,7 +215,7 @@ impl World {
             }
             for (from, data) in out {
                 moved = true;
-                self.core.handle_datagram(now, from, data);
+                self.core.handle_datagram(now, Remote::udp(from), data);
             }
             if !moved {
                 return;
@@ -367,7 +369,7 @@ impl Sim {
             .set_local_description(now, answer)
             .expect("local answer");
         if first {
-            let host = super::super::peer::host_candidate(self.addr).expect("candidate");
+            let host = super::super::peer::host_candidate(self.addr, false).expect("candidate");
             self.pc.add_local_candidate(host).expect("add candidate");
             self.pc
                 .add_local_candidate(Default::default())

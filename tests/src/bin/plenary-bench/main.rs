@@ -182,7 +182,12 @@ fn start(
 }
 
 pub fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
-    start(args, &args.server, &["--addr", "127.0.0.1:0"], Some(data))
+    start(
+        args,
+        &args.server,
+        &["--addr", "127.0.0.1:0", "--media-tcp-port", "0"],
+        Some(data),
+    )
 }
 
 fn gzip_size(path: &Path) -> Option<u64> {

@@ -1,0 +1,224 @@
+//! Media through networks that block UDP, in four headless Chromium pages: with the server
+//! offering only its ICE-TCP candidate, and with every page forced through a real coturn relay
+//! (`iceTransportPolicy: "relay"`, credentials the server made). In each, every page decodes
+//! the other three's video, and its "Connection" detail names the path its media took; with
+//! both UDP and TCP on offer, that is UDP. Each prints the join-to-first-frame time over its
+//! path.
+
+use plenary_e2e::browser::{Driver, Page, join_as, require_dist, video_of as tile};
+use plenary_e2e::client::Client;
+use plenary_e2e::support::host;
+use plenary_e2e::turn::Coturn;
+use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
+use plenary_server::app::{AppState, Options};
+use plenary_server::media::MediaConfig;
+use plenary_server::media::turn::{IceSettings, Turn};
+use plenary_shared::media::IcePolicy;
+use std::time::{Duration, Instant};
+
+const PEOPLE: [&str; 4] = ["Ada", "Bo", "Cy", "Di"];
+/// Frames (at the fake camera's 30 fps) that show video is plainly playing.
+const FRAMES: u64 = 10;
+
+/// Waits until `page` decodes `FRAMES` more frames from each of `from`.
+async fn decoding(page: &Page, from: &[&str]) -> Result<()> {
+    let first = page.media_stats().await?;
+    page.until_media("video from the others", 2 * DEADLINE, |now| {
+        from.iter()
+            .all(|name| now.frames(&tile(name)) >= first.frames(&tile(name)) + FRAMES)
+    })
+    .await?;
+    Ok(())
+}
+
+/// The path the page's "Connection" detail names, once it names one.
+async fn path_of(page: &Page) -> Result<String> {
+    let start = Instant::now();
+    loop {
+        let path = page
+            .eval(
+                "const e = document.querySelector('[data-path]'); return e ? e.dataset.path : null;",
+                vec![],
+            )
+            .await?;
+        if let Some(path) = path.as_str() {
+            return Ok(path.to_owned());
+        }
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout("the Connection detail".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Four people join a meeting on `server`; all see each other; every page's path is `path`.
+/// Returns the last joiner's time from clicking Join to a first decoded frame.
+async fn four_over(server: &TestServer, path: &str) -> Result<Duration> {
+    let m = server.create_meeting().await?;
+    let mut h = Client::connect(server.addr, &m.meeting).await?;
+    h.join_on("Host", host(&m)).await?;
+    let invite = format!("{}/m/{}", server.url(), m.meeting);
+    let driver = Driver::start().await?;
+    let mut pages = Vec::new();
+    for name in &PEOPLE[..3] {
+        pages.push(join_as(&driver, &invite, name, (900, 700)).await?);
+    }
+    let last = driver.page(900, 700).await?;
+    last.goto(&invite).await?;
+    last.fill("Your name", PEOPLE[3]).await?;
+    last.until_media("the camera preview", DEADLINE, |s| {
+        s.frames("Your camera") > 0
+    })
+    .await?;
+    let clicked = Instant::now();
+    last.click("Join").await?;
+    last.until_media("a first frame", 2 * DEADLINE, |s| {
+        PEOPLE[..3].iter().any(|n| s.frames(&tile(n)) > 0)
+    })
+    .await?;
+    let join_to_frame = clicked.elapsed();
+    pages.push(last);
+    for (page, me) in pages.iter().zip(PEOPLE) {
+        let others: Vec<&str> = PEOPLE.iter().filter(|n| **n != me).copied().collect();
+        decoding(page, &others).await?;
+        assert_eq!(path_of(page).await?, path, "{me}'s media path");
+    }
+    let shot = pages[0].screenshot(&format!("network-{path}")).await;
+    if let Err(e) = shot {
+        eprintln!("screenshot: {e}");
+    }
+    for page in pages {
+        page.close().await?;
+    }
+    Ok(join_to_frame)
+}
+
+#[tokio::test]
+async fn four_browsers_over_udp_with_tcp_on_offer_too() -> Result<()> {
+    require_dist()?;
+    // Both candidates on offer, as by default: the browsers take UDP.
+    let media = MediaConfig {
+        tcp_port: Some(0),
+        ..MediaConfig::default()
+    };
+    let server = TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await?;
+    let join = four_over(&server, "udp").await?;
+    println!("join to first frame over UDP: {} ms", join.as_millis());
+    server.shut_down().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn four_browsers_over_ice_tcp_alone() -> Result<()> {
+    require_dist()?;
+    let media = MediaConfig {
+        tcp_port: Some(0),
+        offer_udp: false,
+        ..MediaConfig::default()
+    };
+    let server = TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await?;
+    let join = four_over(&server, "tcp").await?;
+    println!("join to first frame over ICE-TCP: {} ms", join.as_millis());
+    server.shut_down().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn four_browsers_through_a_coturn_relay() -> Result<()> {
+    require_dist()?;
+    let coturn = Coturn::start("browser-test-secret")?;
+    let media = MediaConfig {
+        ice: IceSettings {
+            turn: Some(Turn {
+                urls: vec![coturn.url()],
+                secret: coturn.secret.clone(),
+                ttl: Duration::from_secs(600),
+            }),
+            policy: IcePolicy::Relay,
+        },
+        ..MediaConfig::default()
+    };
+    let server = TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await?;
+    let join = four_over(&server, "relay").await?;
+    println!("join to first frame through TURN: {} ms", join.as_millis());
+    server.shut_down().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_no_path_the_page_says_the_network_blocks_media() -> Result<()> {
+    require_dist()?;
+    // Relay only, through a TURN server that is not there: the browser finds no path at all.
+    let nobody = std::net::UdpSocket::bind("127.0.0.1:0")?;
+    let dead = nobody.local_addr()?;
+    drop(nobody);
+    let media = MediaConfig {
+        ice: IceSettings {
+            turn: Some(Turn {
+                urls: vec![format!("turn:{dead}?transport=udp")],
+                secret: "unused".into(),
+                ttl: Duration::from_secs(600),
+            }),
+            policy: IcePolicy::Relay,
+        },
+        ..MediaConfig::default()
+    };
+    let server = TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await?;
+    let m = server.create_meeting().await?;
+    let invite = format!("{}/m/{}", server.url(), m.meeting);
+    let driver = Driver::start().await?;
+    let page = join_as(&driver, &invite, "Ada", (900, 700)).await?;
+    // The page gives a connection 12 s to find a path.
+    let start = Instant::now();
+    loop {
+        let blocked = page
+            .eval(
+                "const e = document.querySelector('[data-media-blocked]'); return e ? e.textContent : null;",
+                vec![],
+            )
+            .await?;
+        if let Some(text) = blocked.as_str() {
+            assert!(
+                text.contains("Your network blocks media; ask for a TURN server"),
+                "{text}"
+            );
+            break;
+        }
+        if start.elapsed() > 4 * DEADLINE {
+            return Err(HarnessError::Timeout(
+                "the page to say media is blocked".into(),
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    page.screenshot("network-blocked").await?;
+    // Still in the meeting, with no path named.
+    page.until_role("status", "You are in the main session")
+        .await?;
+    let path = page
+        .eval(
+            "return document.querySelector('[data-path]') !== null;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(path.as_bool(), Some(false), "no path is named");
+    page.close().await?;
+    server.shut_down().await;
+    Ok(())
+}
