@@ -87,6 +87,12 @@ pub struct Config {
     /// Who may show Plenary in a frame: a CSP `frame-ancestors` source list.
     #[arg(long, env = "PLENARY_FRAME_ANCESTORS", default_value = "'self'")]
     pub frame_ancestors: String,
+    /// A TLS certificate chain (PEM) to serve HTTPS with; read again on SIGHUP.
+    #[arg(long, env = "PLENARY_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "PLENARY_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Count clients by the last `X-Forwarded-For` address (only behind a proxy that sets it).
     #[arg(long, env = "PLENARY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
@@ -104,6 +110,17 @@ impl Config {
             join_timeout: std::time::Duration::from_secs(self.join_timeout_secs),
             max_meetings: self.max_meetings,
             trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
+
+    /// The TLS files, if HTTPS is on.
+    pub fn tls(&self) -> Option<crate::tls::TlsFiles> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            }),
+            _ => None,
         }
     }
 

@@ -17,6 +17,7 @@ pub mod secrets;
 pub mod security;
 pub mod settings;
 pub mod store;
+pub mod tls;
 pub mod ws;
 
 use axum::serve::ListenerExt;
@@ -55,7 +56,39 @@ pub async fn serve(
             tracing::debug!(error = %e, "cannot set TCP_NODELAY on a connection");
         }
     });
-    // The creation limiter forgets addresses whose allowance is full again, every minute.
+    sweep_creation_limits(&state);
+    let app = app::app(state, dist).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Serves the app over HTTPS on `listener` with `certificate` (plain HTTP on the same port is
+/// redirected) until `shutdown` completes. Every response says to keep to HTTPS (HSTS).
+pub async fn serve_tls(
+    listener: TcpListener,
+    state: app::AppState,
+    dist: std::path::PathBuf,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    certificate: std::sync::Arc<tls::Certificate>,
+) -> std::io::Result<()> {
+    sweep_creation_limits(&state);
+    let hsts = tower_http::set_header::SetResponseHeaderLayer::overriding(
+        axum::http::header::STRICT_TRANSPORT_SECURITY,
+        axum::http::HeaderValue::from_static("max-age=31536000"),
+    );
+    let app = app::app(state, dist)
+        .layer(hsts)
+        .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // TCP_NODELAY is set before the handshake; the tap only makes the client address known.
+    let listener = tls::TlsListener::new(listener, tls::acceptor(certificate))?.tap_io(|_| {});
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The creation limiter forgets addresses whose allowance is full again, every minute.
+fn sweep_creation_limits(state: &app::AppState) {
     let creation = std::sync::Arc::downgrade(&state.creation);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -67,8 +100,4 @@ pub async fn serve(
             }
         }
     });
-    let app = app::app(state, dist).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }

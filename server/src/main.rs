@@ -5,11 +5,13 @@ use clap::Parser;
 use plenary_server::app::AppState;
 use plenary_server::config::Config;
 use plenary_server::store::Store;
+use std::io::Write;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    // Logs go to stderr; stdout carries only the line that says where we listen.
+    // Logs go to stderr; stdout carries only the line that says where we listen (and, with
+    // TLS, one line per certificate reload).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -59,18 +61,70 @@ async fn run(config: Config) -> Result<(), RunError> {
             config.media_bind, config.media_port
         )));
     }
+    // Checked before anything is served: a bad certificate stops the start with its reason.
+    let tls = match config.tls() {
+        Some(files) => {
+            let key = files.load().map_err(|e| RunError::Config(e.to_string()))?;
+            Some((files, plenary_server::tls::Certificate::new(key)))
+        }
+        None => None,
+    };
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");
     let listener = plenary_server::bind(config.addr)?;
     let addr = listener.local_addr()?;
-    tracing::info!("Plenary is serving on http://{addr}");
-    println!("Plenary is serving on http://{addr}");
     let registry = state.registry.clone();
-    plenary_server::serve(listener, state, config.dist, shutdown_signal()).await?;
+    match tls {
+        Some((files, certificate)) => {
+            tracing::info!("Plenary is serving on https://{addr}");
+            println!("Plenary is serving on https://{addr}");
+            tokio::spawn(reload_on_hangup(files, certificate.clone()));
+            plenary_server::serve_tls(listener, state, config.dist, shutdown_signal(), certificate)
+                .await?;
+        }
+        None => {
+            tracing::info!("Plenary is serving on http://{addr}");
+            println!("Plenary is serving on http://{addr}");
+            plenary_server::serve(listener, state, config.dist, shutdown_signal()).await?;
+        }
+    }
     // Graceful shutdown: every meeting's newest state is on disk before we exit.
     registry.flush_all().await;
     tracing::info!("state flushed; bye");
     Ok(())
+}
+
+/// Reads the certificate and key again on every SIGHUP (after a renewal); a pair that does not
+/// load is logged and the one in use kept.
+async fn reload_on_hangup(
+    files: plenary_server::tls::TlsFiles,
+    certificate: std::sync::Arc<plenary_server::tls::Certificate>,
+) {
+    #[cfg(unix)]
+    {
+        let Ok(mut hangups) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        else {
+            tracing::warn!("cannot listen for SIGHUP; the certificate is read only at start");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match files.load() {
+                Ok(key) => {
+                    certificate.replace(key);
+                    tracing::info!(cert = %files.cert.display(), "certificate reloaded");
+                    // A line the tests wait for; a closed stdout is no reason to stop.
+                    let _ = writeln!(std::io::stdout(), "certificate reloaded");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "certificate not reloaded; keeping the old one");
+                    let _ = writeln!(std::io::stdout(), "certificate not reloaded: {e}");
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (files, certificate);
 }
 
 async fn shutdown_signal() {

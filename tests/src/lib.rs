@@ -66,6 +66,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     registry: plenary_server::meetings::Registry,
+    tls: bool,
 }
 
 impl TestServer {
@@ -92,6 +93,33 @@ impl TestServer {
             addr,
             stop: Some(stop),
             registry,
+            tls: false,
+        })
+    }
+
+    /// Starts the real app over HTTPS with `certificate` (plain HTTP is redirected).
+    pub async fn start_tls(
+        state: AppState,
+        certificate: std::sync::Arc<plenary_server::tls::Certificate>,
+    ) -> Result<TestServer> {
+        let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let registry = state.registry.clone();
+        tokio::spawn(plenary_server::serve_tls(
+            listener,
+            state,
+            dist_dir(),
+            async move {
+                let _ = stopped.await;
+            },
+            certificate,
+        ));
+        Ok(TestServer {
+            addr,
+            stop: Some(stop),
+            registry,
+            tls: true,
         })
     }
 
@@ -103,9 +131,10 @@ impl TestServer {
         self.registry.flush_all().await;
     }
 
-    /// `http://127.0.0.1:port`.
+    /// `http://127.0.0.1:port` (or `https://`).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
     }
 
     /// `POST /api/meetings` over a plain HTTP/1.1 request.

@@ -1,11 +1,12 @@
-//! Media through networks that block UDP, in four headless Chromium pages: with the server
+//! HTTPS and media through networks that block UDP, in headless Chromium. Over HTTPS (a
+//! self-signed certificate), the page, its WebSocket and media come up. Then four pages: with the server
 //! offering only its ICE-TCP candidate, and with every page forced through a real coturn relay
 //! (`iceTransportPolicy: "relay"`, credentials the server made). In each, every page decodes
 //! the other three's video, and its "Connection" detail names the path its media took; with
 //! both UDP and TCP on offer, that is UDP. Each prints the join-to-first-frame time over its
 //! path.
 
-use plenary_e2e::browser::{Driver, Page, join_as, require_dist, video_of as tile};
+use plenary_e2e::browser::{Driver, Page, join_as, require_dist, start_as_host, video_of as tile};
 use plenary_e2e::client::Client;
 use plenary_e2e::support::host;
 use plenary_e2e::turn::Coturn;
@@ -13,6 +14,7 @@ use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
 use plenary_server::app::{AppState, Options};
 use plenary_server::media::MediaConfig;
 use plenary_server::media::turn::{IceSettings, Turn};
+use plenary_server::tls::{Certificate, TlsFiles};
 use plenary_shared::media::IcePolicy;
 use std::time::{Duration, Instant};
 
@@ -220,5 +222,42 @@ async fn with_no_path_the_page_says_the_network_blocks_media() -> Result<()> {
     assert_eq!(path.as_bool(), Some(false), "no path is named");
     page.close().await?;
     server.shut_down().await;
+    Ok(())
+}
+
+#[tokio::test]
+async fn over_https_the_page_websocket_and_media_come_up() -> Result<()> {
+    require_dist()?;
+    let key = rcgen::generate_simple_self_signed(vec!["127.0.0.1".into()])
+        .map_err(|e| HarnessError::Other(format!("certificate: {e}")))?;
+    let dir = std::env::temp_dir().join(format!("plenary-https-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("cert.pem"), key.cert.pem())?;
+    std::fs::write(dir.join("key.pem"), key.signing_key.serialize_pem())?;
+    let files = TlsFiles {
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    let certificate = Certificate::new(
+        files
+            .load()
+            .map_err(|e| HarnessError::Other(e.to_string()))?,
+    );
+    let server = TestServer::start_tls(AppState::new(), certificate).await?;
+    let driver = Driver::start().await?;
+    // The host starts the meeting from the home page over https://, so its WebSocket is wss://.
+    let (host, invite) = start_as_host(&driver, &server.url(), "Host").await?;
+    assert!(invite.starts_with("https://"), "{invite}");
+    let ada = join_as(&driver, &invite, "Ada", (900, 700)).await?;
+    let scheme = ada.eval("return location.protocol;", vec![]).await?;
+    assert_eq!(scheme.as_str(), Some("https:"));
+    // A secure context: the camera opened, and media flows both ways.
+    decoding(&ada, &["Host"]).await?;
+    decoding(&host, &["Ada"]).await?;
+    assert_eq!(path_of(&ada).await?, "udp");
+    ada.close().await?;
+    host.close().await?;
+    server.shut_down().await;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -129,6 +129,8 @@ impl Driver {
             json!({ "binary": binary, "args": args })
         };
         caps.insert("goog:chromeOptions".into(), options);
+        // The HTTPS tests serve a self-signed certificate on loopback.
+        caps.insert("acceptInsecureCerts".into(), json!(true));
         let mut builder = ClientBuilder::new(HttpConnector::new());
         builder.capabilities(caps);
         let url = format!("http://127.0.0.1:{}", self.port);
