@@ -93,6 +93,24 @@ pub struct Config {
     /// The certificate's private key (PEM).
     #[arg(long, env = "PLENARY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Get (and renew) the HTTPS certificate for this domain over ACME (TLS-ALPN-01 on the
+    /// HTTPS port, which must be reachable as port 443 of the domain); repeat for several.
+    #[arg(
+        long = "acme-domain",
+        env = "PLENARY_ACME_DOMAINS",
+        value_delimiter = ',',
+        conflicts_with = "tls_cert"
+    )]
+    pub acme_domains: Vec<String>,
+    /// An e-mail address the CA may write to about the certificate.
+    #[arg(long = "acme-contact", env = "PLENARY_ACME_CONTACT")]
+    pub acme_contact: Vec<String>,
+    /// The ACME directory (Let's Encrypt's by default; its staging one for trials).
+    #[arg(long, env = "PLENARY_ACME_DIRECTORY", default_value = crate::acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+    /// A CA root (PEM) to trust for the ACME directory's own HTTPS: a private CA, or a test one.
+    #[arg(long, env = "PLENARY_ACME_DIRECTORY_ROOT")]
+    pub acme_directory_root: Option<PathBuf>,
     /// Count clients by the last `X-Forwarded-For` address (only behind a proxy that sets it).
     #[arg(long, env = "PLENARY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,
@@ -122,6 +140,27 @@ impl Config {
             }),
             _ => None,
         }
+    }
+
+    /// The ACME settings, if certificates come by themselves.
+    pub fn acme(&self) -> Option<crate::acme::AcmeSettings> {
+        (!self.acme_domains.is_empty()).then(|| crate::acme::AcmeSettings {
+            domains: self.acme_domains.clone(),
+            contact: self
+                .acme_contact
+                .iter()
+                .map(|c| {
+                    if c.starts_with("mailto:") {
+                        c.clone()
+                    } else {
+                        format!("mailto:{c}")
+                    }
+                })
+                .collect(),
+            directory: self.acme_directory.clone(),
+            directory_root: self.acme_directory_root.clone(),
+            cache: self.data_dir.join("acme"),
+        })
     }
 
     /// The media settings these flags describe, or what is wrong with them.

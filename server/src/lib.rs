@@ -4,6 +4,7 @@
 //! task per meeting that owns that meeting's state, and translates WebSocket frames to commands
 //! and events back to frames. Rules of the meeting live in `plenary-shared`, never here.
 
+pub mod acme;
 pub mod app;
 pub mod clock;
 pub mod config;
@@ -63,14 +64,14 @@ pub async fn serve(
         .await
 }
 
-/// Serves the app over HTTPS on `listener` with `certificate` (plain HTTP on the same port is
+/// Serves the app over HTTPS on `listener` as `served` says (plain HTTP on the same port is
 /// redirected) until `shutdown` completes. Every response says to keep to HTTPS (HSTS).
 pub async fn serve_tls(
     listener: TcpListener,
     state: app::AppState,
     dist: std::path::PathBuf,
     shutdown: impl Future<Output = ()> + Send + 'static,
-    certificate: std::sync::Arc<tls::Certificate>,
+    served: tls::Served,
 ) -> std::io::Result<()> {
     sweep_creation_limits(&state);
     let hsts = tower_http::set_header::SetResponseHeaderLayer::overriding(
@@ -81,7 +82,7 @@ pub async fn serve_tls(
         .layer(hsts)
         .into_make_service_with_connect_info::<std::net::SocketAddr>();
     // TCP_NODELAY is set before the handshake; the tap only makes the client address known.
-    let listener = tls::TlsListener::new(listener, tls::acceptor(certificate))?.tap_io(|_| {});
+    let listener = tls::TlsListener::new(listener, served)?.tap_io(|_| {});
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

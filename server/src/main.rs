@@ -62,12 +62,17 @@ async fn run(config: Config) -> Result<(), RunError> {
         )));
     }
     // Checked before anything is served: a bad certificate stops the start with its reason.
-    let tls = match config.tls() {
-        Some(files) => {
+    let tls = match (config.tls(), config.acme()) {
+        (Some(files), _) => {
             let key = files.load().map_err(|e| RunError::Config(e.to_string()))?;
-            Some((files, plenary_server::tls::Certificate::new(key)))
+            let certificate = plenary_server::tls::Certificate::new(key);
+            tokio::spawn(reload_on_hangup(files, certificate.clone()));
+            Some(plenary_server::tls::Served::files(certificate))
         }
-        None => None,
+        (None, Some(acme)) => {
+            Some(plenary_server::acme::start(&acme).map_err(|e| RunError::Config(e.to_string()))?)
+        }
+        (None, None) => None,
     };
     let restored = state.registry.restore().await?;
     tracing::info!(db = %db.display(), restored, "store open");
@@ -75,11 +80,10 @@ async fn run(config: Config) -> Result<(), RunError> {
     let addr = listener.local_addr()?;
     let registry = state.registry.clone();
     match tls {
-        Some((files, certificate)) => {
+        Some(served) => {
             tracing::info!("Plenary is serving on https://{addr}");
             println!("Plenary is serving on https://{addr}");
-            tokio::spawn(reload_on_hangup(files, certificate.clone()));
-            plenary_server::serve_tls(listener, state, config.dist, shutdown_signal(), certificate)
+            plenary_server::serve_tls(listener, state, config.dist, shutdown_signal(), served)
                 .await?;
         }
         None => {

@@ -6,11 +6,14 @@
 //! The listener sniffs each connection's first byte: a TLS handshake is served, and plain HTTP
 //! on the same port (someone typing `http://10.0.0.5:8080`) gets a redirect to the same address
 //! over HTTPS. Handshakes run in their own tasks, at most `MAX_HANDSHAKES` at once, each within
-//! `HANDSHAKE_TIMEOUT`, so a slow or silent client holds up nobody.
+//! `HANDSHAKE_TIMEOUT`, so a slow or silent client holds up nobody. With ACME (`acme.rs`), a
+//! handshake asking for `acme-tls/1` gets the challenge certificate instead.
 
+use rustls::ServerConfig;
 use rustls::crypto::ring::sign::any_supported_type;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::server::Acceptor;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use std::net::SocketAddr;
@@ -21,7 +24,7 @@ use thiserror::Error;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
-use tokio_rustls::TlsAcceptor;
+use tokio_rustls::LazyConfigAcceptor;
 use tokio_rustls::server::TlsStream;
 
 /// TLS handshakes in progress at once; more connections wait to be accepted.
@@ -105,24 +108,39 @@ impl ResolvesServerCert for Certificate {
     }
 }
 
-/// The rustls configuration for `certificate` (HTTP/1.1 only: the WebSocket upgrade needs it).
-pub fn acceptor(certificate: Arc<Certificate>) -> TlsAcceptor {
-    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map(|b| {
-        b.with_no_client_auth()
-            .with_cert_resolver(certificate.clone())
-    })
-    .unwrap_or_else(|_| {
-        // The ring provider supports the default versions; this cannot happen.
-        rustls::ServerConfig::builder()
-            .with_no_client_auth()
-            .with_cert_resolver(certificate)
-    });
+/// The rustls configuration serving what `resolver` gives (HTTP/1.1 only: the WebSocket
+/// upgrade needs it).
+pub fn server_config(resolver: Arc<dyn ResolvesServerCert>) -> Arc<ServerConfig> {
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map(|b| b.with_no_client_auth().with_cert_resolver(resolver.clone()))
+            .unwrap_or_else(|_| {
+                // The ring provider supports the default versions; this cannot happen.
+                ServerConfig::builder()
+                    .with_no_client_auth()
+                    .with_cert_resolver(resolver)
+            });
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    TlsAcceptor::from(Arc::new(config))
+    Arc::new(config)
+}
+
+/// What the listener serves: the site's configuration, and, with ACME, the one that answers a
+/// TLS-ALPN-01 challenge (a handshake that asks for `acme-tls/1`).
+#[derive(Clone)]
+pub struct Served {
+    pub site: Arc<ServerConfig>,
+    pub challenge: Option<Arc<ServerConfig>>,
+}
+
+impl Served {
+    /// A certificate from files.
+    pub fn files(certificate: Arc<Certificate>) -> Served {
+        Served {
+            site: server_config(certificate),
+            challenge: None,
+        }
+    }
 }
 
 /// Connections that finished their TLS handshake, for `axum::serve`.
@@ -132,11 +150,11 @@ pub struct TlsListener {
 }
 
 impl TlsListener {
-    /// Accepts on `listener`, serving TLS with `acceptor` (and redirecting plain HTTP).
-    pub fn new(listener: TcpListener, acceptor: TlsAcceptor) -> std::io::Result<TlsListener> {
+    /// Accepts on `listener`, serving TLS as `served` says (and redirecting plain HTTP).
+    pub fn new(listener: TcpListener, served: Served) -> std::io::Result<TlsListener> {
         let local = listener.local_addr()?;
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(accept_loop(listener, acceptor, tx));
+        tokio::spawn(accept_loop(listener, served, tx));
         Ok(TlsListener { rx, local })
     }
 }
@@ -160,7 +178,7 @@ impl axum::serve::Listener for TlsListener {
 
 async fn accept_loop(
     listener: TcpListener,
-    acceptor: TlsAcceptor,
+    served: Served,
     tx: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
     let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
@@ -179,16 +197,15 @@ async fn accept_loop(
         if tx.is_closed() {
             return;
         }
-        let (acceptor, tx) = (acceptor.clone(), tx.clone());
+        let (config, tx) = (served.clone(), tx.clone());
         tokio::spawn(async move {
-            let served =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(stream, &acceptor)).await;
+            let served = tokio::time::timeout(HANDSHAKE_TIMEOUT, handshake(stream, &config)).await;
             drop(permit);
             match served {
                 Ok(Ok(Some(tls))) => {
                     let _ = tx.send((tls, from)).await;
                 }
-                Ok(Ok(None)) => {} // plain HTTP, redirected
+                Ok(Ok(None)) => {} // plain HTTP redirected, or an ACME challenge answered
                 Ok(Err(e)) => tracing::debug!(%from, error = %e, "TLS handshake failed"),
                 Err(_) => tracing::debug!(%from, "TLS handshake timed out"),
             }
@@ -196,10 +213,11 @@ async fn accept_loop(
     }
 }
 
-/// A TLS connection, or `None` once a plain-HTTP request was answered with a redirect.
+/// A TLS connection, or `None` once a plain-HTTP request was answered with a redirect (or an
+/// ACME server's challenge handshake was answered).
 async fn handshake(
     stream: TcpStream,
-    acceptor: &TlsAcceptor,
+    served: &Served,
 ) -> std::io::Result<Option<TlsStream<TcpStream>>> {
     let _ = stream.set_nodelay(true);
     let mut first = [0u8; 1];
@@ -211,7 +229,15 @@ async fn handshake(
         redirect(stream).await?;
         return Ok(None);
     }
-    acceptor.accept(stream).await.map(Some)
+    let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
+    if let Some(challenge) = &served.challenge
+        && rustls_acme::is_tls_alpn_challenge(&start.client_hello())
+    {
+        let mut tls = start.into_stream(challenge.clone()).await?;
+        tls.shutdown().await?;
+        return Ok(None);
+    }
+    start.into_stream(served.site.clone()).await.map(Some)
 }
 
 /// Answers a plain-HTTP request with `308` to the same host and path over HTTPS.

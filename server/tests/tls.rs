@@ -202,7 +202,10 @@ async fn a_bad_certificate_stops_the_start_with_its_reason() -> Result<()> {
 }
 
 fn tempdir(name: &str) -> Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("plenary-{name}-{}", std::process::id()));
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let dir = std::env::temp_dir().join(format!("plenary-{name}-{}-{nanos}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
 }

@@ -113,7 +113,7 @@ impl TestServer {
             async move {
                 let _ = stopped.await;
             },
-            certificate,
+            plenary_server::tls::Served::files(certificate),
         ));
         Ok(TestServer {
             addr,

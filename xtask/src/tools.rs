@@ -153,13 +153,15 @@ pub fn ensure_chromium() -> Result<(), String> {
     apt_install(&["chromium", "chromium-driver"])
 }
 
-/// Everything the tests need from Debian: Chromium and ChromeDriver for the browser tests, and
-/// coturn (a real TURN server) for the relay tests. One `apt-get` for whatever is missing.
+/// Everything the tests need from Debian: Chromium and ChromeDriver for the browser tests,
+/// coturn (a real TURN server) for the relay tests and pebble (an ACME test CA, with its DNS
+/// `pebble-challtestsrv`) for the certificate test. One `apt-get` for whatever is missing.
 pub fn ensure_test_packages() -> Result<(), String> {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),
         ("/usr/bin/chromedriver", "chromium-driver"),
         ("/usr/bin/turnserver", "coturn"),
+        ("/usr/bin/pebble", "pebble"),
     ];
     let missing: Vec<&str> = wanted
         .iter()
