@@ -2,10 +2,12 @@
 //! CA, which `cargo xtask test` installs) with `pebble-challtestsrv` as its DNS, answering every
 //! name with 127.0.0.1. The real binary, started with `--acme-domain meet.test`, answers
 //! pebble's TLS-ALPN-01 challenge on its own HTTPS port, gets a certificate, and serves the page
-//! with it (a meeting is created over HTTPS and joined over `wss://`); restarted, it serves the
+//! with it: a meeting is created over HTTPS and joined over `wss://`, and in Chromium a host
+//! and a participant meet on `https://meet.test` and see each other. Restarted, it serves the
 //! cached certificate without asking pebble again.
 
 use futures_util::{SinkExt, StreamExt};
+use plenary_e2e::browser::{Driver, join_as, start_as_host, video_of as tile};
 use plenary_e2e::{DEADLINE, HarnessError, Result};
 use plenary_shared::api::CreatedMeeting;
 use plenary_shared::meeting::Credential;
@@ -222,6 +224,27 @@ async fn join_over_wss(addr: SocketAddr, roots_pem: &str) -> Result<String> {
     Ok(first.into_text().map(|t| t.to_string()).unwrap_or_default())
 }
 
+/// A host and a participant meet at `https://meet.test:port` and see each other's video.
+async fn in_the_browser(port: u16) -> Result<()> {
+    let rules = format!("--host-resolver-rules=MAP {DOMAIN} 127.0.0.1");
+    let driver = Driver::start().await?.with_flags(&[&rules]);
+    let base = format!("https://{DOMAIN}:{port}");
+    let (host, invite) = start_as_host(&driver, &base, "Host").await?;
+    assert!(invite.starts_with(&base), "{invite}");
+    let ada = join_as(&driver, &invite, "Ada", (900, 700)).await?;
+    for (page, other) in [(&ada, "Host"), (&host, "Ada")] {
+        page.until_media(
+            "video over the ACME certificate's page",
+            2 * DEADLINE,
+            |s| s.frames(&tile(other)) > 10,
+        )
+        .await?;
+    }
+    ada.close().await?;
+    host.close().await?;
+    Ok(())
+}
+
 /// GET `path` at `addr` over TLS for `name`, trusting `roots_pem`: the response head and body.
 async fn get(addr: SocketAddr, name: &str, roots_pem: &str, path: &str) -> Result<String> {
     let connector = tokio_rustls::TlsConnector::from(client_config(roots_pem)?);
@@ -330,6 +353,15 @@ async fn a_certificate_from_pebble_over_tls_alpn_01_then_from_the_cache() -> Res
     // The meeting itself: created over HTTPS, joined over wss:// with the issued certificate.
     let welcome = join_over_wss(addr, &root_pem).await?;
     assert!(welcome.starts_with(r#"{"welcome""#), "{welcome}");
+    // And in Chromium, which resolves meet.test to loopback (pebble's root is not one it
+    // trusts, so the harness accepts it): the page, its WebSocket and media.
+    if plenary_e2e::dist_dir().join("index.html").is_file() {
+        in_the_browser(port).await?;
+    } else {
+        return Err(HarnessError::Other(
+            "no built frontend: run `cargo xtask test` (it builds dist/ first)".into(),
+        ));
+    }
     let _ = server.kill().await;
 
     // Restarted with pebble gone: the cached certificate is served.

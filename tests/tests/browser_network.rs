@@ -53,6 +53,15 @@ async fn path_of(page: &Page) -> Result<String> {
     }
 }
 
+/// The app with `media` as its media settings.
+async fn serving(media: MediaConfig) -> Result<TestServer> {
+    TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await
+}
+
 /// Four people join a meeting on `server`; all see each other; every page's path is `path`.
 /// Returns the last joiner's time from clicking Join to a first decoded frame.
 async fn four_over(server: &TestServer, path: &str) -> Result<Duration> {
@@ -103,11 +112,7 @@ async fn four_browsers_over_udp_with_tcp_on_offer_too() -> Result<()> {
         tcp_port: Some(0),
         ..MediaConfig::default()
     };
-    let server = TestServer::start_with(AppState::from_options(Options {
-        media,
-        ..Options::default()
-    }))
-    .await?;
+    let server = serving(media).await?;
     let join = four_over(&server, "udp").await?;
     println!("join to first frame over UDP: {} ms", join.as_millis());
     server.shut_down().await;
@@ -122,11 +127,7 @@ async fn four_browsers_over_ice_tcp_alone() -> Result<()> {
         offer_udp: false,
         ..MediaConfig::default()
     };
-    let server = TestServer::start_with(AppState::from_options(Options {
-        media,
-        ..Options::default()
-    }))
-    .await?;
+    let server = serving(media).await?;
     let join = four_over(&server, "tcp").await?;
     println!("join to first frame over ICE-TCP: {} ms", join.as_millis());
     server.shut_down().await;
@@ -148,11 +149,7 @@ async fn four_browsers_through_a_coturn_relay() -> Result<()> {
         },
         ..MediaConfig::default()
     };
-    let server = TestServer::start_with(AppState::from_options(Options {
-        media,
-        ..Options::default()
-    }))
-    .await?;
+    let server = serving(media).await?;
     let join = four_over(&server, "relay").await?;
     println!("join to first frame through TURN: {} ms", join.as_millis());
     server.shut_down().await;
@@ -177,11 +174,7 @@ async fn with_no_path_the_page_says_the_network_blocks_media() -> Result<()> {
         },
         ..MediaConfig::default()
     };
-    let server = TestServer::start_with(AppState::from_options(Options {
-        media,
-        ..Options::default()
-    }))
-    .await?;
+    let server = serving(media).await?;
     let m = server.create_meeting().await?;
     let invite = format!("{}/m/{}", server.url(), m.meeting);
     let driver = Driver::start().await?;

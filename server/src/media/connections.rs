@@ -8,7 +8,7 @@ use super::MediaError;
 use super::core::OFFER_TIMEOUT;
 use super::core::OFFER_TRIES;
 use super::core::{Core, MeetingKey, Output};
-use super::demux::{PeerId, Remote};
+use super::demux::PeerId;
 use super::forward::Feed;
 use super::peer::{self, Peer, Published, kind_of};
 use crate::metrics::Metrics;
@@ -124,13 +124,7 @@ impl Core {
         };
         let _ = peer.pc.close();
         while let Some(msg) = peer.pc.poll_write() {
-            self.outputs.push_back(Output::Transmit {
-                to: Remote {
-                    transport: msg.transport.transport_protocol,
-                    addr: msg.transport.peer_addr,
-                },
-                data: msg.message,
-            });
+            self.outputs.push_back(Output::transmit(msg));
         }
         Metrics::shift(&self.metrics.media_tracks, -(peer.sources().count() as i64));
         Metrics::shift(&self.metrics.media_peers, -1);

@@ -53,6 +53,19 @@ pub enum Output {
     },
 }
 
+impl Output {
+    /// What a connection wrote, to go out on the transport it names.
+    pub(super) fn transmit(msg: TaggedBytesMut) -> Output {
+        Output::Transmit {
+            to: Remote {
+                transport: msg.transport.transport_protocol,
+                addr: msg.transport.peer_addr,
+            },
+            data: msg.message,
+        }
+    }
+}
+
 /// How the core reaches the network.
 #[derive(Clone)]
 pub struct CoreConfig {
@@ -290,13 +303,7 @@ impl Core {
             };
             peer.touched = false;
             while let Some(msg) = peer.pc.poll_write() {
-                self.outputs.push_back(Output::Transmit {
-                    to: Remote {
-                        transport: msg.transport.transport_protocol,
-                        addr: msg.transport.peer_addr,
-                    },
-                    data: msg.message,
-                });
+                self.outputs.push_back(Output::transmit(msg));
             }
             let deadline = [
                 peer.pc.poll_timeout(),

@@ -60,6 +60,8 @@ fn wd(e: impl std::fmt::Display) -> HarnessError {
 pub struct Driver {
     _child: Child,
     port: u16,
+    /// Flags every browser of this driver gets besides `CHROMIUM_FLAGS`.
+    extra_flags: Vec<String>,
 }
 
 impl Driver {
@@ -103,7 +105,16 @@ impl Driver {
         Ok(Driver {
             _child: child,
             port,
+            extra_flags: Vec::new(),
         })
+    }
+
+    /// Gives every browser started from now on `flags` too (say, host-resolver rules that send
+    /// a test domain to 127.0.0.1).
+    pub fn with_flags(mut self, flags: &[&str]) -> Driver {
+        self.extra_flags
+            .extend(flags.iter().map(|f| (*f).to_owned()));
+        self
     }
 
     /// A new browser with a fresh profile and the given window size.
@@ -112,6 +123,7 @@ impl Driver {
         let profile = std::env::temp_dir().join(format!("plenary-e2e-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
+        args.extend(self.extra_flags.iter().cloned());
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push(format!("--window-size={width},{height}"));
         let binary = env_path("PLENARY_CHROMIUM", "/usr/bin/chromium");
