@@ -400,10 +400,15 @@ async fn drive(
     let _ = conn.pc.close().await;
 }
 
-/// The ports of every `a=candidate` line of an SDP.
+/// The ports of every UDP `a=candidate` line of an SDP (ICE-TCP candidates have their own port).
 pub fn candidate_ports(sdp: &str) -> Vec<u16> {
     sdp.lines()
         .filter(|l| l.starts_with("a=candidate:"))
+        .filter(|l| {
+            l.split_whitespace()
+                .nth(2)
+                .is_some_and(|t| t.eq_ignore_ascii_case("udp"))
+        })
         .filter_map(|l| l.split_whitespace().nth(5)?.parse().ok())
         .collect()
 }
@@ -490,4 +495,15 @@ async fn answer(conn: &Connection, publish: &[Track], sdp: String) -> Result<Str
         .await
         .ok_or_else(|| HarnessError::Other("no local description".into()))?;
     Ok(local.sdp)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_udp_candidates_count() {
+        let sdp = "v=0\r\n\
+            a=candidate:1 1 udp 2130706431 127.0.0.1 10000 typ host\r\n\
+            a=candidate:2 1 tcp 1671430143 127.0.0.1 4443 typ host tcptype passive\r\n";
+        assert_eq!(super::candidate_ports(sdp), vec![10000]);
+    }
 }
