@@ -104,41 +104,39 @@ async fn four_over(server: &TestServer, path: &str) -> Result<Duration> {
     Ok(join_to_frame)
 }
 
+/// The three paths one after another: four browsers each are as many as this 2-core machine
+/// runs at once without starving them (in parallel, first frames took over 20 s).
 #[tokio::test]
-async fn four_browsers_over_udp_with_tcp_on_offer_too() -> Result<()> {
+async fn four_browsers_over_udp_then_ice_tcp_alone_then_a_coturn_relay() -> Result<()> {
     require_dist()?;
+    let path = |name: &'static str| {
+        move |e: HarnessError| HarnessError::Other(format!("over {name}: {e}"))
+    };
+
     // Both candidates on offer, as by default: the browsers take UDP.
-    let media = MediaConfig {
+    let server = serving(MediaConfig {
         tcp_port: Some(0),
         ..MediaConfig::default()
-    };
-    let server = serving(media).await?;
-    let join = four_over(&server, "udp").await?;
+    })
+    .await?;
+    let join = four_over(&server, "udp").await.map_err(path("UDP"))?;
     println!("join to first frame over UDP: {} ms", join.as_millis());
     server.shut_down().await;
-    Ok(())
-}
 
-#[tokio::test]
-async fn four_browsers_over_ice_tcp_alone() -> Result<()> {
-    require_dist()?;
-    let media = MediaConfig {
+    // Only the TCP candidate: media must take ICE-TCP.
+    let server = serving(MediaConfig {
         tcp_port: Some(0),
         offer_udp: false,
         ..MediaConfig::default()
-    };
-    let server = serving(media).await?;
-    let join = four_over(&server, "tcp").await?;
+    })
+    .await?;
+    let join = four_over(&server, "tcp").await.map_err(path("ICE-TCP"))?;
     println!("join to first frame over ICE-TCP: {} ms", join.as_millis());
     server.shut_down().await;
-    Ok(())
-}
 
-#[tokio::test]
-async fn four_browsers_through_a_coturn_relay() -> Result<()> {
-    require_dist()?;
+    // Relay only, through a real coturn, with the credentials the server makes.
     let coturn = Coturn::start("browser-test-secret")?;
-    let media = MediaConfig {
+    let server = serving(MediaConfig {
         ice: IceSettings {
             turn: Some(Turn {
                 urls: vec![coturn.url()],
@@ -148,9 +146,9 @@ async fn four_browsers_through_a_coturn_relay() -> Result<()> {
             policy: IcePolicy::Relay,
         },
         ..MediaConfig::default()
-    };
-    let server = serving(media).await?;
-    let join = four_over(&server, "relay").await?;
+    })
+    .await?;
+    let join = four_over(&server, "relay").await.map_err(path("TURN"))?;
     println!("join to first frame through TURN: {} ms", join.as_millis());
     server.shut_down().await;
     Ok(())
