@@ -93,6 +93,10 @@ pub struct Config {
     /// The certificate's private key (PEM).
     #[arg(long, env = "PLENARY_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// With HTTPS on, also listen for plain HTTP here (`0.0.0.0:80`, say) and send every
+    /// request to the same place over HTTPS.
+    #[arg(long, env = "PLENARY_HTTP_REDIRECT_ADDR")]
+    pub http_redirect_addr: Option<SocketAddr>,
     /// Get (and renew) the HTTPS certificate for this domain over ACME (TLS-ALPN-01 on the
     /// HTTPS port, which must be reachable as port 443 of the domain); repeat for several.
     #[arg(

@@ -81,12 +81,25 @@ async fn run(config: Config) -> Result<(), RunError> {
     let registry = state.registry.clone();
     match tls {
         Some(served) => {
+            if let Some(plain) = config.http_redirect_addr {
+                let redirect = plenary_server::bind(plain)?;
+                tracing::info!(%plain, "plain HTTP redirected to HTTPS");
+                tokio::spawn(plenary_server::tls::redirect_plain_http(
+                    redirect,
+                    addr.port(),
+                ));
+            }
             tracing::info!("Plenary is serving on https://{addr}");
             println!("Plenary is serving on https://{addr}");
             plenary_server::serve_tls(listener, state, config.dist, shutdown_signal(), served)
                 .await?;
         }
         None => {
+            if config.http_redirect_addr.is_some() {
+                return Err(RunError::Config(
+                    "--http-redirect-addr needs HTTPS (--tls-cert or --acme-domain)".into(),
+                ));
+            }
             tracing::info!("Plenary is serving on http://{addr}");
             println!("Plenary is serving on http://{addr}");
             plenary_server::serve(listener, state, config.dist, shutdown_signal()).await?;

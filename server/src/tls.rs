@@ -226,7 +226,7 @@ async fn handshake(
     }
     // Every TLS connection starts with a handshake record (content type 22).
     if first[0] != 0x16 {
-        redirect(stream).await?;
+        redirect(stream, None).await?;
         return Ok(None);
     }
     let start = LazyConfigAcceptor::new(Acceptor::default(), stream).await?;
@@ -240,8 +240,33 @@ async fn handshake(
     start.into_stream(served.site.clone()).await.map(Some)
 }
 
-/// Answers a plain-HTTP request with `308` to the same host and path over HTTPS.
-async fn redirect(mut stream: TcpStream) -> std::io::Result<()> {
+/// Serves `--http-redirect-addr` (port 80, say): every request is answered with `308` to the
+/// same host and path over HTTPS on `https_port`.
+pub async fn redirect_plain_http(listener: TcpListener, https_port: u16) {
+    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+    loop {
+        let Ok(permit) = handshakes.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::debug!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        tokio::spawn(async move {
+            let _ =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, redirect(stream, Some(https_port))).await;
+            drop(permit);
+        });
+    }
+}
+
+/// Answers a plain-HTTP request with `308` to the same host and path over HTTPS (on
+/// `https_port` when the request came to another port, else on the port it named).
+async fn redirect(mut stream: TcpStream, https_port: Option<u16>) -> std::io::Result<()> {
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
     while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < MAX_REDIRECT_HEAD {
@@ -251,7 +276,7 @@ async fn redirect(mut stream: TcpStream) -> std::io::Result<()> {
         }
         head.extend_from_slice(&buf[..n]);
     }
-    let response = match redirect_target(&String::from_utf8_lossy(&head)) {
+    let response = match redirect_target(&String::from_utf8_lossy(&head), https_port) {
         Some(location) => format!(
             "HTTP/1.1 308 Permanent Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\n\
              Connection: close\r\n\r\n"
@@ -264,8 +289,9 @@ async fn redirect(mut stream: TcpStream) -> std::io::Result<()> {
     stream.shutdown().await
 }
 
-/// Where a plain-HTTP request head should go: `https://` + its Host + its path.
-pub fn redirect_target(head: &str) -> Option<String> {
+/// Where a plain-HTTP request head should go: `https://` + its Host + its path. With
+/// `https_port`, the Host's own port is replaced by it (left out when it is 443).
+pub fn redirect_target(head: &str, https_port: Option<u16>) -> Option<String> {
     let mut lines = head.split("\r\n");
     let path = lines.next()?.split(' ').nth(1)?;
     if !path.starts_with('/') {
@@ -282,7 +308,25 @@ pub fn redirect_target(head: &str) -> Option<String> {
             && s.chars()
                 .all(|c| c.is_ascii_graphic() && c != '"' && c != '<' && c != '>')
     };
-    (safe(host) && safe(path) && !host.contains('/')).then(|| format!("https://{host}{path}"))
+    if !(safe(host) && safe(path) && !host.contains('/')) {
+        return None;
+    }
+    let host = match https_port {
+        None => host.to_owned(),
+        Some(port) => {
+            // `[v6]:port`, `name:port` or a bare name.
+            let name = match host.rfind(':') {
+                Some(i) if !host[i..].contains(']') => &host[..i],
+                _ => host,
+            };
+            if port == 443 {
+                name.to_owned()
+            } else {
+                format!("{name}:{port}")
+            }
+        }
+    };
+    Some(format!("https://{host}{path}"))
 }
 
 #[cfg(test)]
@@ -290,27 +334,53 @@ mod tests {
     use super::*;
 
     #[test]
+    fn port_80_is_sent_to_the_https_port() {
+        let head = |host: &str| format!("GET /m/a HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        let to = |host: &str, port| redirect_target(&head(host), Some(port));
+        assert_eq!(
+            to("meet.example.org", 443).as_deref(),
+            Some("https://meet.example.org/m/a")
+        );
+        assert_eq!(
+            to("meet.example.org:80", 443).as_deref(),
+            Some("https://meet.example.org/m/a")
+        );
+        assert_eq!(
+            to("10.0.0.5:80", 8443).as_deref(),
+            Some("https://10.0.0.5:8443/m/a")
+        );
+        assert_eq!(
+            to("[::1]:80", 8443).as_deref(),
+            Some("https://[::1]:8443/m/a")
+        );
+        assert_eq!(to("[::1]", 443).as_deref(), Some("https://[::1]/m/a"));
+    }
+
+    #[test]
     fn plain_http_is_sent_to_the_same_place_over_https() {
         let head = "GET /m/abc?x=1 HTTP/1.1\r\nHost: 10.0.0.5:8080\r\nAccept: */*\r\n\r\n";
         assert_eq!(
-            redirect_target(head).as_deref(),
+            redirect_target(head, None).as_deref(),
             Some("https://10.0.0.5:8080/m/abc?x=1")
         );
         let lower = "GET / HTTP/1.1\r\nhost: meet.example.org\r\n\r\n";
         assert_eq!(
-            redirect_target(lower).as_deref(),
+            redirect_target(lower, None).as_deref(),
             Some("https://meet.example.org/")
         );
         // No host, an absolute or odd target, a host with a path in it: no redirect.
-        assert_eq!(redirect_target("GET / HTTP/1.1\r\n\r\n"), None);
+        assert_eq!(redirect_target("GET / HTTP/1.1\r\n\r\n", None), None);
         assert_eq!(
-            redirect_target("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+            redirect_target("GET http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", None),
             None
         );
         assert_eq!(
-            redirect_target("GET / HTTP/1.1\r\nHost: evil.org/x\r\n\r\n"),
+            redirect_target("GET / HTTP/1.1\r\nHost: evil.org/x\r\n\r\n", None),
             None
         );
-        assert_eq!(redirect_target("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), None);
+        assert_eq!(
+            redirect_target("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", None),
+            None
+        );
     }
 }

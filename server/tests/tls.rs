@@ -1,5 +1,6 @@
 //! HTTPS by itself, on the real binary: with `--tls-cert`/`--tls-key` the page and API are
-//! served over TLS with HSTS, plain HTTP on the same port is redirected to HTTPS, SIGHUP makes a
+//! served over TLS with HSTS, plain HTTP on the same port and on `--http-redirect-addr` is
+//! redirected to HTTPS, SIGHUP makes a
 //! renewed certificate take effect for new connections (a broken one is refused and the old one
 //! kept), and a bad certificate stops the start with its reason.
 
@@ -26,7 +27,7 @@ struct Tls {
     lines: Lines<BufReader<ChildStdout>>,
 }
 
-async fn start(dir: &Path) -> Result<Tls> {
+async fn start(dir: &Path, redirect_port: u16) -> Result<Tls> {
     let mut child = Command::new(env!("CARGO_BIN_EXE_plenary"))
         .args([
             "--addr",
@@ -40,6 +41,10 @@ async fn start(dir: &Path) -> Result<Tls> {
         .arg(dir.join("cert.pem"))
         .arg("--tls-key")
         .arg(dir.join("key.pem"))
+        .args([
+            "--http-redirect-addr",
+            &format!("127.0.0.1:{redirect_port}"),
+        ])
         .arg("--data-dir")
         .arg(dir.join("data"))
         .arg("--dist")
@@ -110,7 +115,10 @@ async fn https_with_a_given_certificate_hsts_redirect_and_reload_on_sighup() -> 
     let (cert_a, key_a) = self_signed();
     std::fs::write(dir.join("cert.pem"), &cert_a)?;
     std::fs::write(dir.join("key.pem"), &key_a)?;
-    let mut server = start(&dir).await?;
+    let redirect_port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let mut server = start(&dir, redirect_port).await?;
 
     // Over TLS: the health check, and the page with HSTS.
     let (head, body) = get_tls(server.addr, &cert_a, "/healthz").await?;
@@ -130,6 +138,15 @@ async fn https_with_a_given_certificate_hsts_redirect_and_reload_on_sighup() -> 
     assert_eq!(
         plenary_e2e::header_of(&head, "location").as_deref(),
         Some(format!("https://{}/m/abc?x=1", server.addr).as_str())
+    );
+
+    // Plain HTTP on the redirect port (80, in production): to the HTTPS port.
+    let plain = SocketAddr::from(([127, 0, 0, 1], redirect_port));
+    let (status, head, _) = plenary_e2e::http_full(plain, "GET", "/m/abc", &[], b"").await?;
+    assert_eq!(status, 308, "{head}");
+    assert_eq!(
+        plenary_e2e::header_of(&head, "location").as_deref(),
+        Some(format!("https://127.0.0.1:{}/m/abc", server.addr.port()).as_str())
     );
 
     // A renewed certificate, then SIGHUP: new connections get it.
