@@ -20,6 +20,7 @@ pub struct Metrics {
     pub media_tracks: AtomicI64,
     pub media_packets_forwarded: AtomicU64,
     pub media_keyframe_requests_relayed: AtomicU64,
+    pub media_keyframe_requests_sent: AtomicU64,
     pub media_unroutable: AtomicU64,
     pub meetings_created: AtomicU64,
     pub meetings_creation_limited: AtomicU64,
@@ -42,7 +43,7 @@ impl Metrics {
     pub fn render(&self, meetings: usize) -> String {
         let g = |a: &AtomicI64| a.load(Ordering::Relaxed).to_string();
         let c = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        let rows: [(&str, &str, &str, String); 28] = [
+        let rows: [(&str, &str, &str, String); 29] = [
             ("meetings", "gauge", "Live meetings.", meetings.to_string()),
             (
                 "participants",
@@ -121,6 +122,12 @@ impl Metrics {
                 "counter",
                 "Receivers' keyframe requests passed on to publishers.",
                 c(&self.media_keyframe_requests_relayed),
+            ),
+            (
+                "media_keyframe_requests_sent_total",
+                "counter",
+                "Keyframe requests (PLI) the server sent to publishers.",
+                c(&self.media_keyframe_requests_sent),
             ),
             (
                 "media_unroutable_total",

@@ -416,6 +416,7 @@ impl Core {
         let keyframe = !source.is_audio() && is_vp8_keyframe(&packet.payload);
         let step = frame_step(source);
         let mut forwarded = 0u64;
+        let mut waiting = false;
         for &(receiver, index) in &targets {
             let Some(peer) = self.peers.get_mut(&receiver) else {
                 continue;
@@ -431,6 +432,7 @@ impl Core {
             }
             if slot.awaiting_keyframe {
                 if !keyframe {
+                    waiting = true;
                     continue;
                 }
                 slot.awaiting_keyframe = false;
@@ -457,6 +459,11 @@ impl Core {
         }
         if let Some(slot) = self.routes.get_mut(&(publisher, source)) {
             *slot = targets;
+        }
+        // A slot still waits for a keyframe: the request may have been lost (or sent before the
+        // publisher could act on it), so ask again, at most once per `KEYFRAME_EVERY`.
+        if waiting {
+            self.request_keyframe(publisher, source, now);
         }
         if forwarded > 0 {
             self.metrics
@@ -497,6 +504,7 @@ impl Core {
         };
         if published.keyframes.request(now) {
             send_pli(peer, source, now);
+            Metrics::bump(&self.metrics.media_keyframe_requests_sent);
         }
         self.touch(publisher);
     }

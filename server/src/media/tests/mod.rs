@@ -103,6 +103,48 @@ fn camera_from(w: &World, n: u32, from: u32) -> Vec<world::Got> {
 }
 
 #[test]
+fn a_slot_waiting_for_a_keyframe_asks_again_until_it_comes() {
+    let mut w = World::new();
+    w.join(1, place(0));
+    w.join(2, place(0));
+    w.join(3, place(1));
+    w.settle();
+    w.send(2, 3, true);
+    // 3 comes to the main session and 2 leaves: 1's slot waits for a keyframe from 3.
+    w.move_to(2, place(1));
+    w.move_to(3, place(0));
+    w.clear();
+    let before = w.metrics.media_keyframe_requests_sent.load(Relaxed);
+    // 3 keeps sending inter frames (its keyframe, or the first request, was lost): the core
+    // asks again, at most once per 300 ms.
+    for _ in 0..5 {
+        w.send(3, 1, false);
+        w.advance(400);
+    }
+    let again = w.metrics.media_keyframe_requests_sent.load(Relaxed) - before;
+    assert!(again >= 4, "asked again {again} times");
+    assert!(again <= 7, "at most once per 300 ms: {again}");
+    assert!(
+        camera_from(&w, 1, 3).is_empty(),
+        "nothing before the keyframe"
+    );
+    w.send(3, 2, true);
+    assert_eq!(camera_from(&w, 1, 3).len(), 2, "from the keyframe on");
+    // Once it came, inter frames flow and nobody asks again.
+    let settled = w.metrics.media_keyframe_requests_sent.load(Relaxed);
+    w.advance(400);
+    w.send(3, 3, false);
+    w.advance(400);
+    w.send(3, 3, false);
+    assert_eq!(camera_from(&w, 1, 3).len(), 8);
+    assert_eq!(
+        w.metrics.media_keyframe_requests_sent.load(Relaxed),
+        settled,
+        "no requests once the slot carries video"
+    );
+}
+
+#[test]
 fn a_reused_slot_switches_on_a_keyframe_with_continuous_numbers() {
     let mut w = World::new();
     w.join(1, place(0));
