@@ -7,17 +7,17 @@
 //! cached certificate without asking pebble again.
 
 use futures_util::{SinkExt, StreamExt};
+mod https;
+
+use https::{connect, get};
 use plenary_e2e::browser::{Driver, join_as, start_as_host, video_of as tile};
 use plenary_e2e::{DEADLINE, HarnessError, Result};
 use plenary_shared::api::CreatedMeeting;
 use plenary_shared::meeting::Credential;
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpStream;
@@ -150,37 +150,6 @@ impl Pebble {
     }
 }
 
-fn client_config(roots_pem: &str) -> Result<Arc<rustls::ClientConfig>> {
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in CertificateDer::pem_slice_iter(roots_pem.as_bytes()) {
-        let cert = cert.map_err(|e| HarnessError::Other(format!("pem: {e}")))?;
-        roots
-            .add(cert)
-            .map_err(|e| HarnessError::Other(format!("root: {e}")))?;
-    }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| HarnessError::Other(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
-}
-
-/// A TLS connection to `addr` for `name`, trusting `roots_pem`.
-async fn connect(
-    addr: SocketAddr,
-    name: &str,
-    roots_pem: &str,
-) -> Result<tokio_rustls::client::TlsStream<TcpStream>> {
-    let connector = tokio_rustls::TlsConnector::from(client_config(roots_pem)?);
-    let tcp = TcpStream::connect(addr).await?;
-    let server_name =
-        ServerName::try_from(name.to_owned()).map_err(|e| HarnessError::Other(e.to_string()))?;
-    Ok(connector.connect(server_name, tcp).await?)
-}
-
 /// Creates a meeting over HTTPS and joins it as host over a `wss://` WebSocket: the welcome.
 async fn join_over_wss(addr: SocketAddr, roots_pem: &str) -> Result<String> {
     let mut tls = connect(addr, DOMAIN, roots_pem).await?;
@@ -243,22 +212,6 @@ async fn in_the_browser(port: u16) -> Result<()> {
     ada.close().await?;
     host.close().await?;
     Ok(())
-}
-
-/// GET `path` at `addr` over TLS for `name`, trusting `roots_pem`: the response head and body.
-async fn get(addr: SocketAddr, name: &str, roots_pem: &str, path: &str) -> Result<String> {
-    let connector = tokio_rustls::TlsConnector::from(client_config(roots_pem)?);
-    let tcp = TcpStream::connect(addr).await?;
-    let server_name =
-        ServerName::try_from(name.to_owned()).map_err(|e| HarnessError::Other(e.to_string()))?;
-    let mut tls = connector.connect(server_name, tcp).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {name}\r\nConnection: close\r\n\r\n");
-    tls.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    let _ = tokio::time::timeout(DEADLINE, tls.read_to_end(&mut raw))
-        .await
-        .map_err(|_| HarnessError::Timeout(format!("GET {path}")))?;
-    Ok(String::from_utf8_lossy(&raw).into_owned())
 }
 
 async fn start_server(

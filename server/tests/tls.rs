@@ -4,14 +4,12 @@
 //! renewed certificate take effect for new connections (a broken one is refused and the old one
 //! kept), and a bad certificate stops the start with its reason.
 
+mod https;
+
 use plenary_e2e::{DEADLINE, HarnessError, Result};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdout, Command};
 
 /// A self-signed certificate for 127.0.0.1 and localhost: (certificate PEM, key PEM).
@@ -78,31 +76,7 @@ async fn next_line(lines: &mut Lines<BufReader<ChildStdout>>) -> Result<String> 
 
 /// GET `path` over TLS, trusting only `cert_pem`: the response head and body.
 async fn get_tls(addr: SocketAddr, cert_pem: &str, path: &str) -> Result<(String, String)> {
-    let mut roots = rustls::RootCertStore::empty();
-    let cert = CertificateDer::from_pem_slice(cert_pem.as_bytes())
-        .map_err(|e| HarnessError::Other(format!("pem: {e}")))?;
-    roots
-        .add(cert)
-        .map_err(|e| HarnessError::Other(format!("root: {e}")))?;
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| HarnessError::Other(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(addr).await?;
-    let name = ServerName::try_from("127.0.0.1").map_err(|e| HarnessError::Other(e.to_string()))?;
-    let mut tls = connector.connect(name.to_owned(), tcp).await?;
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    tls.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    // A peer that closes without close_notify is fine here: what it sent is all there.
-    let _ = tokio::time::timeout(DEADLINE, tls.read_to_end(&mut raw))
-        .await
-        .map_err(|_| HarnessError::Timeout(format!("GET {path}")))?;
-    let text = String::from_utf8_lossy(&raw).into_owned();
+    let text = https::get(addr, "127.0.0.1", cert_pem, path).await?;
     let (head, body) = text
         .split_once("\r\n\r\n")
         .ok_or_else(|| HarnessError::Other(format!("no HTTP header end in {text:?}")))?;

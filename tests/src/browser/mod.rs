@@ -1,17 +1,19 @@
 //! Headless Chromium over WebDriver (Debian's `chromium` + `chromedriver`), with helpers that find
 //! elements the way people and screen readers do: by their accessible names from the UI contract.
+//! Starting chromedriver and the browsers is `driver.rs`; reading media stats is `stats.rs`.
 
 use crate::{DEADLINE, HarnessError, Result};
 use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
-use tokio::process::{Child, Command};
 
+mod driver;
 mod stats;
+
+pub use driver::Driver;
 pub use stats::MediaStats;
 
 /// The flags every test browser runs with (root, no GPU, fake media, loopback WebRTC).
@@ -54,144 +56,6 @@ fn env_path(var: &str, default: &str) -> PathBuf {
 
 fn wd(e: impl std::fmt::Display) -> HarnessError {
     HarnessError::WebDriver(e.to_string())
-}
-
-/// A running chromedriver; browsers are sessions on it.
-pub struct Driver {
-    _child: Child,
-    port: u16,
-    /// Flags every browser of this driver gets besides `CHROMIUM_FLAGS`.
-    extra_flags: Vec<String>,
-}
-
-impl Driver {
-    /// Starts chromedriver on a free loopback port and waits until it accepts connections.
-    pub async fn start() -> Result<Driver> {
-        let driver = env_path("PLENARY_CHROMEDRIVER", "/usr/bin/chromedriver");
-        if !driver.exists() {
-            return Err(HarnessError::Other(format!(
-                "{} not found: run `cargo xtask test`, which installs chromium and chromium-driver",
-                driver.display()
-            )));
-        }
-        let port = {
-            let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
-            probe.local_addr()?.port()
-        };
-        let mut command = Command::new(driver);
-        command.arg(format!("--port={port}"));
-        // PLENARY_CHROMEDRIVER_LOG=<file> keeps chromedriver's verbose log, to see what a
-        // browser was doing when a step timed out.
-        if let Some(log) = std::env::var_os("PLENARY_CHROMEDRIVER_LOG") {
-            command
-                .arg("--verbose")
-                .arg(format!("--log-path={}", PathBuf::from(log).display()));
-        }
-        let child = command
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()?;
-        let start = Instant::now();
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            if start.elapsed() > DEADLINE {
-                return Err(HarnessError::Timeout("chromedriver to listen".into()));
-            }
-            tokio::time::sleep(POLL).await;
-        }
-        Ok(Driver {
-            _child: child,
-            port,
-            extra_flags: Vec::new(),
-        })
-    }
-
-    /// Gives every browser started from now on `flags` too (say, host-resolver rules that send
-    /// a test domain to 127.0.0.1).
-    pub fn with_flags(mut self, flags: &[&str]) -> Driver {
-        self.extra_flags
-            .extend(flags.iter().map(|f| (*f).to_owned()));
-        self
-    }
-
-    /// A new browser with a fresh profile and the given window size.
-    pub async fn page(&self, width: u32, height: u32) -> Result<Page> {
-        let n = PROFILE_SEQ.fetch_add(1, Ordering::Relaxed);
-        let profile = std::env::temp_dir().join(format!("plenary-e2e-{}-{n}", std::process::id()));
-        std::fs::create_dir_all(&profile)?;
-        let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
-        args.extend(self.extra_flags.iter().cloned());
-        args.push(format!("--user-data-dir={}", profile.display()));
-        args.push(format!("--window-size={width},{height}"));
-        let binary = env_path("PLENARY_CHROMIUM", "/usr/bin/chromium");
-        let mut caps = serde_json::Map::new();
-        // Headless windows do not go below ~500 px: emulate a phone's viewport instead.
-        let options = if width < 500 {
-            json!({
-                "binary": binary,
-                "args": args,
-                "mobileEmulation": {
-                    "deviceMetrics": { "width": width, "height": height, "pixelRatio": 1.0 }
-                }
-            })
-        } else {
-            json!({ "binary": binary, "args": args })
-        };
-        caps.insert("goog:chromeOptions".into(), options);
-        // The HTTPS tests serve a self-signed certificate on loopback.
-        caps.insert("acceptInsecureCerts".into(), json!(true));
-        let mut builder = ClientBuilder::new(HttpConnector::new());
-        builder.capabilities(caps);
-        let url = format!("http://127.0.0.1:{}", self.port);
-        let connect = builder.connect(&url);
-        let client = match tokio::time::timeout(BROWSER_DEADLINE, connect).await {
-            Ok(client) => client.map_err(wd)?,
-            Err(_) => {
-                kill_profile(&profile);
-                return Err(HarnessError::Timeout("Chromium to start".into()));
-            }
-        };
-        // Keep every RTCPeerConnection the page makes where `media_stats` can read it.
-        client
-            .issue_cmd(Cdp {
-                cmd: "Page.addScriptToEvaluateOnNewDocument",
-                params: json!({ "source": stats::CAPTURE_CONNECTIONS }),
-            })
-            .await
-            .map_err(wd)?;
-        Ok(Page {
-            client: Some(client),
-            profile,
-        })
-    }
-}
-
-/// A Chrome DevTools command, sent through chromedriver.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Value,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> std::result::Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
-    }
-
-    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
-        let body = json!({ "cmd": self.cmd, "params": self.params });
-        (http::Method::POST, Some(body.to_string()))
-    }
 }
 
 /// One browser window.
