@@ -68,8 +68,11 @@ pub struct Store {
     /// Plan entries that matched more than one person present (hosts), with those people; each
     /// stays until the rooms are replaced or the host places one of them.
     pub plan_conflicts: RwSignal<Vec<(String, Vec<ParticipantId>)>>,
-    /// The latest media signalling from the server (the media connection acts on each).
-    pub media: RwSignal<Option<ServerSignal>>,
+    /// Media signalling from the server not yet handed to the media connection, oldest first.
+    /// A queue, not the latest only: an offer followed at once by a `Speakers` must not be
+    /// lost. The meeting screen drains it on every change, so it holds at most what arrived
+    /// in one turn of the browser's event loop.
+    pub media: RwSignal<Vec<ServerSignal>>,
     /// Who removed us, by name, once removed.
     pub removed_by: RwSignal<Option<String>>,
 }
@@ -90,7 +93,7 @@ impl Store {
             broadcast: RwSignal::new(None),
             time_up: RwSignal::new(None),
             plan_conflicts: RwSignal::new(Vec::new()),
-            media: RwSignal::new(None),
+            media: RwSignal::new(Vec::new()),
             removed_by: RwSignal::new(None),
         }
     }
@@ -140,7 +143,7 @@ impl Store {
                 self.meeting.update(|m| m.apply(&event));
             }
             // Signalling, for the media connection to act on.
-            ServerMsg::Media { signal } => self.media.set(Some(signal)),
+            ServerMsg::Media { signal } => self.media.update(|q| q.push(signal)),
             ServerMsg::Error { error, .. } => {
                 let phase = self.phase.get_untracked();
                 let entering = matches!(phase, Phase::Joining | Phase::Lost);

@@ -1,6 +1,7 @@
 //! Command-line flags and environment variables, in one place, so `main` stays a few lines and tests
 //! can build a `Config` directly.
 
+use crate::media::select::Selection;
 use crate::media::{MediaConfig, turn};
 use clap::Parser;
 use plenary_shared::media::IcePolicy;
@@ -47,6 +48,14 @@ pub struct Config {
     /// Seconds a TURN credential is good for.
     #[arg(long, env = "PLENARY_TURN_TTL_SECS", default_value_t = crate::media::turn::DEFAULT_TTL.as_secs())]
     pub turn_ttl_secs: u64,
+    /// Voices each participant receives at most: the loudest of their place (`all`: every
+    /// voice, for small meetings only). At most 16.
+    #[arg(long, env = "PLENARY_LOUDEST_VOICES", default_value = "3", value_parser = parse_voices)]
+    pub loudest_voices: Limit,
+    /// Videos (cameras and screens) each participant receives at most: the tiles their page
+    /// shows, the active speaker and shared screens first (`all`: every one). At most 100.
+    #[arg(long, env = "PLENARY_LAST_N", default_value = "25", value_parser = parse_videos)]
+    pub last_n: Limit,
     /// Test only: offer no UDP candidate, so media must take ICE-TCP.
     #[arg(long, hide = true, default_value_t = false)]
     pub test_media_tcp_only: bool,
@@ -211,6 +220,32 @@ impl Config {
                     IcePolicy::All
                 },
             },
+            selection: Selection {
+                loudest: self.loudest_voices.0,
+                last_n: self.last_n.0,
+            },
         })
     }
+}
+
+/// A number of streams, or none (`all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit(pub Option<usize>);
+
+fn parse_limit(s: &str, max: usize) -> Result<Limit, String> {
+    if s.trim().eq_ignore_ascii_case("all") {
+        return Ok(Limit(None));
+    }
+    match s.trim().parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(Limit(Some(n))),
+        _ => Err(format!("expected a number from 1 to {max}, or `all`")),
+    }
+}
+
+fn parse_voices(s: &str) -> Result<Limit, String> {
+    parse_limit(s, 16)
+}
+
+fn parse_videos(s: &str) -> Result<Limit, String> {
+    parse_limit(s, plenary_shared::media::MAX_VIEW_TILES)
 }

@@ -13,6 +13,7 @@ use crate::metrics::Metrics;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
 use plenary_shared::ids::ParticipantId;
+use plenary_shared::media::{ClientSignal, MAX_VIEW_TILES};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::CommandError;
 use plenary_shared::protocol::{
@@ -345,6 +346,17 @@ impl Session {
             }
             (ClientMsg::Snapshot, Some(from)) => {
                 self.forward(&meeting, ActorMsg::Snapshot { from }).await;
+            }
+            (
+                ClientMsg::Media {
+                    signal: ClientSignal::View { tiles },
+                },
+                Some(_),
+            ) if tiles.len() > MAX_VIEW_TILES => {
+                self.refuse(ProtocolError::TooManyTiles {
+                    count: tiles.len(),
+                    limit: MAX_VIEW_TILES,
+                });
             }
             (ClientMsg::Media { signal }, Some(from)) => {
                 self.forward(&meeting, ActorMsg::Media { from, signal })

@@ -55,6 +55,29 @@ pub struct ReceivedTrack {
     pub source: Source,
 }
 
+/// How big a receiver shows someone's video: the server sends the layer that size needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TileSize {
+    /// A gallery thumbnail (up to about 320×180).
+    Thumbnail,
+    /// A tile of a small gallery (up to about 640×360).
+    Medium,
+    /// The speaker view's stage, a pinned tile or a shared screen.
+    Large,
+}
+
+/// One tile a page shows: whose video, and how big.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tile {
+    pub who: ParticipantId,
+    pub size: TileSize,
+}
+
+/// A `View` names at most this many tiles (a gallery page of 49 and then some); a longer one
+/// is refused.
+pub const MAX_VIEW_TILES: usize = 100;
+
 /// A STUN or TURN server the browser may use, as `RTCIceServer` has it. TURN credentials are
 /// short-lived (the coturn "TURN REST API" scheme) and come again with every offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,6 +117,11 @@ pub enum ClientSignal {
     /// Whether we send on `source`'s slot now (a camera turned off, a screen share ended):
     /// the others' tiles follow it.
     Sending { source: Source, on: bool },
+    /// The tiles this page shows now, most important first (the pinned or stage tile, then
+    /// the gallery page in order). The server sends video only for these (as many as the
+    /// receiver's video slots hold), always adding the active speaker and shared screens.
+    /// Until a page sends one, it gets every camera of its place its slots hold.
+    View { tiles: Vec<Tile> },
     /// Tear down this participant's media (they stay in the meeting).
     Stop,
 }
@@ -110,6 +138,16 @@ pub enum ServerSignal {
         sdp: String,
         publish: PublishSlots,
         receive: Vec<ReceivedTrack>,
+    },
+    /// What the already negotiated slots carry now (the server re-points slots without a new
+    /// offer when people move, speak or come into view). Lists every slot that carries media;
+    /// a video slot is listed from the keyframe its new feed starts with.
+    Receiving { receive: Vec<ReceivedTrack> },
+    /// Who speaks in the participant's place, by the server's audio levels: the active speaker
+    /// (kept at least a second, so it does not flap) and everyone audible now, in id order.
+    Speakers {
+        active: Option<ParticipantId>,
+        speaking: Vec<ParticipantId>,
     },
     /// The connection could not be set up or broke; `Start` again to retry. `message` is
     /// `problem` in words, with detail.

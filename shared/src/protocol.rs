@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Bumped on any incompatible change. A client speaking another version is told so.
-pub const PROTOCOL_VERSION: u16 = 4;
+pub const PROTOCOL_VERSION: u16 = 5;
 
 /// Largest text frame the server reads, in bytes. Larger ones are refused with `FrameTooLarge`.
 /// Sized for a browser's SDP answer in a large room (about 1 KiB per received track).
@@ -103,6 +103,8 @@ pub enum ProtocolError {
     RateLimited,
     #[error("{error}")]
     Rejected { error: CommandError },
+    #[error("a view may name at most {limit} tiles, not {count}")]
+    TooManyTiles { count: usize, limit: usize },
     #[error("the server is shutting down")]
     ShuttingDown,
     #[error("join within {seconds} seconds of connecting")]
@@ -132,7 +134,7 @@ mod tests {
         let json = serde_json::to_string(&msg).expect("serialise");
         assert_eq!(
             json,
-            r#"{"join":{"version":4,"name":"Ada","credential":{"host":{"secret":"x"}}}}"#
+            r#"{"join":{"version":5,"name":"Ada","credential":{"host":{"secret":"x"}}}}"#
         );
         let back: ClientMsg = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, msg);

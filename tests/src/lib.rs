@@ -75,6 +75,21 @@ impl TestServer {
         TestServer::start_with(AppState::new()).await
     }
 
+    /// Starts the real app forwarding every voice and every video to everyone in a place
+    /// (`--loudest-voices all --last-n all`), for tests about who may receive whom rather
+    /// than about the selection.
+    pub async fn start_all_to_all() -> Result<TestServer> {
+        let media = plenary_server::media::MediaConfig {
+            selection: plenary_server::media::select::Selection::ALL,
+            ..plenary_server::media::MediaConfig::default()
+        };
+        TestServer::start_with(AppState::from_options(plenary_server::app::Options {
+            media,
+            ..plenary_server::app::Options::default()
+        }))
+        .await
+    }
+
     /// Starts the real app with a given state (a manual clock, a short grace period…).
     pub async fn start_with(state: AppState) -> Result<TestServer> {
         let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;

@@ -6,7 +6,7 @@ use crate::client::Client;
 use crate::traffic::{Received, Traffic};
 use crate::{DEADLINE, HarnessError, Result};
 use plenary_shared::ids::{MeetingId, ParticipantId};
-use plenary_shared::media::{ClientSignal, ServerSignal, Source};
+use plenary_shared::media::{ClientSignal, ReceivedTrack, ServerSignal, Source};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::view::MeetingView;
@@ -15,11 +15,15 @@ use rtc::media_stream::MediaStreamTrack;
 use rtc::peer_connection::configuration::media_engine::{MIME_TYPE_OPUS, MIME_TYPE_VP8};
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
+use rtc::rtp::extension::HeaderExtension;
+use rtc::rtp::extension::audio_level_extension::AudioLevelExtension;
 use rtc::rtp::{Header, Packet};
 use rtc::rtp_transceiver::rtp_sender::{
-    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpCodec, RTCRtpCodingParameters, RTCRtpEncodingParameters, RTCRtpHeaderExtensionCapability,
+    RtpCodecKind,
 };
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, watch};
@@ -32,10 +36,27 @@ use webrtc::peer_connection::{
 };
 use webrtc::runtime::TokioRuntime;
 
+/// The audio level extension (RFC 6464), which browsers stamp on every audio packet.
+const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+/// `level` when no audio level is stamped.
+const NO_LEVEL: u8 = u8::MAX;
+/// Silence, as an audio level (−127 dBov).
+pub const SILENT: u8 = 127;
+/// A voice speaking up (−20 dBov).
+pub const SPEAKING: u8 = 20;
+
+/// Who speaks, as the server last said: the active speaker and everyone audible.
+pub type Speakers = (Option<ParticipantId>, Vec<ParticipantId>);
+
 /// One simulated participant with media.
 pub struct MediaPeer {
     pub id: ParticipantId,
     pub received: Arc<Received>,
+    /// The audio level our microphone packets carry (`NO_LEVEL`: none).
+    level: Arc<AtomicU8>,
+    speakers: watch::Receiver<Speakers>,
+    /// What our receiving slots carry, by the latest offer or `Receiving`.
+    receiving: watch::Receiver<Vec<ReceivedTrack>>,
     commands: mpsc::Sender<ClientMsg>,
     view: watch::Receiver<MeetingView>,
     failures: watch::Receiver<Option<String>>,
@@ -93,6 +114,9 @@ impl MediaPeer {
         let (view_tx, view) = watch::channel(client.view.clone());
         let (fail_tx, failures) = watch::channel(None);
         let (offer_tx, last_offer) = watch::channel(Instant::now());
+        let (speakers_tx, speakers) = watch::channel(Speakers::default());
+        let (receiving_tx, receiving) = watch::channel(Vec::new());
+        let level = Arc::new(AtomicU8::new(NO_LEVEL));
         let ports = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
         let pc = connection(received.clone()).await?;
         let tracks = Arc::clone(&pc.tracks);
@@ -100,17 +124,23 @@ impl MediaPeer {
             tracks: traffic.sources.iter().map(|s| Track::new(*s, id)).collect(),
             traffic,
             from: id.0,
+            level: level.clone(),
         };
         let reports = Reports {
             view: view_tx,
             failures: fail_tx,
             last_offer: offer_tx,
             ports: ports.clone(),
+            speakers: speakers_tx,
+            receiving: receiving_tx,
         };
         let task = tokio::spawn(drive(client, pc, outgoing, inbox, reports));
         Ok(MediaPeer {
             id,
             received,
+            level,
+            speakers,
+            receiving,
             commands,
             view,
             failures,
@@ -192,6 +222,33 @@ impl MediaPeer {
         self.last_offer.borrow().elapsed()
     }
 
+    /// Stamps our microphone packets with `level` (0 loudest … 127 silent), or nothing.
+    pub fn set_level(&self, level: Option<u8>) {
+        self.level
+            .store(level.map_or(NO_LEVEL, |l| l.min(SILENT)), Ordering::Relaxed);
+    }
+
+    /// Who speaks, as the server last told us.
+    pub fn speakers(&self) -> Speakers {
+        self.speakers.borrow().clone()
+    }
+
+    /// What our receiving slots carry now, as the server last told us.
+    pub fn receiving(&self) -> Vec<ReceivedTrack> {
+        self.receiving.borrow().clone()
+    }
+
+    /// Waits until the server says `who` is the active speaker; how long that took.
+    pub async fn until_active(&self, who: ParticipantId, limit: Duration) -> Result<Duration> {
+        let start = Instant::now();
+        let mut speakers = self.speakers.clone();
+        tokio::time::timeout(limit, speakers.wait_for(|s| s.0 == Some(who)))
+            .await
+            .map_err(|_| HarnessError::Timeout(format!("{} told {who} speaks", self.id)))?
+            .map_err(|_| HarnessError::Other("the media peer stopped".into()))?;
+        Ok(start.elapsed())
+    }
+
     /// A media failure the server reported, if any.
     pub fn failure(&self) -> Option<String> {
         self.failures.borrow().clone()
@@ -250,6 +307,15 @@ async fn connection(received: Arc<Received>) -> Result<Connection> {
     let webrtc = |e: webrtc::error::Error| HarnessError::Other(format!("webrtc: {e}"));
     let mut engine = MediaEngine::default();
     engine.register_default_codecs().map_err(webrtc)?;
+    engine
+        .register_header_extension(
+            RTCRtpHeaderExtensionCapability {
+                uri: AUDIO_LEVEL_URI.to_owned(),
+            },
+            RtpCodecKind::Audio,
+            None,
+        )
+        .map_err(webrtc)?;
     let registry = register_default_interceptors(Registry::new(), &mut engine).map_err(webrtc)?;
     let (gathered_tx, gathered) = watch::channel(false);
     let tracks = Arc::default();
@@ -327,6 +393,7 @@ struct Outgoing {
     tracks: Vec<Track>,
     traffic: Traffic,
     from: u32,
+    level: Arc<AtomicU8>,
 }
 
 /// What the driving task tells the `MediaPeer`.
@@ -335,6 +402,8 @@ struct Reports {
     failures: watch::Sender<Option<String>>,
     last_offer: watch::Sender<Instant>,
     ports: Arc<Mutex<std::collections::BTreeSet<u16>>>,
+    speakers: watch::Sender<Speakers>,
+    receiving: watch::Sender<Vec<ReceivedTrack>>,
 }
 
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
@@ -350,6 +419,8 @@ async fn drive(
         failures,
         last_offer,
         ports,
+        speakers,
+        receiving,
     } = reports;
     let mut sending: Option<tokio::task::JoinHandle<()>> = None;
     loop {
@@ -361,8 +432,9 @@ async fn drive(
                 }
             }
             msg = client.next_within(None) => match msg {
-                Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, receive, .. } })) => {
                     last_offer.send_replace(Instant::now());
+                    receiving.send_replace(receive);
                     ports
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -383,6 +455,12 @@ async fn drive(
                             failures.send_replace(Some(e.to_string()));
                         }
                     }
+                }
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Receiving { receive } })) => {
+                    receiving.send_replace(receive);
+                }
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Speakers { active, speaking } })) => {
+                    speakers.send_replace((active, speaking));
                 }
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Failed { message, .. } })) => {
                     failures.send_replace(Some(message));
@@ -458,7 +536,16 @@ async fn publish(outgoing: Outgoing) {
                 payload: payload.into(),
             };
             // Until the connection is up the track is not bound; the next tick tries again.
-            let _ = out.track.write_rtp(packet).await;
+            let level = outgoing.level.load(Ordering::Relaxed);
+            if out.source.is_audio() && level != NO_LEVEL {
+                let stamp = HeaderExtension::AudioLevel(AudioLevelExtension {
+                    level,
+                    voice: level < SILENT,
+                });
+                let _ = out.track.write_rtp_with_extensions(packet, &[stamp]).await;
+            } else {
+                let _ = out.track.write_rtp(packet).await;
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 //! socket behind; twenty participants share the server's one media port.
 
 use plenary_e2e::client::Client;
-use plenary_e2e::media::{MediaPeer, until};
+use plenary_e2e::media::{MediaPeer, SILENT, SPEAKING, until};
 use plenary_e2e::support::{host, open_manual_rooms, wait_for_metric, wait_for_metric_above};
 use plenary_e2e::traffic::Traffic;
 use plenary_e2e::{Result, TestServer};
@@ -44,7 +44,8 @@ async fn flowing(to: &MediaPeer, from: &[&MediaPeer], audio: bool) -> Result<Dur
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn media_follows_the_rooms_and_the_host_mute() -> Result<()> {
-    let server = TestServer::start().await?;
+    // Every voice to everyone: this is about who may receive whom, not the selection.
+    let server = TestServer::start_all_to_all().await?;
     let m = server.create_meeting().await?;
     let mut h = Client::connect(server.addr, &m.meeting).await?;
     h.join_on("Host", host(&m)).await?;
@@ -266,12 +267,16 @@ async fn stopped(
     }
 }
 
-/// Twenty participants, each publishing audio and video, connect through one server port: every
-/// offer names the same single port, and everyone hears and sees the other nineteen through it.
+/// Twenty participants, each publishing audio (stamped with its level) and video, connect
+/// through one server port: every offer names the same single port; everyone sees the other
+/// nineteen, hears the two who speak and nobody silent, and is told who speaks; when the host
+/// mutes one speaker, nobody hears them any more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_participants_share_one_server_port() -> Result<()> {
     let server = TestServer::start().await?;
     let m = server.create_meeting().await?;
+    let mut h = Client::connect(server.addr, &m.meeting).await?;
+    h.join_on("Host", host(&m)).await?;
     // Ten packets a second per source keeps twenty clients in this process light.
     let traffic = |epoch| Traffic {
         interval: Duration::from_millis(100),
@@ -281,21 +286,51 @@ async fn twenty_participants_share_one_server_port() -> Result<()> {
     let mut peers = Vec::new();
     for i in 0..20 {
         let name = format!("Pupil {i}");
-        peers.push(MediaPeer::join_with(server.addr, &m.meeting, &name, traffic(epoch)).await?);
+        let p = MediaPeer::join_with(server.addr, &m.meeting, &name, traffic(epoch)).await?;
+        p.set_level(Some(if i < 2 { SPEAKING } else { SILENT }));
+        peers.push(p);
+    }
+    let speakers: Vec<ParticipantId> = peers[..2].iter().map(|p| p.id).collect();
+    // While the first few were still joining, everyone heard everyone (voices few enough for
+    // the slots): once all are in, count afresh.
+    wait_for_metric(&server, "plenary_media_peers 20").await?;
+    for p in &peers {
+        p.received.reset();
     }
     for p in &peers {
         let others = roommates(&peers, p.id);
         until(
-            &format!("{} hearing and seeing all 19", p.id),
+            &format!("{} seeing all 19 and hearing the speakers", p.id),
             LIMIT * 3,
             || {
                 others.iter().all(|o| {
-                    p.received.count(o.id, true) >= 3 && p.received.count(o.id, false) >= 3
+                    let heard = !speakers.contains(&o.id) || p.received.count(o.id, true) >= 3;
+                    heard && p.received.count(o.id, false) >= 3
                 })
             },
         )
         .await?;
         assert_eq!(p.failure(), None);
+        for o in others.iter().filter(|o| !speakers.contains(&o.id)) {
+            assert_eq!(
+                p.received.count(o.id, true),
+                0,
+                "{} heard silent {}",
+                p.id,
+                o.id
+            );
+        }
+        let told = p.speakers();
+        assert!(
+            told.1.iter().all(|w| speakers.contains(w)),
+            "{} told {told:?}",
+            p.id
+        );
+        assert!(
+            told.0.is_some_and(|a| speakers.contains(&a)),
+            "{} told {told:?}",
+            p.id
+        );
     }
     let ports: BTreeSet<u16> = peers.iter().flat_map(MediaPeer::candidate_ports).collect();
     assert_eq!(ports.len(), 1, "the server offered ports {ports:?}");
@@ -308,6 +343,32 @@ async fn twenty_participants_share_one_server_port() -> Result<()> {
         );
     }
     wait_for_metric(&server, "plenary_media_peers 20").await?;
+    // The host mutes speaker 0, who goes on talking: once the others hear speaker 1 go on,
+    // speaker 0's voice stops growing anywhere.
+    h.command(Command::Mute {
+        participant: speakers[0],
+    })
+    .await?;
+    h.until_view("muted", |v| {
+        v.participant(speakers[0]).is_some_and(|p| p.muted)
+    })
+    .await?;
+    let listener = &peers[5];
+    until("speaker 0 out of the audible set", LIMIT, || {
+        !listener.speakers().1.contains(&speakers[0])
+    })
+    .await?;
+    let then = listener.received.count(speakers[0], true);
+    let other = listener.received.count(speakers[1], true);
+    until("more of speaker 1", LIMIT, || {
+        listener.received.count(speakers[1], true) >= other + FLOWING
+    })
+    .await?;
+    assert_eq!(
+        listener.received.count(speakers[0], true),
+        then,
+        "the muted speaker is heard"
+    );
     Ok(())
 }
 

@@ -15,7 +15,8 @@ pub fn describe(error: &ProtocolError, lang: Lang) -> String {
     match error {
         ProtocolError::Malformed { .. }
         | ProtocolError::FrameTooLarge { .. }
-        | ProtocolError::BinaryFrame => pick(
+        | ProtocolError::BinaryFrame
+        | ProtocolError::TooManyTiles { .. } => pick(
             "The server could not read a message from this page. Reload the page.",
             "Serveren kunne ikke lese en melding fra denne siden. Last inn siden på nytt.",
         ),

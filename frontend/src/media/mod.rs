@@ -1,22 +1,24 @@
 //! The browser's side of media: the camera and microphone (`getUserMedia`), the screen
 //! (`getDisplayMedia`) and the one `RTCPeerConnection` to the server. The server makes every
-//! offer; this module answers, puts our tracks on the slots the offer names, and turns the
-//! offer's receive list into one stream per person (and per shared screen) for the tiles.
-//! Components read `MediaState`'s signals and call its methods; nothing else touches WebRTC.
+//! offer; this module answers, puts our tracks on the slots the offer names, plays what the
+//! server's slots carry (`receive.rs`), tells the server which tiles the page shows (`View`),
+//! and keeps who speaks as the server says. Components read `MediaState`'s signals and call
+//! its methods; nothing else touches WebRTC.
 
 mod devices;
 mod path;
+mod receive;
 
 pub use path::MediaPath;
+pub use receive::{Remote, Voice};
 
 use crate::net::socket::Outbox;
 use crate::net::{js_error, time};
 use futures_channel::oneshot;
-use js_sys::{Array, Reflect};
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{
-    ClientSignal, IceConfig, PublishSlots, ReceivedTrack, ServerSignal, Source,
+    ClientSignal, IceConfig, PublishSlots, ReceivedTrack, ServerSignal, Source, Tile,
 };
 use plenary_shared::protocol::ClientMsg;
 use std::time::Duration;
@@ -25,7 +27,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcIceConnectionState, RtcIceGatheringState, RtcPeerConnection,
-    RtcRtpTransceiver, RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
+    RtcRtpTransceiverDirection, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// How long a new connection may look for a network path before the page says there is none.
@@ -38,22 +40,6 @@ pub enum MediaStatus {
     Connecting,
     Live,
     Failed,
-}
-
-/// One person's (or one shared screen's) incoming media.
-#[derive(Clone)]
-pub struct Remote {
-    pub from: ParticipantId,
-    pub screen: bool,
-    pub stream: MediaStream,
-    track_ids: Vec<String>,
-}
-
-impl Remote {
-    /// Whether this stream is `from`'s (screen or not) with exactly these tracks.
-    fn carries(&self, from: ParticipantId, screen: bool, track_ids: &[String]) -> bool {
-        self.from == from && self.screen == screen && self.track_ids == track_ids
-    }
 }
 
 struct Conn {
@@ -83,9 +69,14 @@ pub struct MediaState {
     pub sharing: RwSignal<bool>,
     /// Our own camera, for the self view.
     pub local: RwSignal<Option<MediaStream>, LocalStorage>,
+    /// The cameras and screens we receive now (the server's last-N for our tiles).
     pub remote: RwSignal<Vec<Remote>, LocalStorage>,
-    /// Who is audible now (by the receivers' audio level; ourselves by the microphone's).
+    /// The voices we receive now (the loudest few), one per audio slot.
+    pub voices: RwSignal<Vec<Voice>, LocalStorage>,
+    /// Who is audible in our place now, ourselves included, by the server's audio levels.
     pub speaking: RwSignal<Vec<ParticipantId>>,
+    /// The active speaker, as the server decided it (held, so it does not flap).
+    pub active: RwSignal<Option<ParticipantId>>,
     /// The path media takes now (UDP, TCP or a relay), once connected.
     pub path: RwSignal<Option<MediaPath>>,
     /// Whether the last try found no network path at all (UDP and TCP blocked, no relay).
@@ -100,6 +91,8 @@ pub struct MediaState {
     devices_waiting: StoredValue<Vec<oneshot::Sender<bool>>, LocalStorage>,
     conn: StoredValue<Option<Conn>, LocalStorage>,
     failures: StoredValue<u32>,
+    /// The tiles the page shows (the others', in order), and what the server was last told.
+    view: StoredValue<(Vec<Tile>, Option<Vec<Tile>>)>,
     outbox: Outbox,
 }
 
@@ -112,7 +105,9 @@ impl MediaState {
             sharing: RwSignal::new(false),
             local: RwSignal::new_local(None),
             remote: RwSignal::new_local(Vec::new()),
+            voices: RwSignal::new_local(Vec::new()),
             speaking: RwSignal::new(Vec::new()),
+            active: RwSignal::new(None),
             path: RwSignal::new(None),
             blocked: RwSignal::new(false),
             mic_on: StoredValue::new(true),
@@ -122,6 +117,7 @@ impl MediaState {
             devices_waiting: StoredValue::new_local(Vec::new()),
             conn: StoredValue::new_local(None),
             failures: StoredValue::new(0),
+            view: StoredValue::new((Vec::new(), None)),
             outbox,
         }
     }
@@ -151,6 +147,8 @@ impl MediaState {
                         _on_ice: on_ice,
                     }));
                     self.signal(ClientSignal::Start);
+                    self.view.update_value(|v| v.1 = None);
+                    self.send_view();
                 }
                 Err(e) => return self.fail(&js_error(e)),
             }
@@ -226,6 +224,35 @@ impl MediaState {
             self.path.set(None);
         }
         self.remote.set(Vec::new());
+        self.voices.set(Vec::new());
+        self.speaking.set(Vec::new());
+        self.active.set(None);
+    }
+
+    /// The page now shows these tiles of the others (first the largest): the server sends
+    /// video for them only, within our slots.
+    pub fn set_view(self, tiles: Vec<Tile>) {
+        self.view.update_value(|v| v.0 = tiles);
+        self.send_view();
+    }
+
+    /// Tells the server the page's tiles, if they changed since it was last told.
+    fn send_view(self) {
+        let live = self.conn.with_value(Option::is_some);
+        let Some(tiles) = self
+            .view
+            .try_update_value(|(tiles, told)| {
+                let due = live && told.as_ref() != Some(tiles);
+                due.then(|| {
+                    *told = Some(tiles.clone());
+                    tiles.clone()
+                })
+            })
+            .flatten()
+        else {
+            return;
+        };
+        self.signal(ClientSignal::View { tiles });
     }
 
     fn signal(self, signal: ClientSignal) {
@@ -308,6 +335,25 @@ impl MediaState {
                     Err(e) => self.fail(&e),
                 }
             }),
+            ServerSignal::Receiving { receive } => {
+                let pc = self.conn.with_value(|c| c.as_ref().map(|c| c.pc.clone()));
+                if let Some(pc) = pc {
+                    self.show(&pc, &receive);
+                    self.conn.update_value(|c| {
+                        if let Some(c) = c {
+                            c.receive = receive;
+                        }
+                    });
+                }
+            }
+            ServerSignal::Speakers { active, speaking } => {
+                if self.active.get_untracked() != active {
+                    self.active.set(active);
+                }
+                if self.speaking.get_untracked() != speaking {
+                    self.speaking.set(speaking);
+                }
+            }
             ServerSignal::Failed { message, .. } => self.fail(&message),
         }
     }
@@ -333,7 +379,7 @@ impl MediaState {
             return Ok(false);
         }
         for source in Source::ALL {
-            if let Some(t) = transceiver(&pc, publish.mid(source)) {
+            if let Some(t) = receive::transceiver(&pc, publish.mid(source)) {
                 t.set_direction(RtcRtpTransceiverDirection::Sendonly);
                 let track = self.outgoing(source);
                 JsFuture::from(t.sender().replace_track(track.as_ref()))
@@ -379,49 +425,16 @@ impl MediaState {
             .filter(|_| on)
     }
 
-    /// Groups the received tracks into streams: a person's microphone and camera in one, each
-    /// shared screen in its own. Streams whose tracks did not change are kept, so playback does
-    /// not restart on every renegotiation.
+    /// Plays what the slots carry now.
     fn show(self, pc: &RtcPeerConnection, receive: &[ReceivedTrack]) {
-        let mut groups: Vec<(ParticipantId, bool, Vec<MediaStreamTrack>)> = Vec::new();
-        for r in receive {
-            let Some(t) = transceiver(pc, &r.mid) else {
-                continue;
-            };
-            let screen = r.source == Source::Screen;
-            let track = t.receiver().track();
-            match groups.iter_mut().find(|g| g.0 == r.from && g.1 == screen) {
-                Some(g) => g.2.push(track),
-                None => groups.push((r.from, screen, vec![track])),
-            }
+        let old_remote = self.remote.get_untracked();
+        let old_voices = self.voices.get_untracked();
+        let (remote, voices) = receive::streams(pc, receive, &old_remote, &old_voices);
+        if !receive::same_remote(&old_remote, &remote) {
+            self.remote.set(remote);
         }
-        let old = self.remote.get_untracked();
-        let next: Vec<Remote> = groups
-            .into_iter()
-            .filter_map(|(from, screen, tracks)| {
-                let ids: Vec<String> = tracks.iter().map(MediaStreamTrack::id).collect();
-                if let Some(kept) = old.iter().find(|o| o.carries(from, screen, &ids)) {
-                    return Some(kept.clone());
-                }
-                let stream = MediaStream::new().ok()?;
-                for t in &tracks {
-                    stream.add_track(t);
-                }
-                Some(Remote {
-                    from,
-                    screen,
-                    stream,
-                    track_ids: ids,
-                })
-            })
-            .collect();
-        let same = old.len() == next.len()
-            && old
-                .iter()
-                .zip(&next)
-                .all(|(a, b)| a.carries(b.from, b.screen, &b.track_ids));
-        if !same {
-            self.remote.set(next);
+        if !receive::same_voices(&old_voices, &voices) {
+            self.voices.set(voices);
         }
     }
 
@@ -430,7 +443,7 @@ impl MediaState {
         let slot = self.conn.with_value(|c| {
             c.as_ref().and_then(|c| {
                 let mid = c.publish.as_ref()?.mid(source).to_owned();
-                transceiver(&c.pc, &mid)
+                receive::transceiver(&c.pc, &mid)
             })
         });
         if let Some(t) = slot
@@ -503,13 +516,9 @@ impl MediaState {
         });
     }
 
-    /// Reads audio levels from the connection's statistics: who is speaking now (and which
-    /// path media takes).
-    pub async fn measure_speaking(self, me: Option<ParticipantId>) {
-        let Some((pc, receive)) = self
-            .conn
-            .with_value(|c| c.as_ref().map(|c| (c.pc.clone(), c.receive.clone())))
-        else {
+    /// Reads which network path media takes from the connection's statistics.
+    pub async fn measure_path(self) {
+        let Some(pc) = self.conn.with_value(|c| c.as_ref().map(|c| c.pc.clone())) else {
             return;
         };
         let Ok(report) = JsFuture::from(pc.get_stats()).await else {
@@ -518,32 +527,6 @@ impl MediaState {
         let path = path::selected(&report);
         if self.path.get_untracked() != path {
             self.path.set(path);
-        }
-        let mut speaking = Vec::new();
-        let map: &js_sys::Map = report.unchecked_ref();
-        map.for_each(&mut |entry, _| {
-            let get = |k: &str| Reflect::get(&entry, &k.into()).ok();
-            let kind = get("kind").and_then(|v| v.as_string());
-            let typ = get("type").and_then(|v| v.as_string());
-            let level = get("audioLevel").and_then(|v| v.as_f64()).unwrap_or(0.0);
-            if kind.as_deref() != Some("audio") || level < 0.02 {
-                return;
-            }
-            match typ.as_deref() {
-                Some("inbound-rtp") => {
-                    let mid = get("mid").and_then(|v| v.as_string());
-                    if let Some(r) = receive.iter().find(|r| Some(&r.mid) == mid.as_ref()) {
-                        speaking.push(r.from);
-                    }
-                }
-                Some("media-source") if self.mic_on.get_value() => speaking.extend(me),
-                _ => {}
-            }
-        });
-        speaking.sort();
-        speaking.dedup();
-        if self.speaking.get_untracked() != speaking {
-            self.speaking.set(speaking);
         }
     }
 }
@@ -567,12 +550,4 @@ async fn first_candidate(pc: &RtcPeerConnection, limit: Duration) {
     });
     let _ = JsFuture::from(promise).await;
     pc.set_onicecandidate(None);
-}
-
-/// The transceiver negotiated under `mid`.
-fn transceiver(pc: &RtcPeerConnection, mid: &str) -> Option<RtcRtpTransceiver> {
-    Array::from(&pc.get_transceivers())
-        .iter()
-        .map(|t| t.unchecked_into::<RtcRtpTransceiver>())
-        .find(|t| t.mid().as_deref() == Some(mid))
 }

@@ -189,6 +189,12 @@ impl Core {
                 offers: 0,
                 pending: None,
                 dirty: true,
+                remap: false,
+                announced: Vec::new(),
+                told_speakers: None,
+                view: None,
+                voice: Default::default(),
+                audio_level_id: None,
                 up: false,
                 deadline: None,
                 touched: false,
@@ -197,6 +203,7 @@ impl Core {
         if let Some(media) = self.meetings.get_mut(&meeting) {
             media.peers.insert(who, pid);
         }
+        self.fill_pools(pid)?;
         self.reconcile(meeting, now);
         Ok(())
     }
@@ -226,6 +233,9 @@ impl Core {
             &self.metrics.media_tracks,
             peer.sources().count() as i64 - before,
         );
+        if source.is_audio() {
+            self.restage(meeting, now);
+        }
         self.reconcile(meeting, now);
     }
 }

@@ -13,12 +13,14 @@
 use super::connections::send_pli;
 use super::demux::{Demux, PeerId, Remote};
 use super::forward::{frame_step, is_vp8_keyframe};
-use super::peer::{Peer, is_keyframe_request, kind_of, payload_type};
+use super::peer::{Peer, audio_level, is_keyframe_request, kind_of, payload_type};
+use super::select::{Selection, Stage};
 use super::{MediaError, MediaMap};
 use crate::metrics::Metrics;
 use bytes::BytesMut;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{ClientSignal, ServerSignal, Source};
+use plenary_shared::meeting::rooms::Place;
 use rtc::peer_connection::certificate::RTCCertificate;
 use rtc::peer_connection::event::{RTCPeerConnectionEvent, RTCTrackEvent};
 use rtc::peer_connection::message::RTCMessage;
@@ -77,6 +79,8 @@ pub struct CoreConfig {
     pub offer_udp: bool,
     /// One DTLS certificate for every connection.
     pub certificate: RTCCertificate,
+    /// How many voices and videos each receiver gets at most.
+    pub selection: Selection,
 }
 
 /// One meeting's rules and people, as the media layer knows them.
@@ -84,6 +88,10 @@ pub struct CoreConfig {
 pub(super) struct MeetingMedia {
     pub map: MediaMap,
     pub peers: BTreeMap<ParticipantId, PeerId>,
+    /// Who speaks in each place.
+    pub stages: BTreeMap<Place, Stage>,
+    /// When the places' speakers are next decided again.
+    pub next_restage: Option<Instant>,
 }
 
 /// Every media connection of the server.
@@ -166,6 +174,8 @@ impl Core {
         for pid in gone {
             self.drop_peer(pid, None, now);
         }
+        // A host mute or a move changes who may be heard at once.
+        self.restage(meeting, now);
         self.reconcile(meeting, now);
     }
 
@@ -195,6 +205,10 @@ impl Core {
             ClientSignal::Answer { sdp } => self.answer(meeting, who, sdp, now),
             ClientSignal::Sending { source, on } => {
                 self.set_sending(meeting, who, source, on, now);
+                Ok(())
+            }
+            ClientSignal::View { tiles } => {
+                self.set_view(meeting, who, tiles, now);
                 Ok(())
             }
             ClientSignal::Stop => {
@@ -302,6 +316,18 @@ impl Core {
                 continue;
             };
             peer.touched = false;
+            if peer.remap && peer.pending.is_none() && !peer.dirty {
+                peer.remap = false;
+                let receive = peer.receiving();
+                if receive != peer.announced {
+                    peer.announced = receive.clone();
+                    self.outputs.push_back(Output::Signal {
+                        meeting: peer.meeting,
+                        who: peer.who,
+                        signal: ServerSignal::Receiving { receive },
+                    });
+                }
+            }
             while let Some(msg) = peer.pc.poll_write() {
                 self.outputs.push_back(Output::transmit(msg));
             }
@@ -397,12 +423,22 @@ impl Core {
         if packet.header.payload_type != payload_type(kind_of(source)) {
             return;
         }
-        if self
-            .peers
-            .get(&publisher)
-            .is_some_and(|p| p.paused.contains(&source))
-        {
+        let Some(peer) = self.peers.get_mut(&publisher) else {
             return;
+        };
+        if peer.paused.contains(&source) {
+            return;
+        }
+        if source.is_audio() {
+            let level = peer
+                .audio_level_id
+                .and_then(|id| packet.header.get_extension(id))
+                .and_then(|ext| audio_level(&ext));
+            if let Some(level) = level {
+                peer.voice.hear(level, now);
+            }
+            let meeting = peer.meeting;
+            self.restage_if_due(meeting, now);
         }
         let Some(targets) = self.routes.get_mut(&(publisher, source)) else {
             return;
@@ -436,6 +472,9 @@ impl Core {
                     continue;
                 }
                 slot.awaiting_keyframe = false;
+                // The client sees the new feed from this keyframe on.
+                slot.shown = slot.carries;
+                peer.remap = true;
             }
             let mut copy = packet.clone();
             let (seq, ts) =

@@ -107,6 +107,7 @@ impl Media {
                 tcp_candidate,
                 offer_udp: config.offer_udp,
                 certificate,
+                selection: config.selection,
             },
             metrics,
         );

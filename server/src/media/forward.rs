@@ -6,22 +6,10 @@
 
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::Source;
-use plenary_shared::meeting::media::MediaMap;
-use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 /// One published source: its publisher and which of their sources.
 pub type Feed = (ParticipantId, Source);
-
-/// What each receiver should be sent now: every source its roommates publish (and are sending),
-/// audio only from the unmuted. `published` lists every live feed of the meeting.
-pub fn wanted(map: &MediaMap, receiver: ParticipantId, published: &BTreeSet<Feed>) -> Vec<Feed> {
-    published
-        .iter()
-        .filter(|(publisher, source)| map.may_receive(receiver, *publisher, *source))
-        .copied()
-        .collect()
-}
 
 /// Keeps one slot's sequence numbers and timestamps continuous across every change of what it
 /// carries: a new publisher, or the same one back after the slot was parked. After `repoint`,
@@ -164,10 +152,14 @@ pub fn frame_step(source: Source) -> u32 {
 
 #[cfg(test)]
 mod tests {
+    use super::super::select::{Heard, Selection, Stage};
+    use super::super::slots::wanted;
     use super::*;
     use plenary_shared::ids::RoomId;
+    use plenary_shared::meeting::media::MediaMap;
     use plenary_shared::meeting::rooms::Place;
     use proptest::prelude::*;
+    use std::collections::BTreeSet;
 
     fn p(n: u32) -> ParticipantId {
         ParticipantId(n)
@@ -219,11 +211,14 @@ mod tests {
         }
 
         /// No route ever connects people in different places, and no muted person's audio is
-        /// routed to anyone.
+        /// routed to anyone, whatever the selection: even when the speakers of the stage (here
+        /// anyone, from any place, muted or not) and the page's tiles name them.
         #[test]
         fn no_packet_from_a_place_reaches_anyone_outside_it(
             places in proptest::collection::vec(0u32..4, 2..12),
             muted in proptest::collection::vec(any::<bool>(), 12),
+            speaking in proptest::collection::vec(any::<bool>(), 12),
+            limits in (proptest::option::of(0usize..4), proptest::option::of(0usize..6)),
         ) {
             let mut by_place: std::collections::BTreeMap<Place, Vec<ParticipantId>> = Default::default();
             for (i, place) in places.iter().enumerate() {
@@ -238,9 +233,35 @@ mod tests {
                 .flat_map(|i| Source::ALL.map(|s| (p(u32::try_from(i).unwrap_or(0)), s)))
                 .collect();
             let place_of = |who: ParticipantId| by_place.iter().find(|(_, ps)| ps.contains(&who)).map(|(pl, _)| *pl);
+            let t0 = Instant::now();
+            let voices: Vec<Heard> = (0..places.len())
+                .filter(|i| speaking[*i])
+                .map(|i| Heard {
+                    who: p(u32::try_from(i).unwrap_or(0)),
+                    loudness: 100.0,
+                    speaking_since: Some(t0),
+                    quiet_since: None,
+                })
+                .collect();
+            let mut stage = Stage::default();
+            stage.update(&voices, 12, t0 + Duration::from_secs(2));
+            let selection = Selection { loudest: limits.0, last_n: limits.1 };
+            let tiles: Vec<plenary_shared::media::Tile> = (0..12)
+                .map(|i| plenary_shared::media::Tile {
+                    who: p(i),
+                    size: plenary_shared::media::TileSize::Thumbnail,
+                })
+                .collect();
             for i in 0..places.len() {
                 let receiver = p(u32::try_from(i).unwrap_or(0));
-                for (publisher, source) in wanted(&map, receiver, &published) {
+                let want = wanted(&map, receiver, &published, Some(&stage), Some(&tiles), selection);
+                if let Some(n) = limits.0 {
+                    prop_assert!(want.iter().filter(|f| f.1.is_audio()).count() <= n);
+                }
+                if let Some(n) = limits.1 {
+                    prop_assert!(want.iter().filter(|f| !f.1.is_audio()).count() <= n);
+                }
+                for (publisher, source) in want {
                     prop_assert!(publisher != receiver);
                     prop_assert_eq!(place_of(publisher), place_of(receiver));
                     if source.is_audio() {

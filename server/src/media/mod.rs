@@ -8,6 +8,8 @@
 //!   `forward.rs` holds its rules apart from any WebRTC machinery, `peer.rs` one connection,
 //!   `demux.rs` which connection a datagram is for;
 //! - `engine.rs`: the one socket loop around it, with batched I/O from `udp.rs`;
+//! - `select.rs` and `speakers.rs`: the loudest voices, the active speaker and the videos each
+//!   page shows (last-N), within fixed pools of slots;
 //! - `tcp.rs`: ICE-TCP connections, for networks that block UDP;
 //! - `turn.rs`: the TURN servers and short-lived credentials each offer carries.
 
@@ -17,7 +19,9 @@ mod demux;
 mod engine;
 mod forward;
 mod peer;
+pub mod select;
 mod slots;
+mod speakers;
 mod tcp;
 #[cfg(test)]
 mod tests;
@@ -92,6 +96,8 @@ pub struct MediaConfig {
     pub offer_udp: bool,
     /// TURN servers and the ICE policy browsers are told.
     pub ice: turn::IceSettings,
+    /// How many voices and videos each receiver gets at most.
+    pub selection: select::Selection,
 }
 
 impl Default for MediaConfig {
@@ -104,6 +110,7 @@ impl Default for MediaConfig {
             tcp_port: None,
             offer_udp: true,
             ice: turn::IceSettings::default(),
+            selection: select::Selection::default(),
         }
     }
 }

@@ -8,8 +8,9 @@
 
 use super::MediaError;
 use super::forward::{Feed, KeyframeGate, Rewrite};
+use super::select::Voice;
 use plenary_shared::ids::ParticipantId;
-use plenary_shared::media::{ServerSignal, Source};
+use plenary_shared::media::{ReceivedTrack, ServerSignal, Source, Tile};
 use rtc::ice::tcp_type::TcpType;
 use rtc::interceptor::{
     Attribute, Interceptor, Packet, Registry, Slot as InterceptorSlot, StreamInfo, TaggedPacket,
@@ -31,9 +32,12 @@ use rtc::rtcp::payload_feedbacks::full_intra_request::FullIntraRequest;
 use rtc::rtcp::payload_feedbacks::picture_loss_indication::PictureLossIndication;
 use rtc::rtp_transceiver::rtp_sender::{
     RTCPFeedback, RTCRtpCodec, RTCRtpCodecParameters, RTCRtpCodingParameters,
-    RTCRtpEncodingParameters, RtpCodecKind,
+    RTCRtpEncodingParameters, RTCRtpHeaderExtensionCapability, RtpCodecKind,
 };
-use rtc::rtp_transceiver::{RTCRtpReceiverId, RTCRtpSenderId, RTCRtpTransceiverId};
+use rtc::rtp_transceiver::{
+    RTCRtpReceiverId, RTCRtpSenderId, RTCRtpTransceiverDirection, RTCRtpTransceiverId,
+    RTCRtpTransceiverInit,
+};
 use rtc::sansio::Protocol;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -95,6 +99,10 @@ pub fn codec(kind: RtpCodecKind) -> RTCRtpCodec {
     }
 }
 
+/// The audio level header extension (RFC 6464): every publisher stamps each audio packet with
+/// its level, which the loudest-voices selection reads.
+pub const AUDIO_LEVEL_URI: &str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+
 fn media_engine() -> Result<MediaEngine, MediaError> {
     let mut engine = MediaEngine::default();
     for kind in [RtpCodecKind::Audio, RtpCodecKind::Video] {
@@ -106,7 +114,31 @@ fn media_engine() -> Result<MediaEngine, MediaError> {
             kind,
         )?;
     }
+    engine.register_header_extension(
+        RTCRtpHeaderExtensionCapability {
+            uri: AUDIO_LEVEL_URI.to_owned(),
+        },
+        RtpCodecKind::Audio,
+        Some(RTCRtpTransceiverDirection::Recvonly),
+    )?;
     Ok(engine)
+}
+
+/// The id our description gave the audio level extension (the answer must keep it, RFC 8285).
+pub fn audio_level_id(sdp: &str) -> Option<u8> {
+    sdp.lines().find_map(|line| {
+        let rest = line.trim_end().strip_prefix("a=extmap:")?;
+        let (id, uri) = rest.split_once(' ')?;
+        let id = id.split('/').next()?;
+        (uri.trim() == AUDIO_LEVEL_URI)
+            .then(|| id.parse().ok())
+            .flatten()
+    })
+}
+
+/// The level (0 loudest … 127 silence) an audio level extension carries.
+pub fn audio_level(extension: &[u8]) -> Option<u8> {
+    extension.first().map(|b| b & 0x7f)
 }
 
 /// A new connection: ICE-lite answering to `ufrag`/`pwd` (so the demultiplexer can tell whose
@@ -204,6 +236,9 @@ pub struct Slot {
     pub ssrc: u32,
     /// The feed it carries now.
     pub carries: Option<Feed>,
+    /// The feed the client should show on it: a video slot re-pointed after it was negotiated
+    /// shows its new feed only from the keyframe that feed starts with (and nothing between).
+    pub shown: Option<Feed>,
     /// Declared in an offer that the client has answered: media may flow into it.
     pub negotiated: bool,
     /// Declared in the offer now waiting for an answer.
@@ -239,8 +274,20 @@ pub struct Peer {
     pub slot_of_track: HashMap<String, usize>,
     pub offers: u32,
     pub pending: Option<PendingOffer>,
-    /// Slots changed since the last offer.
+    /// Slots were added since the last offer: a new offer must declare them.
     pub dirty: bool,
+    /// What a negotiated slot carries may have changed: tell the client if it did.
+    pub remap: bool,
+    /// What the client was last told its slots carry (by an offer or `Receiving`).
+    pub announced: Vec<ReceivedTrack>,
+    /// Who speaks in the participant's place, as they were last told (`None`: nobody yet).
+    pub told_speakers: Option<(Option<ParticipantId>, Vec<ParticipantId>)>,
+    /// The tiles the participant's page shows (`None` until it says).
+    pub view: Option<Vec<Tile>>,
+    /// Their voice, from the levels on their audio packets.
+    pub voice: Voice,
+    /// The audio level extension's id on this connection, once offered.
+    pub audio_level_id: Option<u8>,
     /// ICE and DTLS are up: media sent now arrives.
     pub up: bool,
     /// When the core last scheduled this peer's timer.
@@ -255,6 +302,57 @@ impl Peer {
             .keys()
             .copied()
             .filter(|s| !self.paused.contains(s))
+    }
+
+    /// A new sending slot of `kind` (declared in the next offer).
+    pub fn add_slot(&mut self, kind: RtpCodecKind, ssrc: u32) -> Result<usize, MediaError> {
+        let i = self.slots.len();
+        let init = RTCRtpTransceiverInit {
+            direction: RTCRtpTransceiverDirection::Sendonly,
+            streams: vec![],
+            send_encodings: vec![],
+        };
+        let transceiver = self
+            .pc
+            .add_transceiver_from_track(slot_track(i, kind, ssrc), Some(init))?;
+        let sender = self
+            .pc
+            .rtp_transceiver(transceiver)
+            .and_then(|t| t.sender())
+            .ok_or_else(|| MediaError::Internal("a slot without a sender".into()))?;
+        self.slot_of_track.insert(format!("slot{i}"), i);
+        self.slots.push(Slot {
+            kind,
+            sender,
+            transceiver,
+            ssrc,
+            carries: None,
+            shown: None,
+            negotiated: false,
+            offered: false,
+            rewrite: Default::default(),
+            awaiting_keyframe: false,
+        });
+        self.dirty = true;
+        Ok(i)
+    }
+
+    /// What the slots carry, as the client should see it now (`Slot::shown`).
+    pub fn receiving(&mut self) -> Vec<ReceivedTrack> {
+        let mut out = Vec::new();
+        for slot in &self.slots {
+            let Some((from, source)) = slot.shown else {
+                continue;
+            };
+            let mid = self
+                .pc
+                .rtp_transceiver(slot.transceiver)
+                .and_then(|t| t.mid().clone());
+            if let Some(mid) = mid {
+                out.push(ReceivedTrack { mid, from, source });
+            }
+        }
+        out
     }
 
     /// The source a publishing receiver carries.

@@ -8,19 +8,22 @@
 use super::MediaError;
 use super::core::{Core, MeetingKey, Output, fits};
 use super::demux::PeerId;
-use super::forward::{Feed, wanted};
-use super::peer::{PendingOffer, Slot, host_candidate, kind_of, slot_track};
+use super::forward::Feed;
+use super::peer::{PendingOffer, audio_level_id, host_candidate, kind_of};
+use super::select::{Selection, Stage, videos_for, voices_for};
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{IceConfig, PublishSlots, ReceivedTrack, ServerSignal};
+use plenary_shared::media::{Source, Tile};
+use plenary_shared::meeting::media::MediaMap;
 use rtc::peer_connection::sdp::RTCSessionDescription;
 use rtc::rtp_transceiver::rtp_sender::RtpCodecKind;
-use rtc::rtp_transceiver::{RTCRtpTransceiverDirection, RTCRtpTransceiverInit};
 use std::collections::BTreeSet;
 use std::time::Instant;
 
 impl Core {
-    /// Brings one meeting's slots, routes and offers in line with its map.
+    /// Brings one meeting's slots, routes and offers in line with its map and its speakers.
     pub(super) fn reconcile(&mut self, meeting: MeetingKey, now: Instant) {
+        let selection = self.config.selection;
         let Some(media) = self.meetings.get(&meeting) else {
             return;
         };
@@ -34,7 +37,14 @@ impl Core {
         }
         let wants: Vec<(PeerId, Vec<Feed>)> = members
             .iter()
-            .map(|(who, pid)| (*pid, wanted(&media.map, *who, &published)))
+            .map(|(who, pid)| {
+                let stage = media.map.place_of(*who).and_then(|p| media.stages.get(&p));
+                let view = self.peers.get(pid).and_then(|p| p.view.as_deref());
+                (
+                    *pid,
+                    wanted(&media.map, *who, &published, stage, view, selection),
+                )
+            })
             .collect();
         let mut repointed = Vec::new();
         for (pid, want) in wants {
@@ -52,12 +62,13 @@ impl Core {
             }
         }
         for (_, pid) in &members {
-            let due = self
-                .peers
-                .get(pid)
-                .is_some_and(|p| p.dirty && p.pending.is_none());
+            let (due, remap) = self.peers.get(pid).map_or((false, false), |p| {
+                (p.dirty && p.pending.is_none(), p.remap)
+            });
             if due && let Err(e) = self.offer(*pid, now) {
                 self.offer_failed(*pid, e, now);
+            } else if remap {
+                self.touch(*pid); // the client is told what changed when the peer is flushed
             }
         }
     }
@@ -71,6 +82,24 @@ impl Core {
         self.report(meeting, who, &e);
     }
 
+    /// A new connection's fixed pools: a slot per voice it may hear and per video it may see,
+    /// so that nobody joining or moving needs a new offer (unlimited pools grow instead).
+    pub(super) fn fill_pools(&mut self, pid: PeerId) -> Result<(), MediaError> {
+        let selection = self.config.selection;
+        let Some(peer) = self.peers.get_mut(&pid) else {
+            return Ok(());
+        };
+        for (kind, size) in [
+            (RtpCodecKind::Audio, selection.loudest),
+            (RtpCodecKind::Video, selection.last_n),
+        ] {
+            for _ in 0..size.unwrap_or(0) {
+                peer.add_slot(kind, random_ssrc())?;
+            }
+        }
+        Ok(())
+    }
+
     /// Frees the slots `pid` should no longer fill and fills slots for `want`, adding slots only
     /// when none of the kind is free. Returns the feeds put on slots that were already
     /// negotiated (they can show at once, from a keyframe).
@@ -82,7 +111,8 @@ impl Core {
         for slot in &mut peer.slots {
             if slot.carries.is_some_and(|c| !want.contains(&c)) {
                 slot.carries = None;
-                peer.dirty = true;
+                slot.shown = None;
+                peer.remap = true;
             }
         }
         for &feed in want {
@@ -95,43 +125,15 @@ impl Core {
                 .position(|s| fits(s.kind, feed.1) && s.carries.is_none());
             let index = match free {
                 Some(i) => i,
-                None => {
-                    let i = peer.slots.len();
-                    let kind = kind_of(feed.1);
-                    let ssrc = random_ssrc();
-                    let init = RTCRtpTransceiverInit {
-                        direction: RTCRtpTransceiverDirection::Sendonly,
-                        streams: vec![],
-                        send_encodings: vec![],
-                    };
-                    let transceiver = peer
-                        .pc
-                        .add_transceiver_from_track(slot_track(i, kind, ssrc), Some(init))?;
-                    let sender = peer
-                        .pc
-                        .rtp_transceiver(transceiver)
-                        .and_then(|t| t.sender())
-                        .ok_or_else(|| MediaError::Internal("a slot without a sender".into()))?;
-                    peer.slot_of_track.insert(format!("slot{i}"), i);
-                    peer.slots.push(Slot {
-                        kind,
-                        sender,
-                        transceiver,
-                        ssrc,
-                        carries: None,
-                        negotiated: false,
-                        offered: false,
-                        rewrite: Default::default(),
-                        awaiting_keyframe: false,
-                    });
-                    i
-                }
+                None => peer.add_slot(kind_of(feed.1), random_ssrc())?,
             };
             let slot = &mut peer.slots[index];
             slot.carries = Some(feed);
             slot.rewrite.repoint();
             slot.awaiting_keyframe = slot.kind == RtpCodecKind::Video;
-            peer.dirty = true;
+            // A voice is heard at once; a picture shows from its keyframe.
+            slot.shown = (!slot.awaiting_keyframe || !slot.negotiated).then_some(feed);
+            peer.remap = true;
             if slot.negotiated {
                 repointed.push(feed);
             }
@@ -208,12 +210,14 @@ impl Core {
             camera: mid(peer, publish[1]),
             screen: mid(peer, publish[2]),
         };
+        peer.audio_level_id = audio_level_id(&description.sdp);
         let mut receive = Vec::new();
         for i in 0..peer.slots.len() {
             let transceiver = peer.slots[i].transceiver;
             let carries = peer.slots[i].carries;
             let slot_mid = mid(peer, transceiver);
             peer.slots[i].offered = true;
+            peer.slots[i].shown = carries;
             if let Some((from, source)) = carries
                 && !slot_mid.is_empty()
             {
@@ -225,6 +229,8 @@ impl Core {
             }
         }
         peer.offers += 1;
+        peer.remap = false;
+        peer.announced = receive.clone();
         let signal = ServerSignal::Offer {
             version: peer.offers,
             // Filled in by the socket loop, which has the wall clock TURN credentials need.
@@ -308,4 +314,36 @@ fn random_ssrc() -> u32 {
     u32::try_from(draw & u64::from(u32::MAX))
         .unwrap_or(1)
         .max(1)
+}
+
+/// What `receiver` should be sent now, of the live feeds `published`: only what the map allows
+/// (its place, nobody muted), and of that the voices and videos the selection chooses.
+pub(super) fn wanted(
+    map: &MediaMap,
+    receiver: ParticipantId,
+    published: &BTreeSet<Feed>,
+    stage: Option<&Stage>,
+    view: Option<&[Tile]>,
+    selection: Selection,
+) -> Vec<Feed> {
+    let allowed = published
+        .iter()
+        .filter(|(publisher, source)| map.may_receive(receiver, *publisher, *source));
+    let hearable: Vec<ParticipantId> = allowed
+        .clone()
+        .filter(|(_, s)| s.is_audio())
+        .map(|(w, _)| *w)
+        .collect();
+    let visible: BTreeSet<Feed> = allowed.filter(|(_, s)| !s.is_audio()).copied().collect();
+    let mut want: Vec<Feed> = voices_for(receiver, &hearable, stage, selection.loudest)
+        .into_iter()
+        .map(|w| (w, Source::Microphone))
+        .collect();
+    want.extend(videos_for(
+        &visible,
+        view,
+        stage.and_then(Stage::active),
+        selection.last_n,
+    ));
+    want
 }

@@ -20,7 +20,8 @@ pub struct MediaMap {
 }
 
 impl MediaMap {
-    fn place_of(&self, who: ParticipantId) -> Option<Place> {
+    /// Where `who` is, if in the meeting.
+    pub fn place_of(&self, who: ParticipantId) -> Option<Place> {
         self.places
             .iter()
             .find(|(_, people)| people.binary_search(&who).is_ok())

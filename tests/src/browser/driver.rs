@@ -77,11 +77,17 @@ impl Driver {
 
     /// A new browser with a fresh profile and the given window size.
     pub async fn page(&self, width: u32, height: u32) -> Result<Page> {
+        self.page_with(width, height, &[]).await
+    }
+
+    /// Like `page`, this browser also getting `flags` (say, its own fake microphone file).
+    pub async fn page_with(&self, width: u32, height: u32, flags: &[String]) -> Result<Page> {
         let n = PROFILE_SEQ.fetch_add(1, Ordering::Relaxed);
         let profile = std::env::temp_dir().join(format!("plenary-e2e-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&profile)?;
         let mut args: Vec<String> = CHROMIUM_FLAGS.iter().map(|s| (*s).to_owned()).collect();
         args.extend(self.extra_flags.iter().cloned());
+        args.extend(flags.iter().cloned());
         args.push(format!("--user-data-dir={}", profile.display()));
         args.push(format!("--window-size={width},{height}"));
         let binary = env_path("PLENARY_CHROMIUM", "/usr/bin/chromium");

@@ -1,35 +1,57 @@
-//! The video grid and the media buttons. A tile per person in my place (and per screen they
-//! share): their video, their name, a muted badge and a speaking ring. Whose tiles to show comes
-//! from the store (who is in my place); the streams come from the media connection.
+//! The video area and the media buttons. A tile per person in my place (and per screen they
+//! share), laid out as a gallery in pages or as the speaker view (`layout.rs`); what the
+//! layout shows is what the server is asked to send video for. Whose tiles exist comes from
+//! the store (who is in my place); streams and who speaks come from the media connection.
+
+mod layout;
+mod tiles;
+
+pub use tiles::preview;
 
 use crate::app::{tr, use_texts};
 use crate::media::{MediaPath, MediaState, MediaStatus};
 use crate::net::socket::Outbox;
 use crate::store::Store;
-use leptos::html::Video;
+use layout::{Arrangement, Layout};
 use leptos::prelude::*;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::meeting::command::Command;
-use web_sys::MediaStream;
 
 /// The tiles of everyone in my place, me first.
 pub fn videos(store: Store, media: MediaState) -> impl IntoView {
     let t = use_texts();
-    // (id, name, is me) of the people in my place.
-    let people = move || {
+    let layout = RwSignal::new(Layout::default());
+    let page = RwSignal::new(0usize);
+    let pinned = RwSignal::new(None::<ParticipantId>);
+    // The people in my place, me first.
+    let people = Memo::new(move |_| {
         let me = store.me.get();
         store.meeting.with(|m| {
             let Some(place) = me.and_then(|me| m.participant(me)).map(|p| p.place) else {
                 return Vec::new();
             };
-            let mut list: Vec<(ParticipantId, String, bool)> = m
-                .people_in(place)
-                .map(|p| (p.id, p.name.clone(), Some(p.id) == me))
-                .collect();
-            list.sort_by_key(|p| !p.2);
+            let mut list: Vec<ParticipantId> = m.people_in(place).map(|p| p.id).collect();
+            list.sort_by_key(|p| Some(*p) != me);
             list
         })
-    };
+    });
+    let shown = Memo::new(move |_| {
+        people.with(|all| {
+            layout::arrange(
+                all,
+                store.me.get(),
+                layout.get(),
+                page.get(),
+                media.active.get(),
+                pinned.get(),
+            )
+        })
+    });
+    // The server sends video only for what the page shows.
+    Effect::new(move || {
+        let view = shown.with(|a: &Arrangement| a.view(store.me.get()));
+        media.set_view(view);
+    });
     let screens = move || {
         media.remote.with(|r| {
             r.iter()
@@ -43,6 +65,22 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
             .meeting
             .with(|m| m.participant(who).map(|p| p.name.clone()))
             .unwrap_or_default()
+    };
+    let pin_of = move |who: ParticipantId| {
+        let is_pinned = Signal::derive(move || pinned.get() == Some(who));
+        let toggle = Callback::new(move |()| {
+            if pinned.get_untracked() == Some(who) {
+                pinned.set(None);
+            } else {
+                pinned.set(Some(who));
+                layout.set(Layout::Speaker);
+            }
+        });
+        (is_pinned, toggle)
+    };
+    let tile_of = move |who: ParticipantId, large: bool| {
+        let me = store.me.get_untracked() == Some(who);
+        tiles::tile(store, media, who, me, large, (!me).then(|| pin_of(who)))
     };
     view! {
         <section class="videos card" aria-label=tr(|t| t.videos)>
@@ -63,6 +101,35 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
             <Show when=move || media.no_devices.get()>
                 <p class="muted" role="status">{tr(|t| t.no_devices)}</p>
             </Show>
+            <div class="layout-bar">
+                <button
+                    class="layout-toggle"
+                    aria-pressed=move || (layout.get() == Layout::Speaker).to_string()
+                    on:click=move |_| layout.update(|l| *l = match l {
+                        Layout::Gallery => Layout::Speaker,
+                        Layout::Speaker => Layout::Gallery,
+                    })
+                >
+                    {move || match layout.get() {
+                        Layout::Gallery => t().speaker_view,
+                        Layout::Speaker => t().gallery_view,
+                    }}
+                </button>
+                <Show when=move || shown.with(|a| a.pages > 1)>
+                    <button class="page-prev" disabled=move || shown.with(|a| a.page == 0)
+                        on:click=move |_| page.set(shown.with_untracked(|a| a.page.saturating_sub(1)))>
+                        {tr(|t| t.previous_page)}
+                    </button>
+                    <span class="page-of" role="status">
+                        {move || shown.with(|a| format!("{} {} / {}", t().page, a.page + 1, a.pages))}
+                    </span>
+                    <button class="page-next" disabled=move || shown.with(|a| a.page + 1 >= a.pages)
+                        on:click=move |_| page.set(shown.with_untracked(|a| a.page + 1))>
+                        {tr(|t| t.next_page)}
+                    </button>
+                </Show>
+            </div>
+            {tiles::voices(media)}
             <div class="grid">
                 <For each=screens key=|who| *who let:who>
                     {
@@ -72,106 +139,20 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
                         });
                         view! {
                             <figure class="tile screen" aria-label=label>
-                                {player(stream, false)}
+                                {tiles::player(stream)}
                                 <figcaption>{label}</figcaption>
                             </figure>
                         }
                     }
                 </For>
-                <For each=people key=|p| p.clone() let:person>
-                    {tile(store, media, person.0, person.1, person.2)}
+                {move || shown.with(|a| a.stage).map(|who| view! {
+                    <div class="stage">{tile_of(who, true)}</div>
+                })}
+                <For each=move || shown.with(|a| a.tiles.clone()) key=|who| *who let:who>
+                    {tile_of(who, false)}
                 </For>
             </div>
         </section>
-    }
-}
-
-fn tile(
-    store: Store,
-    media: MediaState,
-    who: ParticipantId,
-    name: String,
-    me: bool,
-) -> impl IntoView {
-    let t = use_texts();
-    let label = {
-        let name = name.clone();
-        move || format!("{} {name}", t().video_of)
-    };
-    let stream = Signal::derive_local(move || {
-        if me {
-            media.local.get()
-        } else {
-            media.remote.with(|r| {
-                r.iter()
-                    .find(|r| !r.screen && r.from == who)
-                    .map(|r| r.stream.clone())
-            })
-        }
-    });
-    let muted = move || {
-        store
-            .meeting
-            .with(|m| m.participant(who).is_some_and(|p| p.muted))
-    };
-    // A muted person is never shown speaking, whatever stale audio level the browser reports.
-    let speaking = move || !muted() && media.speaking.with(|s| s.contains(&who));
-    let camera_off = move || {
-        if me {
-            !media.camera_on.get()
-        } else {
-            stream.with(|s| {
-                s.as_ref()
-                    .is_none_or(|s| s.get_video_tracks().length() == 0)
-            })
-        }
-    };
-    view! {
-        <figure class="tile" class:speaking=speaking class:camera-off=camera_off aria-label=label.clone()>
-            {player(stream, me)}
-            <figcaption>
-                <span class="name">{name}</span>
-                <Show when=speaking>
-                    <span class="badge speaking-badge">{tr(|t| t.speaking)}</span>
-                </Show>
-                <Show when=muted>
-                    <span class="badge muted-badge">{tr(|t| t.muted_badge)}</span>
-                </Show>
-            </figcaption>
-        </figure>
-    }
-}
-
-/// A `<video>` playing `stream` (silent for our own, which we must not hear back).
-fn player(stream: Signal<Option<MediaStream>, LocalStorage>, silent: bool) -> impl IntoView {
-    let node = NodeRef::<Video>::new();
-    Effect::new(move || {
-        let wanted = stream.get();
-        if let Some(video) = node.get()
-            && video.src_object().as_ref() != wanted.as_ref()
-        {
-            video.set_src_object(wanted.as_ref());
-        }
-    });
-    view! { <video node_ref=node autoplay=true playsinline=true prop:muted=silent></video> }
-}
-
-/// The join form's camera preview: what the others will see, before joining.
-pub fn preview(media: MediaState) -> impl IntoView {
-    media.open_devices();
-    let t = use_texts();
-    let stream = Signal::derive_local(move || media.local.get());
-    view! {
-        // Always there (unless no device opened), so the form does not jump down under the
-        // person's pointer when the camera starts.
-        <Show when=move || !media.no_devices.get()>
-            <figure class="tile preview" aria-label=move || t().camera_preview>
-                {player(stream, true)}
-                <figcaption>
-                    <span class="name">{move || t().camera_preview}</span>
-                </figcaption>
-            </figure>
-        </Show>
     }
 }
 

@@ -244,12 +244,14 @@ fn in_meeting(
     // Connected on entering this screen, released on leaving it.
     media.start();
     Effect::new(move || {
-        if let Some(signal) = store.media.get() {
+        store.media.track();
+        let signals = store.media.try_update_untracked(std::mem::take);
+        for signal in signals.into_iter().flatten() {
             media.receive(signal);
         }
     });
     if let Ok(handle) = set_interval_with_handle(
-        move || leptos::task::spawn_local(media.measure_speaking(store.me.get_untracked())),
+        move || leptos::task::spawn_local(media.measure_path()),
         Duration::from_millis(400),
     ) {
         on_cleanup(move || handle.clear());

@@ -3,9 +3,12 @@
 //! when a publisher comes back to a slot), no media into a slot before its answer, offers sent
 //! again after a reconnect and a timeout, what the offers declare, and nothing left behind.
 
+mod selection;
 mod world;
 
-use super::forward::{Feed, wanted};
+use super::forward::Feed;
+use super::select::Selection;
+use super::slots::wanted;
 use plenary_shared::ids::ParticipantId;
 use plenary_shared::media::{MediaProblem, ServerSignal, Source};
 use std::collections::BTreeSet;
@@ -321,7 +324,14 @@ fn wanted_matches_the_map_for_every_pair() {
             ]
         })
         .collect();
-    let got = wanted(&map, ParticipantId(1), &published);
+    let got = wanted(
+        &map,
+        ParticipantId(1),
+        &published,
+        None,
+        None,
+        Selection::ALL,
+    );
     assert_eq!(
         got,
         vec![

@@ -6,10 +6,11 @@
 use super::super::MediaMap;
 use super::super::core::{Core, CoreConfig, MeetingKey, Output};
 use super::super::demux::Remote;
+use super::super::select::Selection;
 use crate::metrics::Metrics;
 use bytes::BytesMut;
 use plenary_shared::ids::{ParticipantId, RoomId};
-use plenary_shared::media::{ClientSignal, ServerSignal, Source};
+use plenary_shared::media::{ClientSignal, ReceivedTrack, ServerSignal, Source};
 use plenary_shared::meeting::rooms::Place;
 use rtc::crypto::{self, SignatureScheme};
 use rtc::media_stream::MediaStreamTrack;
@@ -61,6 +62,14 @@ pub struct Sim {
     pub got: Vec<Got>,
     pub offers: Vec<ServerSignal>,
     pub failures: Vec<ServerSignal>,
+    /// Every `Receiving` the server sent (what the negotiated slots carry).
+    pub receiving: Vec<Vec<ReceivedTrack>>,
+    /// Every `Speakers` the server sent: the active speaker and who speaks.
+    pub speakers: Vec<(Option<ParticipantId>, Vec<ParticipantId>)>,
+    /// The audio level stamped on every microphone packet (RFC 6464), if any.
+    pub level: Option<u8>,
+    /// The audio level extension's id, from the server's offer.
+    level_id: Option<u8>,
     /// Answer offers (a test may hold them back).
     pub answering: bool,
     counter: u32,
@@ -96,13 +105,20 @@ pub fn place(n: u32) -> Place {
 }
 
 impl World {
+    /// A world forwarding every voice and video (slots grow as needed).
     pub fn new() -> World {
+        World::selecting(Selection::ALL)
+    }
+
+    /// A world whose core selects as `selection` says (with fixed pools of slots).
+    pub fn selecting(selection: Selection) -> World {
         let metrics = Arc::new(Metrics::default());
         let config = CoreConfig {
             candidate: server_addr(),
             tcp_candidate: None,
             offer_udp: true,
             certificate: certificate(),
+            selection,
         };
         World {
             core: Core::new(config, metrics.clone()),
@@ -141,6 +157,16 @@ impl World {
         self.apply_map();
         let mut engine = MediaEngine::default();
         engine.register_default_codecs().expect("codecs");
+        // Browsers stamp audio levels (RFC 6464) when the offer asks for them.
+        engine
+            .register_header_extension(
+                rtc::rtp_transceiver::rtp_sender::RTCRtpHeaderExtensionCapability {
+                    uri: super::super::peer::AUDIO_LEVEL_URI.to_owned(),
+                },
+                RtpCodecKind::Audio,
+                None,
+            )
+            .expect("audio level extension");
         let registry =
             register_default_interceptors(rtc::interceptor::Registry::new(), &mut engine)
                 .expect("interceptors");
@@ -160,6 +186,10 @@ impl World {
                 got: Vec::new(),
                 offers: Vec::new(),
                 failures: Vec::new(),
+                receiving: Vec::new(),
+                speakers: Vec::new(),
+                level: None,
+                level_id: None,
                 answering: true,
                 counter: 0,
             },
@@ -243,6 +273,10 @@ impl World {
                 }
             }
             ServerSignal::Failed { .. } => sim.failures.push(signal),
+            ServerSignal::Receiving { receive } => sim.receiving.push(receive.clone()),
+            ServerSignal::Speakers { active, speaking } => {
+                sim.speakers.push((*active, speaking.clone()));
+            }
         }
     }
 
@@ -284,7 +318,15 @@ impl World {
                 let counter = sim.counter;
                 for (source, sender, ssrc) in sim.senders.clone() {
                     let key = keyframe && i == 0;
-                    let packet = media_packet(n, source, ssrc, counter, key);
+                    let mut packet = media_packet(n, source, ssrc, counter, key);
+                    if let (true, Some(level), Some(id)) =
+                        (source.is_audio(), sim.level, sim.level_id)
+                    {
+                        packet
+                            .header
+                            .set_extension(id, bytes::Bytes::copy_from_slice(&[level]))
+                            .expect("an audio level extension");
+                    }
                     if let Some(mut s) = sim.pc.rtp_sender(sender) {
                         let _ = s.write_rtp(now, packet);
                     }
@@ -333,6 +375,7 @@ impl World {
 
 impl Sim {
     fn answer(&mut self, sdp: &str, now: Instant) -> String {
+        self.level_id = super::super::peer::audio_level_id(sdp);
         let offer = RTCSessionDescription::offer(sdp.to_owned()).expect("offer");
         self.pc
             .set_remote_description(now, offer)

@@ -182,12 +182,18 @@ fn start(
 }
 
 pub fn start_server(args: &Args, data: &Path) -> Result<(Process, SocketAddr)> {
-    start(
-        args,
-        &args.server,
-        &["--addr", "127.0.0.1:0", "--media-tcp-port", "0"],
-        Some(data),
-    )
+    start_server_with(args, data, &[])
+}
+
+/// `start_server` with more flags for the server.
+pub fn start_server_with(
+    args: &Args,
+    data: &Path,
+    extra: &[&str],
+) -> Result<(Process, SocketAddr)> {
+    let mut flags = vec!["--addr", "127.0.0.1:0", "--media-tcp-port", "0"];
+    flags.extend_from_slice(extra);
+    start(args, &args.server, &flags, Some(data))
 }
 
 fn gzip_size(path: &Path) -> Option<u64> {
@@ -294,7 +300,10 @@ type Kind<'a> = (&'static str, fn(Instant) -> Traffic, &'a [usize]);
 
 /// Part 2: the SFU and the null relay, audio-like and video-like.
 async fn forwarding(args: &Args, data: &Path) -> Result<Vec<Series>> {
-    let (server, addr) = start_server(args, data)?;
+    // Everyone gets everyone, as the null relay does: this compares forwarding, not selection
+    // (the plenary part measures the selection).
+    let all = ["--loudest-voices", "all", "--last-n", "all"];
+    let (server, addr) = start_server_with(args, data, &all)?;
     let pid = Some(server.pid());
     let this = std::env::current_exe()?;
     let kinds: [Kind; 2] = [

@@ -1,0 +1,227 @@
+//! A plenary bigger than the server's slots, in six real Chromium pages, each with its own fake
+//! microphone file (`--use-file-for-fake-audio-capture`): Ada's is a voice (speech-like syllables), Bo's to
+//! Eve's silence, and Fay's a voice she keeps muted at first. The server runs with a test
+//! setting of three videos per receiver (`--last-n 3`) and three voices. Every page hears Ada
+//! (an audio slot carries her, and its bytes grow) and nobody silent, decodes exactly three
+//! videos, and shows Ada as the active speaker (from the server's levels); when Fay unmutes,
+//! every page shows her as the active speaker within 2 s.
+
+use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile};
+use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
+use plenary_server::app::{AppState, Options};
+use plenary_server::media::MediaConfig;
+use plenary_server::media::select::Selection;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+const PEOPLE: [&str; 6] = ["Ada", "Bo", "Cy", "Di", "Eve", "Fay"];
+const LAST_N: usize = 3;
+/// How soon every page must show a new active speaker.
+const SWITCH: Duration = Duration::from_secs(2);
+
+/// A 16-bit mono 48 kHz WAV of `seconds`: a voice, or silence.
+fn wav(path: &Path, voice: bool, seconds: u32) -> Result<()> {
+    const RATE: u32 = 48_000;
+    let samples = RATE * seconds;
+    let mut out = Vec::with_capacity(44 + 2 * samples as usize);
+    let data_len = 2 * samples;
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&RATE.to_le_bytes());
+    out.extend_from_slice(&(RATE * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..samples {
+        let v = if voice {
+            // Speech-like, so the browser's noise suppression does not take it for a steady
+            // noise: 220 ms syllables at a pitch that changes from one to the next, with a
+            // rising and falling envelope and 80 ms gaps.
+            let t = f64::from(i) / f64::from(RATE);
+            let syllable = (t / 0.3) as u32;
+            let within = t - f64::from(syllable) * 0.3;
+            let pitch = 160.0 + f64::from(syllable * 37 % 140);
+            let envelope = if within < 0.22 {
+                (within / 0.22 * std::f64::consts::PI).sin()
+            } else {
+                0.0
+            };
+            let wave = (t * pitch * std::f64::consts::TAU).sin()
+                + 0.5 * (t * 2.0 * pitch * std::f64::consts::TAU).sin()
+                + 0.25 * (t * 3.0 * pitch * std::f64::consts::TAU).sin();
+            (wave * envelope * 12_000.0) as i16
+        } else {
+            0
+        };
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}
+
+/// The label of the tile marked as the active speaker on `page`, if any.
+async fn active_on(page: &Page) -> Result<Option<String>> {
+    let v = page
+        .eval(
+            "const f = document.querySelector('figure.tile.active-speaker'); \
+             return f ? f.getAttribute('aria-label') : null;",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_str().map(str::to_owned))
+}
+
+/// Whose voices `page`'s audio slots carry now (participant ids, as the page has them).
+async fn voices_on(page: &Page) -> Result<Vec<String>> {
+    let v = page
+        .eval(
+            "return [...document.querySelectorAll('audio[data-from]')]\
+               .map(a => a.getAttribute('data-from'));",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str().map(str::to_owned))
+        .collect())
+}
+
+/// `name`'s participant id, from their tile on `page`.
+async fn id_of(page: &Page, name: &str) -> Result<String> {
+    let v = page
+        .eval(
+            "const f = [...document.querySelectorAll('figure.tile')]\
+               .find(f => f.getAttribute('aria-label') === arguments[0]); \
+             return f ? f.getAttribute('data-who') : null;",
+            vec![Value::from(tile(name))],
+        )
+        .await?;
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| HarnessError::Other(format!("no tile of {name}")))
+}
+
+/// Waits until `page` shows `name` as the active speaker; how long that took.
+async fn until_active(page: &Page, name: &str, limit: Duration) -> Result<Duration> {
+    let start = Instant::now();
+    loop {
+        let active = active_on(page).await?;
+        if active.as_deref() == Some(tile(name).as_str()) {
+            return Ok(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            return Err(HarnessError::Timeout(format!(
+                "{name} as the active speaker (shown: {active:?})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Over a window in which `page` decoded plenty, how many video and audio streams grew and in
+/// how many tiles of others (not `me`'s self view) frames were decoded.
+async fn window(page: &Page, me: &str) -> Result<(usize, usize, usize)> {
+    let before = page.media_stats().await?;
+    let start = Instant::now();
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now: MediaStats = page.media_stats().await?;
+        let tiles = now
+            .tiles
+            .iter()
+            .filter(|(label, n)| **label != tile(me) && before.frames(label) + 10 <= **n)
+            .count();
+        if tiles >= LAST_N || start.elapsed() > 2 * DEADLINE {
+            return Ok((
+                now.growing(&before, false),
+                now.growing(&before, true),
+                tiles,
+            ));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() -> Result<()> {
+    require_dist()?;
+    let media = MediaConfig {
+        selection: Selection {
+            loudest: Some(3),
+            last_n: Some(LAST_N),
+        },
+        ..MediaConfig::default()
+    };
+    let server = TestServer::start_with(AppState::from_options(Options {
+        media,
+        ..Options::default()
+    }))
+    .await?;
+    let m = server.create_meeting().await?;
+    let invite = format!("{}/m/{}", server.url(), m.meeting);
+    let dir: PathBuf = std::env::temp_dir().join(format!("plenary-voices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (tone, silence) = (dir.join("voice.wav"), dir.join("silence.wav"));
+    wav(&tone, true, 6)?;
+    wav(&silence, false, 4)?;
+    let driver = Driver::start().await?;
+    let mut pages = Vec::new();
+    for name in PEOPLE {
+        let file = if name == "Ada" || name == "Fay" {
+            &tone
+        } else {
+            &silence
+        };
+        let flag = format!("--use-file-for-fake-audio-capture={}", file.display());
+        let page = driver.page_with(640, 480, &[flag]).await?;
+        page.goto(&invite).await?;
+        page.fill("Your name", name).await?;
+        page.click("Join").await?;
+        page.until_role("status", "You are in the main session")
+            .await?;
+        if name == "Fay" {
+            page.click("Mute").await?;
+        }
+        pages.push(page);
+    }
+    // Every page: Ada is the active speaker; it hears Ada and nobody else; three videos.
+    for (page, name) in pages.iter().zip(PEOPLE) {
+        until_active(page, "Ada", 3 * DEADLINE).await?;
+        let (videos, voices, tiles) = window(page, name).await?;
+        assert_eq!(videos, LAST_N, "{name} decodes {videos} video streams");
+        assert_eq!(tiles, LAST_N, "{name} plays video in {tiles} tiles");
+        if name == "Ada" {
+            assert_eq!(voices, 0, "Ada hears someone, but only she speaks");
+        } else {
+            let ada = id_of(page, "Ada").await?;
+            assert_eq!(voices, 1, "{name} hears {voices} voices");
+            assert_eq!(voices_on(page).await?, vec![ada], "{name}'s voice slots");
+        }
+    }
+    // Fay unmutes and speaks: every page shows her as the active speaker within 2 s.
+    let fay = &pages[5];
+    fay.click("Unmute").await?;
+    let clicked = Instant::now();
+    // Every page watched at once, so that none waits for another's check.
+    let watches = pages.iter().map(|page| async move {
+        until_active(page, "Fay", 2 * DEADLINE).await?;
+        Ok::<Duration, HarnessError>(clicked.elapsed())
+    });
+    let took = futures_util::future::join_all(watches).await;
+    for (took, name) in took.into_iter().zip(PEOPLE) {
+        let took = took?;
+        println!("{name} shows Fay as the active speaker {took:?} after she unmuted");
+        assert!(took <= SWITCH, "{name} took {took:?} to show Fay speaking");
+    }
+    for page in pages {
+        page.close().await?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
