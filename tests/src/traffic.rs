@@ -21,6 +21,9 @@ const VP8: usize = 2;
 /// Every this many packets of a stream is a keyframe (and the first).
 pub const KEYFRAME_EVERY: u32 = 25;
 
+/// An RTP packet's bytes besides its payload: the 12-byte header and the 10-byte SRTP tag.
+const RTP_OVERHEAD: u64 = 12 + 10;
+
 /// Latency samples kept per receiver at most (a 10 s window of 40k packets/s fits).
 const MAX_SAMPLES: usize = 1 << 20;
 
@@ -132,6 +135,8 @@ struct Stream {
 #[derive(Default)]
 struct Tally {
     streams: HashMap<(u32, u8), Stream>,
+    /// RTP bytes that arrived (payload, 12-byte header, 10-byte SRTP tag).
+    bytes: u64,
     latencies_us: Vec<u32>,
 }
 
@@ -145,6 +150,8 @@ pub struct Received {
 #[derive(Debug, Clone, Default)]
 pub struct Totals {
     pub received: u64,
+    /// RTP bytes received (payload, header and SRTP tag; no UDP/IP).
+    pub bytes: u64,
     /// Packets that should have arrived: for each stream, last counter − first counter + 1.
     pub expected: u64,
     pub latencies_us: Vec<u32>,
@@ -192,6 +199,7 @@ impl Received {
         let sent = Duration::from_nanos(u64::from_le_bytes(sent));
         let latency = self.epoch.elapsed().saturating_sub(sent);
         let mut tally = self.tally.lock().unwrap_or_else(PoisonError::into_inner);
+        tally.bytes += payload.len() as u64 + RTP_OVERHEAD;
         let stream = tally.streams.entry((from, tag)).or_insert(Stream {
             count: 0,
             first: counter,
@@ -239,11 +247,23 @@ impl Received {
             .len()
     }
 
+    /// How many distinct audio (`true`) or video streams arrived.
+    pub fn streams_of(&self, audio: bool) -> usize {
+        let tally = self.tally.lock().unwrap_or_else(PoisonError::into_inner);
+        let audio_tag = tag(Source::Microphone);
+        tally
+            .streams
+            .keys()
+            .filter(|(_, t)| (*t == audio_tag) == audio)
+            .count()
+    }
+
     /// Forgets everything counted so far.
     pub fn reset(&self) {
         let mut tally = self.tally.lock().unwrap_or_else(PoisonError::into_inner);
         tally.streams.clear();
         tally.latencies_us.clear();
+        tally.bytes = 0;
     }
 
     /// Adds what this receiver got to `totals`.
@@ -253,6 +273,7 @@ impl Received {
             totals.received += s.count;
             totals.expected += u64::from(s.last - s.first) + 1;
         }
+        totals.bytes += tally.bytes;
         totals.latencies_us.extend_from_slice(&tally.latencies_us);
     }
 }

@@ -1,7 +1,7 @@
 //! The benchmark, scaled down to seconds, so `cargo xtask bench` cannot rot: the real bench
 //! binary runs the real server binary with 20 participants for the fan-out, one small step of
 //! each forwarding series (SFU and null relay, audio and video), one browser run, short
-//! lifecycle measurements, and writes its JSON.
+//! lifecycle measurements, a plenary of 8, and writes its JSON.
 
 use plenary_e2e::{HarnessError, Result, workspace_dir};
 
@@ -28,6 +28,7 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
             "1000",
         ])
         .args(["--browser-runs", "1"])
+        .args(["--plenary-people", "8"])
         .arg("--out")
         .arg(&out)
         .output()?;
@@ -82,6 +83,13 @@ fn the_benchmark_runs_end_to_end_at_small_scale() -> Result<()> {
         Some(1),
         "{json}"
     );
+    // The plenary: 8 people, 3 of them speaking; each got every other video and at most 3
+    // voices (exactly 3 for the silent, 2 for a speaker).
+    let step = &json["plenary"]["steps"][0];
+    assert_eq!(step["people"].as_u64(), Some(8), "{json}");
+    assert_eq!(step["video_streams"].as_u64(), Some(7), "{json}");
+    assert_eq!(step["audio_streams"].as_u64(), Some(3), "{json}");
+    assert!(step["forwarded_pps"].as_f64() > Some(0.0), "{json}");
     let _ = std::fs::remove_file(&out);
     Ok(())
 }

@@ -4,7 +4,8 @@
 //! setting of three videos per receiver (`--last-n 3`) and three voices. Every page hears Ada
 //! (an audio slot carries her, and its bytes grow) and nobody silent, decodes exactly three
 //! videos, and shows Ada as the active speaker (from the server's levels); when Fay unmutes,
-//! every page shows her as the active speaker within 2 s.
+//! every page shows her as the active speaker within 2 s, and in the speaker view her
+//! video plays on the stage.
 
 use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
@@ -219,6 +220,25 @@ async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() ->
         println!("{name} shows Fay as the active speaker {took:?} after she unmuted");
         assert!(took <= SWITCH, "{name} took {took:?} to show Fay speaking");
     }
+    // Bo turns to the speaker view: Fay's tile is the stage, and her video plays there.
+    let bo = &pages[1];
+    bo.screenshot("plenary-gallery").await?;
+    bo.click("Speaker view").await?;
+    let stage = "const f = document.querySelector('.stage figure'); \
+                 return f ? f.getAttribute('aria-label') : null;";
+    let start = Instant::now();
+    while bo.eval(stage, vec![]).await?.as_str() != Some(tile("Fay").as_str()) {
+        if start.elapsed() > DEADLINE {
+            return Err(HarnessError::Timeout("Fay on Bo's stage".into()));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let before = bo.media_stats().await?.frames(&tile("Fay"));
+    bo.until_media("Fay's video on the stage", DEADLINE, |s| {
+        s.frames(&tile("Fay")) >= before + 10
+    })
+    .await?;
+    bo.screenshot("plenary-speaker-view").await?;
     for page in pages {
         page.close().await?;
     }

@@ -28,6 +28,8 @@ pub fn tile(
             .unwrap_or_default()
     };
     let label = move || format!("{} {}", t().video_of, name());
+    // Without a picture (camera off, or not among the videos sent), the tile shows an initial.
+    let initial = move || name().chars().next().map(|c| c.to_uppercase().to_string());
     let stream = Signal::derive_local(move || {
         if me {
             media.local.get()
@@ -72,6 +74,9 @@ pub fn tile(
             data-who=who.0.to_string()
         >
             {player(stream)}
+            <Show when=camera_off>
+                <span class="avatar" aria-hidden="true">{initial}</span>
+            </Show>
             <figcaption>
                 <span class="name">{name}</span>
                 <Show when=speaking>

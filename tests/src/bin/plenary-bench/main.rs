@@ -1,12 +1,13 @@
 //! `cargo xtask bench`: runs the release server as a child (on its own core when `taskset` is
-//! there) and measures the four things the benchmark issue names: signalling fan-out, SFU
-//! forwarding against a null relay, browser timings and the frontend's size. Prints a table and
+//! there) and measures signalling fan-out, SFU forwarding against a null relay, browser
+//! timings, the frontend's size, trust and lifecycle costs, and a big plenary. Prints a table and
 //! writes `target/bench/results.json`. Figures, not verdicts: tests check behaviour.
 //!
 //! `plenary-bench --null-relay` is the plain UDP forwarder the SFU is compared with; the bench
 //! starts it as a child of its own, pinned like the server.
 
 mod lifecycle;
+mod plenary;
 mod report;
 
 use plenary_e2e::bench::{self, FanoutConfig};
@@ -37,6 +38,8 @@ pub struct Args {
     parts: Vec<String>,
     /// People in the lifecycle part's rotations.
     pub rotation_people: Vec<usize>,
+    /// People in each step of the plenary part.
+    pub plenary_people: Vec<usize>,
 }
 
 fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
@@ -55,6 +58,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
         browser_runs: 5,
         parts: PARTS.iter().map(|p| (*p).to_owned()).collect(),
         rotation_people: vec![200, 999],
+        plenary_people: vec![50, 100, 150, 200, 250, 300],
     };
     while let Some(flag) = it.next() {
         let mut value = || {
@@ -75,6 +79,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
             "--browser-runs" => args.browser_runs = number(&value()?)?,
             "--parts" => args.parts = value()?.split(',').map(str::to_owned).collect(),
             "--rotation-people" => args.rotation_people = list(&value()?)?,
+            "--plenary-people" => args.plenary_people = list(&value()?)?,
             other => return Err(HarnessError::Other(format!("unknown flag {other}"))),
         }
     }
@@ -82,7 +87,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args> {
 }
 
 /// The parts `--parts` may name.
-const PARTS: [&str; 4] = ["fanout", "forwarding", "browser", "lifecycle"];
+const PARTS: [&str; 5] = ["fanout", "forwarding", "browser", "lifecycle", "plenary"];
 
 fn number<T: std::str::FromStr>(s: &str) -> Result<T> {
     s.parse()
@@ -421,11 +426,15 @@ async fn main() -> Result<()> {
             true => Some(lifecycle::run(&args, &data.join("lifecycle")).await?),
             false => None,
         };
-        Ok::<_, HarnessError>((fanout, forwarding, browser, lifecycle))
+        let plenary = match part("plenary") {
+            true => Some(plenary::run(&args, &data.join("plenary")).await?),
+            false => None,
+        };
+        Ok::<_, HarnessError>((fanout, forwarding, browser, lifecycle, plenary))
     }
     .await;
     let _ = std::fs::remove_dir_all(&data);
-    let (fanout, forwarding, browser, lifecycle) = outcome?;
+    let (fanout, forwarding, browser, lifecycle, plenary) = outcome?;
     let (raw, gzip) = frontend_sizes(&args.dist);
     let report = Report {
         config: args_summary(&args),
@@ -441,6 +450,10 @@ async fn main() -> Result<()> {
     if let Some(l) = &lifecycle {
         l.print();
         json["lifecycle"] = l.json();
+    }
+    if let Some(p) = &plenary {
+        p.print();
+        json["plenary"] = p.json();
     }
     if let Some(dir) = args.out.parent() {
         std::fs::create_dir_all(dir)?;
