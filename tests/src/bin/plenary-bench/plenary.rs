@@ -43,7 +43,7 @@ pub async fn run(args: &Args, data: &Path) -> Result<Plenary> {
 fn print_step(s: &PlenaryStep) {
     println!(
         "plenary {}: {:.0} pkt/s, loss {:.2} %, server {:.2} cores ({:.2} mcore/receiver), load {:.2} cores, \
-         streams ≤ {} audio + {} video, {:.2} Mbit/s down, last join {:.0} ms",
+         streams ≤ {} audio + {} video, {:.2} Mbit/s down, last join {:.0} ms, {} receivers short",
         s.people,
         s.forwarded_pps,
         s.loss * 100.0,
@@ -53,7 +53,8 @@ fn print_step(s: &PlenaryStep) {
         s.audio_streams,
         s.video_streams,
         s.down_mbit,
-        ms(s.last_join)
+        ms(s.last_join),
+        s.incomplete
     );
 }
 
@@ -70,12 +71,15 @@ impl Plenary {
     pub fn print(&self) {
         println!("\n### 6. Big plenary: 3 speakers, the rest silent, 25 thumbnails each\n");
         println!(
-            "| people | pkt/s forwarded | loss % | server cores | mcore/receiver | load cores | audio/video streams | Mbit/s down | N-th join ms |"
+            "(a step is over the limit with loss above 0.5 % or a receiver that never got all it should)\n"
         );
-        println!("|---|---|---|---|---|---|---|---|---|");
+        println!(
+            "| people | pkt/s forwarded | loss % | server cores | mcore/receiver | load cores | audio/video streams | Mbit/s down | N-th join ms | receivers short |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|---|");
         for s in &self.steps {
             println!(
-                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {:.0} |",
+                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {:.0} | {} |",
                 s.people,
                 s.forwarded_pps,
                 s.loss * 100.0,
@@ -85,7 +89,8 @@ impl Plenary {
                 s.audio_streams,
                 s.video_streams,
                 s.down_mbit,
-                ms(s.last_join)
+                ms(s.last_join),
+                s.incomplete
             );
         }
         let Some(cap) = self.capacity() else {
@@ -102,15 +107,26 @@ impl Plenary {
         } else {
             0.0
         };
+        // Who ran out of core at the first step past the limit (or the last step run).
+        let past = self
+            .steps
+            .iter()
+            .find(|s| !s.within_limits())
+            .or(self.steps.last());
+        let bound = match past.map(|s| (s.server_cores >= 0.9, s.load_bound())) {
+            Some((true, true)) => {
+                "; past it, the server and the load generator both used their whole core"
+            }
+            Some((true, false)) => "; past it, the server used its whole core",
+            Some((false, true)) => {
+                "; past it, the load generator's one core was the limit, not the server"
+            }
+            _ => "",
+        };
         println!(
-            "\nlargest N within 0.5 % loss: {} (target ≥ 300: {}){}",
+            "\nlargest N within 0.5 % loss: {} (target ≥ 300: {}){bound}",
             cap.people,
             met(cap.people >= 300),
-            if cap.load_bound() || self.steps.iter().any(PlenaryStep::load_bound) {
-                "; the load generator's one core was the limit, not the server"
-            } else {
-                ""
-            }
         );
         println!(
             "server CPU per receiver at most {worst_per_receiver:.2} mcore: one full server core would carry about {per_core:.0} receivers"
@@ -144,6 +160,7 @@ impl Plenary {
                 "video_streams": s.video_streams,
                 "down_mbit": s.down_mbit,
                 "last_join_ms": ms(s.last_join),
+                "receivers_short": s.incomplete,
             })).collect::<Vec<_>>(),
             "capacity": self.capacity().map(|s| s.people),
         })
