@@ -292,8 +292,8 @@ async fn twenty_participants_share_one_server_port() -> Result<()> {
     }
     let speakers: Vec<ParticipantId> = peers[..2].iter().map(|p| p.id).collect();
     // While the first few were still joining, everyone heard everyone (voices few enough for
-    // the slots): once all are in, count afresh.
-    wait_for_metric(&server, "plenary_media_peers 20").await?;
+    // the slots): once all twenty publish both tracks, count afresh.
+    wait_for_metric(&server, "plenary_media_tracks 40").await?;
     for p in &peers {
         p.received.reset();
     }
