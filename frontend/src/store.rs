@@ -231,6 +231,7 @@ mod tests {
             muted: false,
             assigned: None,
             suggested_co_host: false,
+            hand: None,
         }
     }
 

@@ -66,6 +66,8 @@ impl Meeting {
             | MuteAll
             | SetSelfUnmute { .. }
             | SetMyMicrophone { .. }
+            | RaiseHand
+            | LowerHand { .. }
             | SendChat { .. }
             | SetInfo { .. }
             | SaveGroups { .. }

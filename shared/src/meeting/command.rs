@@ -52,6 +52,12 @@ pub enum Command {
     SetMyMicrophone {
         muted: bool,
     },
+    /// Raise one's hand.
+    RaiseHand,
+    /// Lower a hand: one's own, or (a host or co-host, having answered) anyone's.
+    LowerHand {
+        participant: ParticipantId,
+    },
 
     // --- chat ---
     /// Say something to everyone in one's current place (main session or room).

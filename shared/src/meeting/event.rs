@@ -44,6 +44,15 @@ pub enum Event {
     SelfUnmuteChanged {
         allowed: bool,
     },
+    /// A hand went up, with its turn (lower goes first).
+    HandRaised {
+        participant: ParticipantId,
+        order: u64,
+    },
+    /// A hand came down (lowered by its owner or a host, or its owner moved).
+    HandLowered {
+        participant: ParticipantId,
+    },
     /// The whole set of rooms was replaced (created, recreated, planned, removed).
     RoomsReplaced {
         rooms: Vec<RoomView>,

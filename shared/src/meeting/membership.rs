@@ -123,6 +123,7 @@ impl Meeting {
             muted: role == Role::Participant && !self.self_unmute_allowed,
             holds_secret: role == Role::Host,
             role_since: self.next_seq,
+            hand: None,
         };
         let stand_in = if role == Role::Host {
             self.host()

@@ -12,6 +12,7 @@ pub mod chat;
 pub mod command;
 pub mod event;
 pub mod groups;
+pub mod hands;
 pub mod info;
 pub mod media;
 mod membership;
@@ -101,6 +102,9 @@ struct Participant {
     /// longest-serving co-host can stand in for an absent host.
     #[serde(default)]
     role_since: u64,
+    /// Their raised hand's turn (`Meeting::next_hand` when it went up), while raised.
+    #[serde(default)]
+    hand: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -168,6 +172,9 @@ pub struct Meeting {
     /// The host ended the meeting: nobody joins or acts any more, no timer runs.
     #[serde(default)]
     ended: bool,
+    /// The turn the next raised hand gets.
+    #[serde(default)]
+    next_hand: u64,
     /// Wrong passcodes by client address (not persisted: a restart forgets them).
     #[serde(skip)]
     guard: Guard,
@@ -201,6 +208,7 @@ impl Meeting {
             info: info::MeetingInfo::default(),
             group_sets: BTreeMap::new(),
             ended: false,
+            next_hand: 0,
             guard: Guard::default(),
             events: Vec::new(),
         }
@@ -218,7 +226,8 @@ impl Meeting {
         }
         let role = self.role_of(actor).ok_or(CommandError::NotInMeeting)?;
         permissions::check(&command, role)?;
-        match command {
+        let raised = self.raised_hands();
+        let result = match command {
             Command::Leave => {
                 self.remove(actor);
                 Ok(())
@@ -246,8 +255,14 @@ impl Meeting {
             Command::SaveGroups { name } => self.save_groups(&name, now),
             Command::LoadGroups { name } => self.load_groups(&name),
             Command::DeleteGroups { name } => self.delete_groups(&name),
+            Command::RaiseHand => self.raise_hand(actor),
+            Command::LowerHand { participant } => self.lower_hand(actor, role, participant),
             other => self.apply_breakout(other, actor, role, now),
+        };
+        if result.is_ok() && !raised.is_empty() {
+            self.lower_hands_of_movers(raised);
         }
+        result
     }
 
     /// Applies a planning command on the strength of the host secret alone (the REST API, with
@@ -263,7 +278,8 @@ impl Meeting {
             return Err(CommandError::MeetingEnded);
         }
         use Command::*;
-        match command {
+        let raised = self.raised_hands();
+        let result = match command {
             LoadPlan { .. }
             | SetOptions { .. }
             | CreateRooms { .. }
@@ -282,7 +298,11 @@ impl Meeting {
                 Ok(())
             }
             _ => Err(CommandError::NeedsParticipant),
+        };
+        if result.is_ok() && !raised.is_empty() {
+            self.lower_hands_of_movers(raised);
         }
+        result
     }
 
     /// The plan as loaded, for the holder of the host secret.
@@ -416,6 +436,7 @@ impl Meeting {
             muted: p.muted,
             assigned: self.assignments.get(&id).copied(),
             suggested_co_host: p.suggested_co_host,
+            hand: p.hand,
         })
     }
 

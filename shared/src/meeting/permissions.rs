@@ -6,7 +6,8 @@
 //! | `Leave`, `SetMyMicrophone`, `SendChat` | yes | yes | yes |
 //! | `JoinRoom` (own room; any room if choosing is allowed) | yes | yes (any open room) | yes (any open room) |
 //! | `ReturnToMain` (if returning is allowed) | yes | yes (always) | yes (always) |
-//! | `AskForHelp` (from a room) | yes | yes | yes |
+//! | `AskForHelp` (from a room), `RaiseHand` | yes | yes | yes |
+//! | `LowerHand` (one's own; anyone's for hosts) | yes (own) | yes | yes |
 //! | `MakeCoHost`, `RemoveCoHost`, `MakeHost`, `SetInfo`, `EndMeeting` | no | no | yes |
 //! | `RemoveParticipant` (someone of a lower role) | no | yes (participants) | yes |
 //! | `SaveGroups`, `LoadGroups`, `DeleteGroups` | no | yes | yes |
@@ -28,7 +29,9 @@ pub fn requirement(command: &Command) -> Option<Required> {
         | SendChat { .. }
         | JoinRoom { .. }
         | ReturnToMain
-        | AskForHelp => None,
+        | AskForHelp
+        | RaiseHand
+        | LowerHand { .. } => None,
         MakeCoHost { .. } | RemoveCoHost { .. } | MakeHost { .. } | SetInfo { .. } | EndMeeting => {
             Some(Required::Host)
         }

@@ -29,11 +29,15 @@ impl Meeting {
         if self.ended {
             return;
         }
+        let raised = self.raised_hands();
         // Each pass strictly advances some deadline or status, so this ends; the bound is a guard.
         for _ in 0..10_000 {
             if !self.tick_once(now) {
-                return;
+                break;
             }
+        }
+        if !raised.is_empty() {
+            self.lower_hands_of_movers(raised);
         }
     }
 

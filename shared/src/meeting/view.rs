@@ -32,6 +32,9 @@ pub struct ParticipantView {
     /// The organiser named them as a co-host: hosts are offered `Make co-host`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub suggested_co_host: bool,
+    /// Their raised hand's turn (lower goes first), while raised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand: Option<u64>,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -108,6 +111,12 @@ impl MeetingView {
                 self.with_participant(*participant, |p| p.muted = *muted);
             }
             Event::SelfUnmuteChanged { allowed } => self.self_unmute_allowed = *allowed,
+            Event::HandRaised { participant, order } => {
+                self.with_participant(*participant, |p| p.hand = Some(*order));
+            }
+            Event::HandLowered { participant } => {
+                self.with_participant(*participant, |p| p.hand = None);
+            }
             Event::RoomsReplaced { rooms, assignments } => {
                 self.rooms = rooms.clone();
                 for p in &mut self.participants {
@@ -300,6 +309,7 @@ mod tests {
             muted: false,
             assigned: None,
             suggested_co_host: false,
+            hand: None,
         };
         let json = serde_json::to_string(&plain).expect("serialise");
         assert_eq!(json, r#"{"id":4,"name":"Ada"}"#);

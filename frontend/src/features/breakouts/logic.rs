@@ -104,6 +104,7 @@ mod tests {
             muted: false,
             assigned: None,
             suggested_co_host: false,
+            hand: None,
         };
         let view = MeetingView {
             participants: vec![

@@ -169,6 +169,18 @@ pub fn controls(store: Store, media: MediaState, outbox: Outbox) -> impl IntoVie
         let allowed = store.meeting.with(|m| m.self_unmute_allowed);
         store.my_role().is_some_and(|r| r.may_unmute_self(allowed))
     };
+    let hand_up = move || {
+        let me = store.me.get();
+        store.meeting.with(|m| {
+            me.and_then(|me| m.participant(me))
+                .is_some_and(|p| p.hand.is_some())
+        })
+    };
+    let toggle_hand = move |_| match store.me.get_untracked() {
+        Some(me) if hand_up() => outbox.send(Command::LowerHand { participant: me }),
+        Some(_) => outbox.send(Command::RaiseHand),
+        None => {}
+    };
     // What we send follows the meeting's word on our microphone (the host's mute included).
     Effect::new(move || media.set_microphone(!muted()));
     view! {
@@ -183,6 +195,9 @@ pub fn controls(store: Store, media: MediaState, outbox: Outbox) -> impl IntoVie
         </button>
         <button on:click=move |_| media.set_sharing(!media.sharing.get_untracked())>
             {move || if media.sharing.get() { t().stop_sharing } else { t().share_screen }}
+        </button>
+        <button aria-pressed=move || hand_up().to_string() on:click=toggle_hand>
+            {move || if hand_up() { t().lower_hand } else { t().raise_hand }}
         </button>
     }
 }

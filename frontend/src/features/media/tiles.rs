@@ -49,6 +49,11 @@ pub fn tile(
     // Who speaks comes from the server's audio levels; a muted person is never shown speaking.
     let speaking = move || !muted() && media.speaking.with(|s| s.contains(&who));
     let active = move || media.active.get() == Some(who);
+    let hand = move || {
+        store
+            .meeting
+            .with(|m| m.participant(who).is_some_and(|p| p.hand.is_some()))
+    };
     let camera_off = move || {
         if me {
             !media.camera_on.get()
@@ -84,6 +89,9 @@ pub fn tile(
                 </Show>
                 <Show when=muted>
                     <span class="badge muted-badge">{tr(|t| t.muted_badge)}</span>
+                </Show>
+                <Show when=hand>
+                    <span class="badge hand-badge" title=move || t().hand_raised>{move || t().hand}</span>
                 </Show>
                 {pin_button}
             </figcaption>

@@ -1,5 +1,6 @@
-//! The `Participants` list: everyone present with their role, place and mute state, and the
-//! host's actions on each person (make or remove co-host, mute, put in a room).
+//! The `Participants` list: everyone present with their role, place, mute state and raised
+//! hand, raised hands first in the order they went up (as hosts answer them), and the host's
+//! actions on each person (lower their hand, make or remove co-host, mute, put in a room).
 
 use crate::app::{tr, use_texts};
 use crate::features::breakouts::place_command;
@@ -27,18 +28,34 @@ pub fn participants(store: Store, outbox: Outbox) -> impl IntoView {
             </Show>
             <ul class="participants" aria-label=tr(|t| t.participants)>
                 <For
-                    each=move || store.meeting.with(|m| m.participants.clone())
-                    key=|p| (p.id, p.name.clone(), p.role, p.muted, p.suggested_co_host)
-                    let:p
+                    each=move || store.meeting.with(|m| in_turn(&m.participants))
+                    key=|(p, turn)| (p.id, p.name.clone(), p.role, p.muted, p.suggested_co_host, *turn)
+                    let:entry
                 >
-                    {person(store, outbox, p)}
+                    {person(store, outbox, entry.0, entry.1)}
                 </For>
             </ul>
         </section>
     }
 }
 
-fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
+/// Raised hands first, in the order they went up (with their place in the queue, from 1), then
+/// everyone else in join order.
+fn in_turn(people: &[ParticipantView]) -> Vec<(ParticipantView, Option<usize>)> {
+    let mut raised: Vec<&ParticipantView> = people.iter().filter(|p| p.hand.is_some()).collect();
+    raised.sort_by_key(|p| p.hand);
+    let queued = raised
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| (p.clone(), Some(i + 1)));
+    let rest = people
+        .iter()
+        .filter(|p| p.hand.is_none())
+        .map(|p| (p.clone(), None));
+    queued.chain(rest).collect()
+}
+
+fn person(store: Store, outbox: Outbox, p: ParticipantView, turn: Option<usize>) -> impl IntoView {
     let t = use_texts();
     let id = p.id;
     let my_role = move || store.my_role();
@@ -59,6 +76,22 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView) -> impl IntoView {
             {t().role_badge(role).map(|b| view! { <span class="badge">{b}</span> })}
             {move || is_me().then(|| view! { <span class="muted">{t().you_suffix}</span> })}
             {p.muted.then(|| view! { <span class="badge muted-badge">{tr(|t| t.muted)}</span> })}
+            {turn.map(|n| view! {
+                <span class="badge hand-badge" title=t().hand_raised>{t().hand}" "{n}</span>
+            })}
+            {move || {
+                let lower = turn.is_some() && (is_me() || my_role().is_some_and(Role::is_hosting));
+                let name = p.name.clone();
+                lower.then(|| view! {
+                    <button
+                        class="small"
+                        aria-label=format!("{} {name}", t().lower_hand)
+                        on:click=move |_| outbox.send(Command::LowerHand { participant: id })
+                    >
+                        {t().lower_hand}
+                    </button>
+                })
+            }}
             {move || place_name().map(|room| view! { <span class="badge room-badge">{room}</span> })}
             {(p.suggested_co_host && role == Role::Participant)
                 .then(|| view! { <span class="badge planned">{tr(|t| t.planned_co_host)}</span> })}

@@ -5,6 +5,7 @@
 mod arrivals;
 mod breakout;
 mod chat;
+mod hands;
 mod membership;
 mod props;
 mod running;

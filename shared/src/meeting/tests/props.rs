@@ -58,6 +58,8 @@ enum Abstract {
     Broadcast(u8, Option<u8>),
     Ask,
     Resolve(u8),
+    RaiseHand,
+    LowerHand(u8),
     Extend(u8, i16),
     Rotation {
         rounds: u8,
@@ -132,6 +134,8 @@ fn abstract_cmd() -> impl Strategy<Value = Abstract> {
         Just(A::Return),
         (0u8..=150, proptest::option::of(idx())).prop_map(|(len, r)| A::Broadcast(len, r)),
         Just(A::Ask),
+        Just(A::RaiseHand),
+        idx().prop_map(A::LowerHand),
         idx().prop_map(A::Resolve),
         (idx(), any::<i16>()).prop_map(|(r, s)| A::Extend(r, s)),
         (0u8..5, 0u8..5, 0u8..3).prop_map(|(rounds, size, minutes)| A::Rotation {
@@ -285,6 +289,10 @@ fn concrete(h: &Harness, cmd: &Abstract) -> Command {
             }),
         },
         A::Ask => Command::AskForHelp,
+        A::RaiseHand => Command::RaiseHand,
+        A::LowerHand(i) => Command::LowerHand {
+            participant: person(i),
+        },
         A::Resolve(i) => Command::ResolveHelp {
             request: HelpRequestId(u32::from(i % 8)),
         },
@@ -336,6 +344,8 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     // Who may hold host powers: holders of the secret, and whoever a host appointed.
     let mut trusted: BTreeSet<ParticipantId> = BTreeSet::from([first]);
+    // Each raised hand's turn and where its owner was when it went up.
+    let mut hands: std::collections::BTreeMap<ParticipantId, (u64, Place)> = Default::default();
     for op in ops {
         match op {
             Op::Join { name, host } => {
@@ -469,6 +479,26 @@ fn run(seed: u64, ops: &[Op]) -> Result<(), TestCaseError> {
             }
         }
         h.log.clear();
+        // Hands: each turn is given once, and nobody keeps a hand up after moving.
+        let everyone = h.m.view_for(first).participants;
+        let mut turns = BTreeSet::new();
+        hands.retain(|id, _| everyone.iter().any(|p| p.id == *id && p.hand.is_some()));
+        for p in everyone.iter().filter(|p| p.hand.is_some()) {
+            let turn = p.hand.unwrap_or_default();
+            prop_assert!(turns.insert(turn), "turn {} given twice", turn);
+            let (known, place) = *hands.entry(p.id).or_insert((turn, p.place));
+            if known == turn {
+                prop_assert_eq!(
+                    place,
+                    p.place,
+                    "{} moved with a hand up after {:?}",
+                    p.id,
+                    op
+                );
+            } else {
+                hands.insert(p.id, (turn, p.place));
+            }
+        }
         h.m.check_invariants().map_err(TestCaseError::fail)?;
         // What a server persists brings back the very same meeting.
         let json = h.m.to_json().map_err(TestCaseError::fail)?;
