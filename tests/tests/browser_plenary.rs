@@ -4,8 +4,8 @@
 //! setting of three videos per receiver (`--last-n 3`) and three voices. Every page hears Ada
 //! (an audio slot carries her, and its bytes grow) and nobody silent, decodes exactly three
 //! videos, and shows Ada as the active speaker (from the server's levels); when Fay unmutes,
-//! every page shows her as the active speaker within 2 s, and in the speaker view her
-//! video plays on the stage.
+//! every page shows her as the active speaker within 2 s; pinned by Bo, she is on his
+//! speaker view's stage and her video plays there.
 
 use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
@@ -220,10 +220,11 @@ async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() ->
         println!("{name} shows Fay as the active speaker {took:?} after she unmuted");
         assert!(took <= SWITCH, "{name} took {took:?} to show Fay speaking");
     }
-    // Bo turns to the speaker view: Fay's tile is the stage, and her video plays there.
+    // Bo pins Fay: the speaker view opens with her tile on the stage (whoever speaks), and her
+    // video plays there.
     let bo = &pages[1];
     bo.screenshot("plenary-gallery").await?;
-    bo.click("Speaker view").await?;
+    bo.click("Pin Fay").await?;
     let stage = "const f = document.querySelector('.stage figure'); \
                  return f ? f.getAttribute('aria-label') : null;";
     let start = Instant::now();

@@ -64,16 +64,16 @@ impl Core {
         let mut reroute = false;
         let nobody = (None, Vec::new());
         for (place, people) in &media.map.places {
+            // Every voice is brought up to now, a muted one too: it falls silent while its
+            // packets stop, so unmuting starts it afresh rather than "speaking since" before.
             let voices: Vec<Heard> = people
                 .iter()
-                .filter(|w| media.map.muted.binary_search(w).is_err())
                 .filter_map(|w| {
                     let peer = peers.get_mut(media.peers.get(w)?)?;
-                    if !peer.sources().any(|s| s == Source::Microphone) {
-                        return None;
-                    }
                     peer.voice.settle(now);
-                    Some(peer.voice.heard(*w))
+                    let muted = media.map.muted.binary_search(w).is_ok();
+                    let publishing = peer.sources().any(|s| s == Source::Microphone);
+                    (publishing && !muted).then(|| peer.voice.heard(*w))
                 })
                 .collect();
             if !voices.is_empty() || media.stages.contains_key(place) {

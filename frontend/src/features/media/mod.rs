@@ -145,9 +145,10 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
                         }
                     }
                 </For>
-                {move || shown.with(|a| a.stage).map(|who| view! {
+                // Keyed, so the stage's tile (and its video) stays while the same person is on it.
+                <For each=move || shown.with(|a| a.stage.into_iter().collect::<Vec<_>>()) key=|who| *who let:who>
                     <div class="stage">{tile_of(who, true)}</div>
-                })}
+                </For>
                 <For each=move || shown.with(|a| a.tiles.clone()) key=|who| *who let:who>
                     {tile_of(who, false)}
                 </For>

@@ -63,7 +63,12 @@ pub fn tile(
     };
     let pin_button = pin.map(|(pinned, toggle)| {
         view! {
-            <button class="pin" aria-pressed=move || pinned.get().to_string() on:click=move |_| toggle.run(())>
+            <button
+                class="pin"
+                aria-pressed=move || pinned.get().to_string()
+                aria-label=move || format!("{} {}", if pinned.get() { t().unpin } else { t().pin }, name())
+                on:click=move |_| toggle.run(())
+            >
                 {move || if pinned.get() { t().unpin } else { t().pin }}
             </button>
         }
