@@ -211,3 +211,29 @@ fn a_page_gets_the_videos_of_its_tiles_and_the_active_speaker_within_its_slots()
     assert_eq!(told, BTreeSet::from([6, 2, 3]), "and told so");
     let _ = tag(Source::Camera);
 }
+
+#[test]
+fn someone_unmuted_speaks_afresh_and_takes_the_stage_from_a_steady_speaker() {
+    let mut w = selecting(3, 25);
+    let all: Vec<u32> = (1..=6).collect();
+    for n in &all {
+        w.join(*n, place(0));
+        w.sim_mut(*n).level = Some(SILENT);
+    }
+    w.settle();
+    // 6 speaks first, then 1 as well: 1, the newer voice, takes the stage.
+    w.sim_mut(6).level = Some(LOUD);
+    talk(&mut w, &all, 1_000);
+    w.sim_mut(1).level = Some(LOUD);
+    talk(&mut w, &all, 2_000);
+    assert_eq!(active_at(&w, 2), Some(p(1)));
+    // 6 mutes (their browser stops sending) for a while, then unmutes and goes on speaking:
+    // they started speaking anew, after 1, so they take the stage.
+    w.muted = vec![p(6)];
+    w.apply_map();
+    talk(&mut w, &[1, 2, 3, 4, 5], 1_000);
+    w.muted.clear();
+    w.apply_map();
+    talk(&mut w, &all, 2_000);
+    assert_eq!(active_at(&w, 2), Some(p(6)), "the unmuted speaker is on the stage");
+}
