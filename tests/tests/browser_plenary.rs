@@ -7,64 +7,19 @@
 //! every page shows her as the active speaker within 2 s; pinned by Bo, she is on his
 //! speaker view's stage and her video plays there.
 
-use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile};
+use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile, voice_wav};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
 use plenary_server::app::{AppState, Options};
 use plenary_server::media::MediaConfig;
 use plenary_server::media::select::Selection;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const PEOPLE: [&str; 6] = ["Ada", "Bo", "Cy", "Di", "Eve", "Fay"];
 const LAST_N: usize = 3;
 /// How soon every page must show a new active speaker.
 const SWITCH: Duration = Duration::from_secs(2);
-
-/// A 16-bit mono 48 kHz WAV of `seconds`: a voice, or silence.
-fn wav(path: &Path, voice: bool, seconds: u32) -> Result<()> {
-    const RATE: u32 = 48_000;
-    let samples = RATE * seconds;
-    let mut out = Vec::with_capacity(44 + 2 * samples as usize);
-    let data_len = 2 * samples;
-    out.extend_from_slice(b"RIFF");
-    out.extend_from_slice(&(36 + data_len).to_le_bytes());
-    out.extend_from_slice(b"WAVEfmt ");
-    out.extend_from_slice(&16u32.to_le_bytes());
-    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
-    out.extend_from_slice(&1u16.to_le_bytes()); // mono
-    out.extend_from_slice(&RATE.to_le_bytes());
-    out.extend_from_slice(&(RATE * 2).to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&16u16.to_le_bytes());
-    out.extend_from_slice(b"data");
-    out.extend_from_slice(&data_len.to_le_bytes());
-    for i in 0..samples {
-        let v = if voice {
-            // Speech-like, so the browser's noise suppression does not take it for a steady
-            // noise: 220 ms syllables at a pitch that changes from one to the next, with a
-            // rising and falling envelope and 80 ms gaps.
-            let t = f64::from(i) / f64::from(RATE);
-            let syllable = (t / 0.3) as u32;
-            let within = t - f64::from(syllable) * 0.3;
-            let pitch = 160.0 + f64::from(syllable * 37 % 140);
-            let envelope = if within < 0.22 {
-                (within / 0.22 * std::f64::consts::PI).sin()
-            } else {
-                0.0
-            };
-            let wave = (t * pitch * std::f64::consts::TAU).sin()
-                + 0.5 * (t * 2.0 * pitch * std::f64::consts::TAU).sin()
-                + 0.25 * (t * 3.0 * pitch * std::f64::consts::TAU).sin();
-            (wave * envelope * 12_000.0) as i16
-        } else {
-            0
-        };
-        out.extend_from_slice(&v.to_le_bytes());
-    }
-    std::fs::write(path, out)?;
-    Ok(())
-}
 
 /// The label of the tile marked as the active speaker on `page`, if any.
 async fn active_on(page: &Page) -> Result<Option<String>> {
@@ -169,8 +124,8 @@ async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() ->
     let dir: PathBuf = std::env::temp_dir().join(format!("plenary-voices-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let (tone, silence) = (dir.join("voice.wav"), dir.join("silence.wav"));
-    wav(&tone, true, 6)?;
-    wav(&silence, false, 4)?;
+    voice_wav(&tone, true, 6)?;
+    voice_wav(&silence, false, 4)?;
     let driver = Driver::start().await?;
     let mut pages = Vec::new();
     for name in PEOPLE {

@@ -533,3 +533,49 @@ pub async fn join_as(
         .await?;
     Ok(page)
 }
+
+/// A 16-bit mono 48 kHz WAV of `seconds` for `--use-file-for-fake-audio-capture`: a voice
+/// (speech-like syllables, which the server's levels count as speaking), or silence.
+pub fn voice_wav(path: &std::path::Path, voice: bool, seconds: u32) -> Result<()> {
+    const RATE: u32 = 48_000;
+    let samples = RATE * seconds;
+    let mut out = Vec::with_capacity(44 + 2 * samples as usize);
+    let data_len = 2 * samples;
+    out.extend_from_slice(b"RIFF");
+    out.extend_from_slice(&(36 + data_len).to_le_bytes());
+    out.extend_from_slice(b"WAVEfmt ");
+    out.extend_from_slice(&16u32.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    out.extend_from_slice(&1u16.to_le_bytes()); // mono
+    out.extend_from_slice(&RATE.to_le_bytes());
+    out.extend_from_slice(&(RATE * 2).to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&16u16.to_le_bytes());
+    out.extend_from_slice(b"data");
+    out.extend_from_slice(&data_len.to_le_bytes());
+    for i in 0..samples {
+        let v = if voice {
+            // Speech-like, so the browser's noise suppression does not take it for a steady
+            // noise: 220 ms syllables at a pitch that changes from one to the next, with a
+            // rising and falling envelope and 80 ms gaps.
+            let t = f64::from(i) / f64::from(RATE);
+            let syllable = (t / 0.3) as u32;
+            let within = t - f64::from(syllable) * 0.3;
+            let pitch = 160.0 + f64::from(syllable * 37 % 140);
+            let envelope = if within < 0.22 {
+                (within / 0.22 * std::f64::consts::PI).sin()
+            } else {
+                0.0
+            };
+            let wave = (t * pitch * std::f64::consts::TAU).sin()
+                + 0.5 * (t * 2.0 * pitch * std::f64::consts::TAU).sin()
+                + 0.25 * (t * 3.0 * pitch * std::f64::consts::TAU).sin();
+            (wave * envelope * 12_000.0) as i16
+        } else {
+            0
+        };
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, out)?;
+    Ok(())
+}

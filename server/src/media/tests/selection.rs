@@ -235,5 +235,9 @@ fn someone_unmuted_speaks_afresh_and_takes_the_stage_from_a_steady_speaker() {
     w.muted.clear();
     w.apply_map();
     talk(&mut w, &all, 2_000);
-    assert_eq!(active_at(&w, 2), Some(p(6)), "the unmuted speaker is on the stage");
+    assert_eq!(
+        active_at(&w, 2),
+        Some(p(6)),
+        "the unmuted speaker is on the stage"
+    );
 }
