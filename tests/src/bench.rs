@@ -264,6 +264,14 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
     Some(ticks / 100.0)
 }
 
+/// Cores used over `wall` seconds, from two readings of `cpu_seconds` (0 if either failed).
+pub fn cores(before: Option<f64>, after: Option<f64>, wall: f64) -> f64 {
+    match (before, after) {
+        (Some(b), Some(a)) if wall > 0.0 => (a - b) / wall,
+        _ => 0.0,
+    }
+}
+
 /// Resident memory of a process in KiB, from `/proc/{pid}/status`.
 pub fn rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

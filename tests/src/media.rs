@@ -6,7 +6,7 @@ use crate::client::Client;
 use crate::traffic::{Received, Traffic};
 use crate::{DEADLINE, HarnessError, Result};
 use plenary_shared::ids::{MeetingId, ParticipantId};
-use plenary_shared::media::{ClientSignal, ReceivedTrack, ServerSignal, Source};
+use plenary_shared::media::{ClientSignal, ServerSignal, Source};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::view::MeetingView;
@@ -55,8 +55,6 @@ pub struct MediaPeer {
     /// The audio level our microphone packets carry (`NO_LEVEL`: none).
     level: Arc<AtomicU8>,
     speakers: watch::Receiver<Speakers>,
-    /// What our receiving slots carry, by the latest offer or `Receiving`.
-    receiving: watch::Receiver<Vec<ReceivedTrack>>,
     commands: mpsc::Sender<ClientMsg>,
     view: watch::Receiver<MeetingView>,
     failures: watch::Receiver<Option<String>>,
@@ -115,7 +113,6 @@ impl MediaPeer {
         let (fail_tx, failures) = watch::channel(None);
         let (offer_tx, last_offer) = watch::channel(Instant::now());
         let (speakers_tx, speakers) = watch::channel(Speakers::default());
-        let (receiving_tx, receiving) = watch::channel(Vec::new());
         let level = Arc::new(AtomicU8::new(NO_LEVEL));
         let ports = Arc::new(Mutex::new(std::collections::BTreeSet::new()));
         let pc = connection(received.clone()).await?;
@@ -132,7 +129,6 @@ impl MediaPeer {
             last_offer: offer_tx,
             ports: ports.clone(),
             speakers: speakers_tx,
-            receiving: receiving_tx,
         };
         let task = tokio::spawn(drive(client, pc, outgoing, inbox, reports));
         Ok(MediaPeer {
@@ -140,7 +136,6 @@ impl MediaPeer {
             received,
             level,
             speakers,
-            receiving,
             commands,
             view,
             failures,
@@ -231,22 +226,6 @@ impl MediaPeer {
     /// Who speaks, as the server last told us.
     pub fn speakers(&self) -> Speakers {
         self.speakers.borrow().clone()
-    }
-
-    /// What our receiving slots carry now, as the server last told us.
-    pub fn receiving(&self) -> Vec<ReceivedTrack> {
-        self.receiving.borrow().clone()
-    }
-
-    /// Waits until the server says `who` is the active speaker; how long that took.
-    pub async fn until_active(&self, who: ParticipantId, limit: Duration) -> Result<Duration> {
-        let start = Instant::now();
-        let mut speakers = self.speakers.clone();
-        tokio::time::timeout(limit, speakers.wait_for(|s| s.0 == Some(who)))
-            .await
-            .map_err(|_| HarnessError::Timeout(format!("{} told {who} speaks", self.id)))?
-            .map_err(|_| HarnessError::Other("the media peer stopped".into()))?;
-        Ok(start.elapsed())
     }
 
     /// A media failure the server reported, if any.
@@ -403,7 +382,6 @@ struct Reports {
     last_offer: watch::Sender<Instant>,
     ports: Arc<Mutex<std::collections::BTreeSet<u16>>>,
     speakers: watch::Sender<Speakers>,
-    receiving: watch::Sender<Vec<ReceivedTrack>>,
 }
 
 /// Answers offers, forwards commands, keeps the view, and publishes after the first answer.
@@ -420,7 +398,6 @@ async fn drive(
         last_offer,
         ports,
         speakers,
-        receiving,
     } = reports;
     let mut sending: Option<tokio::task::JoinHandle<()>> = None;
     loop {
@@ -432,9 +409,8 @@ async fn drive(
                 }
             }
             msg = client.next_within(None) => match msg {
-                Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, receive, .. } })) => {
+                Ok(Some(ServerMsg::Media { signal: ServerSignal::Offer { sdp, .. } })) => {
                     last_offer.send_replace(Instant::now());
-                    receiving.send_replace(receive);
                     ports
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
@@ -455,9 +431,6 @@ async fn drive(
                             failures.send_replace(Some(e.to_string()));
                         }
                     }
-                }
-                Ok(Some(ServerMsg::Media { signal: ServerSignal::Receiving { receive } })) => {
-                    receiving.send_replace(receive);
                 }
                 Ok(Some(ServerMsg::Media { signal: ServerSignal::Speakers { active, speaking } })) => {
                     speakers.send_replace((active, speaking));

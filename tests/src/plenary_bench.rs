@@ -169,10 +169,7 @@ pub async fn plenary_step(
         video_streams = video_streams.max(p.received.streams_of(false));
     }
     let wall = started.elapsed().as_secs_f64();
-    let cores = |before: Option<f64>, after: Option<f64>| match (before, after) {
-        (Some(b), Some(a)) => (a - b) / wall,
-        _ => 0.0,
-    };
+    let cores = |before, after| bench::cores(before, after, wall);
     let server_cores = cores(
         server_before,
         server_pid.and_then(|p| bench::cpu_seconds(Some(p))),

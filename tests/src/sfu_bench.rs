@@ -99,10 +99,7 @@ async fn measure(
         r.add_to(&mut totals);
     }
     let wall = start.elapsed().as_secs_f64();
-    let cores = |before: Option<f64>, after: Option<f64>| match (before, after) {
-        (Some(b), Some(a)) => (a - b) / wall,
-        _ => 0.0,
-    };
+    let cores = |before, after| bench::cores(before, after, wall);
     let relay_cores = cores(
         relay_before,
         relay_pid.and_then(|p| bench::cpu_seconds(Some(p))),

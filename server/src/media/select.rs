@@ -154,15 +154,6 @@ pub struct Stage {
     speaking: Vec<ParticipantId>,
 }
 
-/// What a `Stage::update` changed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Changed {
-    /// Who is forwarded (or the active speaker, whose video is always in): slots re-point.
-    pub routes: bool,
-    /// The active speaker or who is speaking: the place's clients are told.
-    pub speakers: bool,
-}
-
 impl Stage {
     /// The audible voices, in the order they got their place.
     pub fn audible(&self) -> impl Iterator<Item = ParticipantId> + '_ {
@@ -179,11 +170,11 @@ impl Stage {
     }
 
     /// Decides again from the place's voices (its unmuted publishers), keeping at most
-    /// `capacity` audible.
-    pub fn update(&mut self, voices: &[Heard], capacity: usize, now: Instant) -> Changed {
+    /// `capacity` audible. Returns whether who is forwarded changed (the audible voices, or the
+    /// active speaker, whose video is always in): then slots re-point.
+    pub fn update(&mut self, voices: &[Heard], capacity: usize, now: Instant) -> bool {
         let before_audible: Vec<ParticipantId> = self.audible().collect();
         let before_active = self.active();
-        let before_speaking = std::mem::take(&mut self.speaking);
         let find = |who: ParticipantId| voices.iter().find(|v| v.who == who);
 
         // Those gone, muted, or quiet too long leave.
@@ -244,12 +235,7 @@ impl Stage {
         speaking.sort();
         speaking.truncate(MAX_SPEAKING);
         self.speaking = speaking;
-        let routes =
-            before_audible.iter().copied().ne(self.audible()) || before_active != self.active();
-        Changed {
-            routes,
-            speakers: before_active != self.active() || before_speaking != self.speaking,
-        }
+        before_audible.iter().copied().ne(self.audible()) || before_active != self.active()
     }
 
     /// The active speaker: the newest voice that has spoken a moment, or the loudest when the

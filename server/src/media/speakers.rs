@@ -78,7 +78,7 @@ impl Core {
                 .collect();
             if !voices.is_empty() || media.stages.contains_key(place) {
                 let stage = media.stages.entry(*place).or_default();
-                reroute |= stage.update(&voices, capacity, now).routes;
+                reroute |= stage.update(&voices, capacity, now);
             }
             // Everyone connected in the place learns who speaks when that changes, and a
             // newcomer (or someone who just moved here) learns it at once.

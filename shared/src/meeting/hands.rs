@@ -9,6 +9,12 @@ use super::rooms::Place;
 use super::{Meeting, Role};
 use crate::ids::ParticipantId;
 
+/// Whether someone of `role` may lower `participant`'s hand: their own, or anyone's for a host
+/// or co-host. The engine and the page's `Lower hand` buttons both ask this.
+pub fn may_lower_hand(actor: ParticipantId, role: Role, participant: ParticipantId) -> bool {
+    participant == actor || role.is_hosting()
+}
+
 impl Meeting {
     /// Raises `who`'s hand (again raising a raised hand changes nothing, its turn included).
     pub(super) fn raise_hand(&mut self, who: ParticipantId) -> Result<(), CommandError> {
@@ -38,7 +44,7 @@ impl Meeting {
         role: Role,
         participant: ParticipantId,
     ) -> Result<(), CommandError> {
-        if participant != actor && role == Role::Participant {
+        if !may_lower_hand(actor, role, participant) {
             return Err(CommandError::NotAllowed {
                 required: Required::HostOrCoHost,
             });

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 use plenary_shared::ids::{ParticipantId, RoomId};
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
+use plenary_shared::meeting::hands::may_lower_hand;
 use plenary_shared::meeting::permissions::may_act_on;
 use plenary_shared::meeting::rooms::Place;
 use plenary_shared::meeting::view::ParticipantView;
@@ -80,7 +81,12 @@ fn person(store: Store, outbox: Outbox, p: ParticipantView, turn: Option<usize>)
                 <span class="badge hand-badge" title=t().hand_raised>{t().hand}" "{n}</span>
             })}
             {move || {
-                let lower = turn.is_some() && (is_me() || my_role().is_some_and(Role::is_hosting));
+                let lower = turn.is_some()
+                    && store
+                        .me
+                        .get()
+                        .zip(my_role())
+                        .is_some_and(|(me, role)| may_lower_hand(me, role, id));
                 let name = p.name.clone();
                 lower.then(|| view! {
                     <button

@@ -59,6 +59,18 @@ fn selecting(loudest: usize, last_n: usize) -> World {
     })
 }
 
+/// `people` silent participants in the main session, connected, with this selection.
+fn silent_place(loudest: usize, last_n: usize, people: u32) -> (World, Vec<u32>) {
+    let mut w = selecting(loudest, last_n);
+    let all: Vec<u32> = (1..=people).collect();
+    for n in &all {
+        w.join(*n, place(0));
+        w.sim_mut(*n).level = Some(SILENT);
+    }
+    w.settle();
+    (w, all)
+}
+
 #[test]
 fn a_newcomer_is_negotiated_once_and_nobody_else_renegotiates() {
     let mut w = selecting(3, 4);
@@ -103,13 +115,7 @@ fn a_newcomer_is_negotiated_once_and_nobody_else_renegotiates() {
 
 #[test]
 fn a_big_place_hears_its_loudest_voices_and_follows_the_active_speaker() {
-    let mut w = selecting(3, 25);
-    let all: Vec<u32> = (1..=8).collect();
-    for n in &all {
-        w.join(*n, place(0));
-        w.sim_mut(*n).level = Some(SILENT);
-    }
-    w.settle();
+    let (mut w, all) = silent_place(3, 25, 8);
     w.sim_mut(1).level = Some(LOUD);
     talk(&mut w, &all, 1_000);
     w.clear();
@@ -168,13 +174,7 @@ fn a_big_place_hears_its_loudest_voices_and_follows_the_active_speaker() {
 
 #[test]
 fn a_page_gets_the_videos_of_its_tiles_and_the_active_speaker_within_its_slots() {
-    let mut w = selecting(3, 3);
-    let all: Vec<u32> = (1..=6).collect();
-    for n in &all {
-        w.join(*n, place(0));
-        w.sim_mut(*n).level = Some(SILENT);
-    }
-    w.settle();
+    let (mut w, all) = silent_place(3, 3, 6);
     w.sim_mut(6).level = Some(LOUD);
     talk(&mut w, &all, 1_000);
     let tiles = [2, 3, 4, 5]
@@ -214,13 +214,7 @@ fn a_page_gets_the_videos_of_its_tiles_and_the_active_speaker_within_its_slots()
 
 #[test]
 fn someone_unmuted_speaks_afresh_and_takes_the_stage_from_a_steady_speaker() {
-    let mut w = selecting(3, 25);
-    let all: Vec<u32> = (1..=6).collect();
-    for n in &all {
-        w.join(*n, place(0));
-        w.sim_mut(*n).level = Some(SILENT);
-    }
-    w.settle();
+    let (mut w, all) = silent_place(3, 25, 6);
     // 6 speaks first, then 1 as well: 1, the newer voice, takes the stage.
     w.sim_mut(6).level = Some(LOUD);
     talk(&mut w, &all, 1_000);

@@ -40,10 +40,10 @@ pub async fn run(args: &Args, data: &Path) -> Result<Plenary> {
     Ok(Plenary { steps })
 }
 
-fn print_step(s: &PlenaryStep) {
-    println!(
-        "plenary {}: {:.0} pkt/s, loss {:.2} %, server {:.2} cores ({:.2} mcore/receiver), load {:.2} cores, \
-         streams ≤ {} audio + {} video, {:.2} Mbit/s down, last join {:.0} ms, {} receivers short",
+/// One step as a row of the table (printed as each step ends, and in the table at the end).
+fn row(s: &PlenaryStep) -> String {
+    format!(
+        "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {:.0} | {} |",
         s.people,
         s.forwarded_pps,
         s.loss * 100.0,
@@ -55,7 +55,11 @@ fn print_step(s: &PlenaryStep) {
         s.down_mbit,
         ms(s.last_join),
         s.incomplete
-    );
+    )
+}
+
+fn print_step(s: &PlenaryStep) {
+    println!("plenary step {}", row(s));
 }
 
 fn met(ok: bool) -> &'static str {
@@ -78,20 +82,7 @@ impl Plenary {
         );
         println!("|---|---|---|---|---|---|---|---|---|---|");
         for s in &self.steps {
-            println!(
-                "| {} | {:.0} | {:.2} | {:.2} | {:.2} | {:.2} | {} / {} | {:.2} | {:.0} | {} |",
-                s.people,
-                s.forwarded_pps,
-                s.loss * 100.0,
-                s.server_cores,
-                s.server_millicores_per_receiver,
-                s.load_cores,
-                s.audio_streams,
-                s.video_streams,
-                s.down_mbit,
-                ms(s.last_join),
-                s.incomplete
-            );
+            println!("{}", row(s));
         }
         let Some(cap) = self.capacity() else {
             println!("\nno step stayed within 0.5 % loss");
