@@ -493,6 +493,21 @@ async fn bad_media_signalling_gets_typed_errors_and_loses_nothing() -> Result<()
     next_offer(&mut c, "an offer").await?;
     c.send(&answer("this is not a session description")).await?;
     assert_eq!(next_failure(&mut c).await?, MediaProblem::BadAnswer);
+    // A page claiming more tiles than any gallery shows is refused with the limit.
+    let tiles = (0..=plenary_shared::media::MAX_VIEW_TILES as u32)
+        .map(|n| plenary_shared::media::Tile {
+            who: ParticipantId(n),
+            size: plenary_shared::media::TileSize::Thumbnail,
+        })
+        .collect();
+    c.send(&media(ClientSignal::View { tiles })).await?;
+    assert_eq!(
+        c.next_error().await?,
+        ProtocolError::TooManyTiles {
+            count: plenary_shared::media::MAX_VIEW_TILES + 1,
+            limit: plenary_shared::media::MAX_VIEW_TILES
+        }
+    );
     // Nothing is lost: the connection and the meeting go on, and media can start afresh.
     c.send(&media(ClientSignal::Start)).await?;
     next_offer(&mut c, "a new offer").await?;
