@@ -429,6 +429,10 @@ impl Core {
         if peer.paused.contains(&source) {
             return;
         }
+        let keyframe = !source.is_audio() && is_vp8_keyframe(&packet.payload);
+        if keyframe && let Some(published) = peer.published.get_mut(&source) {
+            published.keyframes.keyframe();
+        }
         if source.is_audio() {
             let level = peer
                 .audio_level_id
@@ -449,7 +453,6 @@ impl Core {
         packet.header.extension = false;
         packet.header.extension_profile = 0;
         packet.header.extensions.clear();
-        let keyframe = !source.is_audio() && is_vp8_keyframe(&packet.payload);
         let step = frame_step(source);
         let mut forwarded = 0u64;
         let mut waiting = false;
@@ -529,8 +532,8 @@ impl Core {
         }
     }
 
-    /// Asks `publisher` for a keyframe of `source`, at most once per `KEYFRAME_EVERY` (a request
-    /// in between is sent when the time comes).
+    /// Asks `publisher` for a keyframe of `source` through its `KeyframeGate` (a request held
+    /// back is sent when its time comes, unless a keyframe serves it first).
     pub(super) fn request_keyframe(&mut self, publisher: PeerId, source: Source, now: Instant) {
         if source.is_audio() {
             return;

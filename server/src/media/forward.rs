@@ -98,50 +98,50 @@ pub fn is_vp8_keyframe(payload: &[u8]) -> bool {
     payload.get(at).is_some_and(|header| header & 0x01 == 0)
 }
 
-/// The shortest time between two keyframe requests to one publisher's source: a browser ignores
-/// a second request that soon after a keyframe anyway.
-pub const KEYFRAME_EVERY: Duration = Duration::from_millis(300);
+/// The shortest time between two keyframe requests to one publisher's source. A browser acts
+/// on one request per 300 ms and ignores the rest (libwebrtc's `kMinKeyframeSendIntervalMs`),
+/// so a request sooner is wasted and would only delay the keyframe; the margin covers jitter
+/// between our clock and the browser's.
+pub const KEYFRAME_EVERY: Duration = Duration::from_millis(330);
 
-/// Throttles keyframe requests for one published source: at most one per `KEYFRAME_EVERY`, and
-/// a request that comes too soon is kept and sent when the time has come, so none is lost.
+/// Throttles keyframe requests for one published source: at most one per `KEYFRAME_EVERY`. A
+/// request that comes too soon is held and sent when the time has come, unless a keyframe
+/// arrives first (whatever asked for it, the receivers waiting since are served), so none is
+/// lost and none is wasted.
 #[derive(Debug, Clone, Default)]
 pub struct KeyframeGate {
     last: Option<Instant>,
-    deferred: bool,
+    held: bool,
 }
 
 impl KeyframeGate {
     /// Someone needs a keyframe at `now`: whether to ask the publisher at once.
     pub fn request(&mut self, now: Instant) -> bool {
-        match self.last {
-            Some(last) if now.saturating_duration_since(last) < KEYFRAME_EVERY => {
-                self.deferred = true;
-                false
-            }
-            _ => {
-                self.last = Some(now);
-                self.deferred = false;
-                true
-            }
-        }
+        self.held = true;
+        self.poll(now)
     }
 
-    /// When a deferred request is due, if one is waiting.
+    /// A keyframe of this source came: it serves every request held so far.
+    pub fn keyframe(&mut self) {
+        self.held = false;
+    }
+
+    /// When a held request is due, if one is held.
     pub fn due(&self) -> Option<Instant> {
-        self.deferred
-            .then(|| self.last.map(|l| l + KEYFRAME_EVERY))
-            .flatten()
+        match (self.held, self.last) {
+            (true, Some(last)) => Some(last + KEYFRAME_EVERY),
+            _ => None,
+        }
     }
 
-    /// At `now`: whether a deferred request should go out now (and it is then sent).
+    /// At `now`: whether a held request should go out now (and it is then sent).
     pub fn poll(&mut self, now: Instant) -> bool {
-        if self.due().is_some_and(|at| at <= now) {
+        let ready = self.held && self.last.is_none_or(|t| now >= t + KEYFRAME_EVERY);
+        if ready {
             self.last = Some(now);
-            self.deferred = false;
-            true
-        } else {
-            false
+            self.held = false;
         }
+        ready
     }
 }
 
@@ -294,17 +294,35 @@ mod tests {
     #[test]
     fn keyframe_requests_are_throttled_but_never_lost() {
         let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
         let mut gate = KeyframeGate::default();
         assert!(gate.request(t0));
-        assert!(!gate.request(t0 + Duration::from_millis(100)));
-        assert!(!gate.request(t0 + Duration::from_millis(200)));
+        assert!(!gate.request(ms(100)));
+        assert!(!gate.request(ms(200)));
         assert_eq!(gate.due(), Some(t0 + KEYFRAME_EVERY));
-        assert!(!gate.poll(t0 + Duration::from_millis(250)));
+        assert!(!gate.poll(ms(250)));
         assert!(
             gate.poll(t0 + KEYFRAME_EVERY),
-            "the held request goes out once"
+            "no keyframe came: the held request goes out once"
         );
-        assert!(!gate.poll(t0 + Duration::from_millis(900)));
-        assert!(gate.request(t0 + Duration::from_millis(1000)));
+        assert!(!gate.poll(ms(900)));
+        assert_eq!(gate.due(), None);
+        assert!(gate.request(ms(1000)));
+    }
+
+    #[test]
+    fn a_keyframe_serves_held_requests() {
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        let mut gate = KeyframeGate::default();
+        assert!(gate.request(t0));
+        assert!(!gate.request(ms(20)), "too soon: held");
+        gate.keyframe();
+        assert_eq!(gate.due(), None, "the keyframe served the held request");
+        assert!(!gate.poll(ms(400)));
+        // Asked again before the interval is over: held, and sent when it is.
+        assert!(!gate.request(ms(200)));
+        assert_eq!(gate.due(), Some(t0 + KEYFRAME_EVERY));
+        assert!(gate.poll(t0 + KEYFRAME_EVERY));
     }
 }
