@@ -48,6 +48,7 @@
 
 pub mod api;
 pub mod ids;
+pub mod lms;
 pub mod media;
 pub mod meeting;
 pub mod names;

@@ -246,6 +246,8 @@ pub enum CommandError {
     MeetingEnded,
     #[error("too many wrong passcodes; try again in {retry_after_secs} seconds")]
     TooManyPasscodeTries { retry_after_secs: u32 },
+    #[error("that launch from the learning platform could not be checked; launch again")]
+    LaunchNotChecked,
 }
 
 /// Who would have been allowed, for the human-readable error.

@@ -7,6 +7,7 @@ use super::event::{Audience, Event};
 use super::rooms::Place;
 use super::{Credential, MAX_PARTICIPANTS, Meeting, Participant, Role, plan};
 use crate::ids::ParticipantId;
+use crate::lms::Launched;
 use crate::names::clean_name;
 use crate::time::Timestamp;
 
@@ -20,6 +21,8 @@ pub struct Admission<'a> {
     /// Where the request comes from (the client's address or network), for the passcode
     /// throttle; `None` counts as one shared unknown place.
     pub from: Option<&'a str>,
+    /// Who a `Credential::Launch` turned out to be, once the server checked its ticket.
+    pub launched: Option<&'a Launched>,
 }
 
 /// The passcode throttle of one meeting (see `throttle.rs`), shown in debug output only by size.
@@ -61,6 +64,7 @@ impl Meeting {
                 credential,
                 passcode: None,
                 from: None,
+                launched: None,
             },
             now,
         )
@@ -83,6 +87,7 @@ impl Meeting {
             credential,
             passcode,
             from,
+            launched,
         } = request;
         let name = clean_name(name).map_err(|problem| CommandError::InvalidName { problem })?;
         let email = email
@@ -104,13 +109,21 @@ impl Meeting {
                     required: Required::Host,
                 });
             }
+            // The platform vouched for them: no passcode; their course gives the role.
+            Credential::Launch { .. } => match launched {
+                Some(person) => person.role,
+                None => return Err(CommandError::LaunchNotChecked),
+            },
         };
         let id = ParticipantId(self.next_participant);
         self.next_participant += 1;
         self.next_seq += 1;
-        let keys: Vec<String> = email
-            .iter()
-            .map(|e| plan::identity_key(e))
+        // A launched person is planned by their platform identity first, exactly.
+        let keys: Vec<String> = launched
+            .filter(|_| matches!(credential, Credential::Launch { .. }))
+            .map(|person| plan::subject_key(&person.subject))
+            .into_iter()
+            .chain(email.iter().map(|e| plan::identity_key(e)))
             .chain(std::iter::once(plan::identity_key(&name)))
             .collect();
         let participant = Participant {

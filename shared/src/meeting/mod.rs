@@ -74,12 +74,15 @@ impl Role {
     }
 }
 
-/// How someone asks to join: as anyone with the link, or with the host capability.
+/// How someone asks to join: as anyone with the link, with the host capability, or with the
+/// ticket of a launch from a learning platform (which the server checks and turns into a
+/// `crate::lms::Launched` before the meeting sees it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Credential {
     Participant,
     Host { secret: HostSecret },
+    Launch { ticket: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

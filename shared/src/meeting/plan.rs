@@ -284,6 +284,13 @@ pub fn identity_key(raw: &str) -> String {
         .to_lowercase()
 }
 
+/// The key a person launched from a learning platform is planned by: their `issuer#sub`,
+/// exactly (a platform's ids are case-sensitive). It starts with a control character, which
+/// no cleaned name or email has, so it never matches one.
+pub fn subject_key(subject: &str) -> String {
+    format!("\u{1}lti {subject}")
+}
+
 /// A plausible email address, trimmed: one `@` with text on both sides, no spaces, at most 254
 /// characters. `None` if it is not one.
 pub fn clean_email(raw: &str) -> Option<String> {

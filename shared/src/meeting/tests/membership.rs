@@ -304,3 +304,75 @@ fn ending_the_meeting_stops_everything() {
     );
     assert!(h.m.media_map().places.is_empty());
 }
+
+fn launch(subject: &str, role: Role) -> crate::lms::Launched {
+    crate::lms::Launched {
+        subject: subject.into(),
+        role,
+    }
+}
+
+fn admit_launched(
+    m: &mut Meeting,
+    name: &str,
+    person: Option<&crate::lms::Launched>,
+) -> Result<ParticipantId, CommandError> {
+    m.admit(
+        Admission {
+            name,
+            email: None,
+            credential: &Credential::Launch {
+                ticket: "checked by the server".into(),
+            },
+            passcode: None,
+            from: None,
+            launched: person,
+        },
+        T0,
+    )
+}
+
+#[test]
+fn a_launch_gives_the_course_role_and_needs_no_passcode() {
+    let mut m = Meeting::new(secret(), 7);
+    let mut info = m.info().clone();
+    info.passcode = Some("123456".into());
+    let h = m.join("Hanne", &host_cred(), T0).expect("host joins");
+    m.apply(Command::SetInfo { info }, h, T0).expect("passcode set");
+    m.apply(Command::Leave, h, T0).expect("host leaves");
+    let teacher = launch("https://lms.example#t1", Role::Host);
+    let t = admit_launched(&mut m, "Tove Teacher", Some(&teacher)).expect("teacher");
+    assert_eq!(m.role_of(t), Some(Role::Host));
+    let assistant = launch("https://lms.example#a1", Role::CoHost);
+    let a = admit_launched(&mut m, "Asta", Some(&assistant)).expect("assistant");
+    assert_eq!(m.role_of(a), Some(Role::CoHost));
+    let learner = launch("https://lms.example#l1", Role::Participant);
+    let l = admit_launched(&mut m, "Lars", Some(&learner)).expect("learner, no passcode");
+    assert_eq!(m.role_of(l), Some(Role::Participant));
+    // The link alone still needs the passcode.
+    assert_eq!(
+        m.join("Mallory", &Credential::Participant, T0),
+        Err(CommandError::PasscodeRequired)
+    );
+}
+
+#[test]
+fn an_unchecked_launch_is_refused() {
+    let mut m = Meeting::new(secret(), 7);
+    assert_eq!(
+        admit_launched(&mut m, "Mallory", None),
+        Err(CommandError::LaunchNotChecked)
+    );
+    assert_eq!(m.participant_count(), 0);
+}
+
+#[test]
+fn a_second_instructor_takes_the_host_role_and_the_first_stays_co_host() {
+    let mut m = Meeting::new(secret(), 7);
+    let one = launch("https://lms.example#t1", Role::Host);
+    let two = launch("https://lms.example#t2", Role::Host);
+    let first = admit_launched(&mut m, "Tove", Some(&one)).expect("first");
+    let second = admit_launched(&mut m, "Tor", Some(&two)).expect("second");
+    assert_eq!(m.role_of(second), Some(Role::Host));
+    assert_eq!(m.role_of(first), Some(Role::CoHost));
+}

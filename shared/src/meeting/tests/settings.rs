@@ -23,6 +23,7 @@ fn admit(h: &mut Harness, name: &str, passcode: Option<&str>) -> Result<(), Comm
             credential: &Credential::Participant,
             passcode,
             from: Some("192.0.2.1"),
+            launched: None,
         },
         h.now,
     )?;
@@ -287,6 +288,7 @@ fn wrong_passcodes_are_throttled_by_address_and_a_fresh_address_gets_in() {
                 credential: &Credential::Participant,
                 passcode: Some("918273"),
                 from: Some("198.51.100.7"),
+                launched: None,
             },
             h.now,
         )
