@@ -8,7 +8,9 @@
 
 use crate::clock::Clock;
 use crate::limits::Permit;
-use crate::meetings::{ActorMsg, Close, ConnId, Connection, Departure, MeetingHandle, encode};
+use crate::meetings::{
+    ActorMsg, Close, ConnId, Connection, Departure, JoinRequest, MeetingHandle, encode,
+};
 use crate::metrics::Metrics;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
@@ -306,11 +308,14 @@ impl Session {
                 }
                 let (reply, answer) = oneshot::channel();
                 let join = ActorMsg::Join {
-                    name,
-                    email,
-                    credential,
-                    passcode,
-                    from: self.addr,
+                    request: JoinRequest {
+                        name,
+                        email,
+                        credential,
+                        passcode,
+                        from: self.addr,
+                        launched: None,
+                    },
                     connection: self.connection.clone(),
                     reply,
                 };

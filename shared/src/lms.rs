@@ -100,7 +100,8 @@ mod tests {
 
     const INSTRUCTOR: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
     const LEARNER: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
-    const TA: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant";
+    const TA: &str =
+        "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant";
     const INSTITUTION_INSTRUCTOR: &str =
         "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Instructor";
     const SYSTEM_ADMIN: &str = "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator";

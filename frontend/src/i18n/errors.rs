@@ -242,6 +242,10 @@ pub fn refused(error: &CommandError, lang: Lang) -> String {
             }
         }
         E::MeetingEnded => pick("This meeting has ended.", "Dette møtet er avsluttet."),
+        E::LaunchNotChecked => pick(
+            "Your launch from the learning platform could not be checked. Open the meeting from the course again.",
+            "Innloggingen fra læringsplattformen kunne ikke kontrolleres. Åpne møtet fra emnet på nytt.",
+        ),
         E::TooManyPasscodeTries { retry_after_secs } => {
             if nb {
                 format!("For mange feil passkoder. Prøv igjen om {retry_after_secs} sekunder.")

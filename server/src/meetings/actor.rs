@@ -12,6 +12,7 @@ use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::Store;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
+use plenary_shared::lms::Launched;
 use plenary_shared::media::ClientSignal;
 use plenary_shared::meeting::command::{Command, CommandError};
 use plenary_shared::meeting::groups::GroupSetView;
@@ -55,16 +56,24 @@ pub enum Departure {
     Broken,
 }
 
+/// Everything a join asks with.
+#[derive(Debug)]
+pub struct JoinRequest {
+    pub name: String,
+    pub email: Option<String>,
+    pub credential: Credential,
+    pub passcode: Option<String>,
+    /// The client's address (or network), for the passcode throttle.
+    pub from: IpAddr,
+    /// Who a `Credential::Launch` is, from its checked ticket.
+    pub launched: Option<Launched>,
+}
+
 /// Messages to a meeting's actor.
 #[derive(Debug)]
 pub enum ActorMsg {
     Join {
-        name: String,
-        email: Option<String>,
-        credential: Credential,
-        passcode: Option<String>,
-        /// The client's address (or network), for the passcode throttle.
-        from: IpAddr,
+        request: JoinRequest,
         connection: Connection,
         reply: Reply,
     },
@@ -345,19 +354,12 @@ impl Actor {
         let now = self.ctx.clock.now();
         match msg {
             ActorMsg::Join {
-                name,
-                email,
-                credential,
-                passcode,
-                from,
+                request,
                 connection,
                 reply,
             } => {
                 self.last_active = now;
-                self.join(
-                    name, email, credential, passcode, from, connection, reply, now,
-                )
-                .await
+                self.join(request, connection, reply, now).await
             }
             ActorMsg::Resume {
                 token,
@@ -491,18 +493,21 @@ impl Actor {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn join(
         &mut self,
-        name: String,
-        email: Option<String>,
-        credential: Credential,
-        passcode: Option<String>,
-        from: IpAddr,
+        request: JoinRequest,
         connection: Connection,
         reply: Reply,
         now: Timestamp,
     ) -> bool {
+        let JoinRequest {
+            name,
+            email,
+            credential,
+            passcode,
+            from,
+            launched,
+        } = request;
         let token = match secrets::session_token() {
             Ok(t) => t,
             Err(e) => {
@@ -519,6 +524,7 @@ impl Actor {
                 credential: &credential,
                 passcode: passcode.as_deref(),
                 from: Some(&address),
+                launched: launched.as_ref(),
             },
             now,
         );

@@ -9,7 +9,7 @@ mod delivery;
 mod lifecycle;
 mod persist;
 
-pub use actor::{ActorContext, ActorMsg, Departure, HostReadout, MeetingHandle};
+pub use actor::{ActorContext, ActorMsg, Departure, HostReadout, JoinRequest, MeetingHandle};
 pub use delivery::{Close, ConnId, Connection, encode};
 
 use crate::secrets::{self, RandomnessError};

@@ -338,7 +338,8 @@ fn a_launch_gives_the_course_role_and_needs_no_passcode() {
     let mut info = m.info().clone();
     info.passcode = Some("123456".into());
     let h = m.join("Hanne", &host_cred(), T0).expect("host joins");
-    m.apply(Command::SetInfo { info }, h, T0).expect("passcode set");
+    m.apply(Command::SetInfo { info }, h, T0)
+        .expect("passcode set");
     m.apply(Command::Leave, h, T0).expect("host leaves");
     let teacher = launch("https://lms.example#t1", Role::Host);
     let t = admit_launched(&mut m, "Tove Teacher", Some(&teacher)).expect("teacher");
