@@ -6,6 +6,7 @@ use crate::clock::Clock;
 use crate::limits::{
     ClientAddr, ConnectionGate, CreationLimiter, GateRefusal, Limits, TrustForwarded,
 };
+use crate::lti::{self, Lti};
 use crate::media::{Media, MediaConfig};
 use crate::meetings::{ActorContext, Close, Registry};
 use crate::metrics::Metrics;
@@ -35,6 +36,8 @@ pub struct AppState {
     pub frame_ancestors: String,
     /// The media engine, if its socket opened.
     pub media: Option<Media>,
+    /// The LTI tool, if `--lti-config` registered platforms.
+    pub lti: Option<Arc<Lti>>,
 }
 
 /// How long a dropped participant keeps their place by default.
@@ -52,6 +55,7 @@ pub struct Options {
     pub media: MediaConfig,
     pub limits: Limits,
     pub frame_ancestors: String,
+    pub lti: Option<Arc<Lti>>,
 }
 
 impl Default for Options {
@@ -63,6 +67,7 @@ impl Default for Options {
             media: MediaConfig::default(),
             limits: Limits::default(),
             frame_ancestors: "'self'".into(),
+            lti: None,
         }
     }
 }
@@ -124,8 +129,20 @@ impl AppState {
             creation: Arc::new(CreationLimiter::new(&options.limits)),
             gate: ConnectionGate::new(&options.limits),
             limits: Arc::new(options.limits),
-            frame_ancestors: options.frame_ancestors,
+            frame_ancestors: match &options.lti {
+                // Course pages frame the app: the platforms' origins are added.
+                Some(lti) => {
+                    let mut all = options.frame_ancestors.clone();
+                    for origin in lti.registration.origins() {
+                        all.push(' ');
+                        all.push_str(&origin);
+                    }
+                    all
+                }
+                None => options.frame_ancestors,
+            },
             media,
+            lti: options.lti,
         }
     }
 }
@@ -165,6 +182,15 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
         )
         .route("/api/meetings/{id}/ws", get(meeting_socket))
         .route(
+            "/lti/login",
+            get(lti::routes::login_get).post(lti::routes::login_post),
+        )
+        .route("/lti/launch", post(lti::routes::launch))
+        .route("/lti/deep-link", post(lti::routes::deep_link))
+        .route("/lti/jwks", get(lti::routes::jwks))
+        .route("/lti/config.json", get(lti::routes::config_json))
+        .route("/api/lti/session", get(lti::routes::session))
+        .route(
             "/api/meetings/{id}/plan",
             get(plans::get_plan).put(plans::put_plan),
         )
@@ -189,11 +215,14 @@ async fn meeting_socket(
     ClientAddr(addr): ClientAddr,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let meeting = state.registry.get(&MeetingId(id));
+    let meeting_id = MeetingId(id);
+    let meeting = state.registry.get(&meeting_id);
     let ctx = WsContext {
         metrics: state.metrics.clone(),
         clock: state.registry.clock().clone(),
         join_timeout: state.limits.join_timeout,
+        tickets: state.lti.as_ref().map(|lti| lti.ticket_key()),
+        meeting: meeting_id,
     };
     let permit = state.gate.admit(addr);
     if permit.is_err() {

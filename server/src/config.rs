@@ -124,6 +124,10 @@ pub struct Config {
     /// A CA root (PEM) to trust for the ACME directory's own HTTPS: a private CA, or a test one.
     #[arg(long, env = "PLENARY_ACME_DIRECTORY_ROOT")]
     pub acme_directory_root: Option<PathBuf>,
+    /// The learning platforms this server is registered with for LTI 1.3 (a TOML file; see the
+    /// README's "LMS (LTI 1.3)"). Their origins may frame the app.
+    #[arg(long, env = "PLENARY_LTI_CONFIG")]
+    pub lti_config: Option<PathBuf>,
     /// Count clients by the last `X-Forwarded-For` address (only behind a proxy that sets it).
     #[arg(long, env = "PLENARY_TRUST_FORWARDED_FOR", default_value_t = false)]
     pub trust_forwarded_for: bool,

@@ -35,6 +35,10 @@ pub enum ApiError {
     UnsupportedMediaType,
     #[error("too many meetings created from your address; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    #[error(
+        "the launch from your course has expired or is not valid; open the meeting from the course again"
+    )]
+    LaunchExpired,
 }
 
 impl ApiError {
@@ -49,6 +53,7 @@ impl ApiError {
             ApiError::NotJson => "not_json".into(),
             ApiError::UnsupportedMediaType => "unsupported_media_type".into(),
             ApiError::TooManyRequests { .. } => "too_many_requests".into(),
+            ApiError::LaunchExpired => "launch_expired".into(),
             // The engine's own stable code (`not_allowed`, `invalid_plan`, …).
             // Externally tagged: a bare string, or an object whose one key is the code.
             ApiError::Rejected(e) => match serde_json::to_value(e) {
@@ -68,7 +73,7 @@ impl ApiError {
             ApiError::Capacity => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             ApiError::UnknownMeeting => StatusCode::NOT_FOUND,
-            ApiError::MissingToken => StatusCode::UNAUTHORIZED,
+            ApiError::MissingToken | ApiError::LaunchExpired => StatusCode::UNAUTHORIZED,
             ApiError::BadBody(_) => StatusCode::BAD_REQUEST,
             ApiError::CsvErrors(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::NotJson | ApiError::UnsupportedMediaType => {

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod config;
 pub mod http;
 pub mod limits;
+pub mod lti;
 pub mod media;
 pub mod meetings;
 pub mod metrics;

@@ -47,6 +47,23 @@ async fn run(config: Config) -> Result<(), RunError> {
     let db = config.data_dir.join("plenary.sqlite3");
     let store = Store::open(&db).await?;
     let media = config.media().map_err(RunError::Config)?;
+    let lti = match &config.lti_config {
+        Some(path) => {
+            let registration = plenary_server::lti::registration::Registration::load(path)
+                .map_err(|e| RunError::Config(e.to_string()))?;
+            let platforms = registration.platforms.len();
+            let lti = plenary_server::lti::Lti::start(
+                registration,
+                &config.data_dir,
+                Some(store.clone()),
+            )
+            .await
+            .map_err(|e| RunError::Config(e.to_string()))?;
+            tracing::info!(platforms, "LTI on");
+            Some(std::sync::Arc::new(lti))
+        }
+        None => None,
+    };
     let state = AppState::from_options(plenary_server::app::Options {
         clock: plenary_server::clock::Clock::System,
         grace_ms: config.resume_grace_secs.saturating_mul(1000),
@@ -54,6 +71,7 @@ async fn run(config: Config) -> Result<(), RunError> {
         media,
         limits: config.limits(),
         frame_ancestors: config.frame_ancestors.clone(),
+        lti,
     });
     if state.media.is_none() {
         return Err(RunError::Config(format!(

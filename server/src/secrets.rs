@@ -41,6 +41,11 @@ pub fn session_token() -> Result<SessionToken, RandomnessError> {
     Ok(SessionToken(base64url(&random_bytes::<24>()?)))
 }
 
+/// A 256-bit single-use value (an OIDC `state` or `nonce`), base64url.
+pub fn token_256() -> Result<String, RandomnessError> {
+    Ok(base64url(&random_bytes::<32>()?))
+}
+
 /// A seed for a meeting's random choices (automatic splits, rotations).
 pub fn seed() -> Result<u64, RandomnessError> {
     Ok(u64::from_le_bytes(random_bytes::<8>()?))

@@ -8,13 +8,15 @@
 
 use crate::clock::Clock;
 use crate::limits::Permit;
+use crate::lti::keys::TicketKey;
 use crate::meetings::{
     ActorMsg, Close, ConnId, Connection, Departure, JoinRequest, MeetingHandle, encode,
 };
 use crate::metrics::Metrics;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::{SinkExt, StreamExt};
-use plenary_shared::ids::ParticipantId;
+use plenary_shared::ids::{MeetingId, ParticipantId};
+use plenary_shared::lms::Launched;
 use plenary_shared::media::{ClientSignal, MAX_VIEW_TILES};
 use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::CommandError;
@@ -53,6 +55,10 @@ pub struct WsContext {
     pub clock: Clock,
     /// A connection that has not joined by then is closed.
     pub join_timeout: Duration,
+    /// Opens the tickets of course launches (`Credential::Launch`), if LTI is on.
+    pub tickets: Option<TicketKey>,
+    /// The meeting this connection is for, which a ticket must name.
+    pub meeting: MeetingId,
 }
 
 /// Reads one text frame as a client message.
@@ -197,6 +203,8 @@ pub async fn serve(
         addr,
         limit: RateLimit::new(RATE_PER_SEC, RATE_BURST, Instant::now()),
         passcode_tries: Tries::default(),
+        tickets: ctx.tickets.clone(),
+        meeting_id: ctx.meeting.clone(),
     };
     let join_deadline = tokio::time::sleep(ctx.join_timeout);
     tokio::pin!(join_deadline);
@@ -261,9 +269,17 @@ struct Session {
     limit: RateLimit,
     /// Wrong passcodes on this connection (the address and meeting levels are the engine's).
     passcode_tries: Tries,
+    tickets: Option<TicketKey>,
+    meeting_id: MeetingId,
 }
 
 impl Session {
+    /// The ticket of a course launch, if it is ours, unexpired, and for this meeting.
+    fn open_ticket(&self, ticket: &str) -> Option<crate::lti::Ticket> {
+        let opened = crate::lti::open_ticket(self.tickets.as_ref()?, ticket)?;
+        (opened.meeting.as_ref() == Some(&self.meeting_id)).then_some(opened)
+    }
+
     async fn receive(&mut self, text: &str) {
         Metrics::bump(&self.metrics.messages_in);
         if !self.limit.allows(Instant::now()) {
@@ -306,6 +322,24 @@ impl Session {
                     self.refuse(ProtocolError::Rejected { error });
                     return;
                 }
+                // A course launch: the ticket says who this is (the LMS name, no join form).
+                let (name, email, launched) = match &credential {
+                    Credential::Launch { ticket } => match self.open_ticket(ticket) {
+                        Some(ticket) => (
+                            ticket.name,
+                            ticket.email,
+                            Some(Launched {
+                                subject: ticket.subject,
+                                role: ticket.role,
+                            }),
+                        ),
+                        None => {
+                            self.refuse(ProtocolError::LaunchExpired);
+                            return;
+                        }
+                    },
+                    _ => (name, email, None),
+                };
                 let (reply, answer) = oneshot::channel();
                 let join = ActorMsg::Join {
                     request: JoinRequest {
@@ -314,7 +348,7 @@ impl Session {
                         credential,
                         passcode,
                         from: self.addr,
-                        launched: None,
+                        launched,
                     },
                     connection: self.connection.clone(),
                     reply,

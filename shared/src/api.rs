@@ -47,3 +47,23 @@ pub struct CsvImported {
     pub import: CsvImport,
     pub applied: bool,
 }
+
+/// Answer to `GET /api/lti/session` (with the launch ticket as a bearer token): where a person
+/// launched from a course stands. A fresh ticket comes with every answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LtiSession {
+    /// The course's meeting is there: join it with `Credential::Launch { ticket }`.
+    Ready {
+        meeting: MeetingId,
+        name: String,
+        title: String,
+        ticket: String,
+    },
+    /// No host has opened the meeting yet: ask again in a few seconds.
+    Waiting {
+        name: String,
+        title: String,
+        ticket: String,
+    },
+}

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 /// Bumped on any incompatible change. A client speaking another version is told so.
-pub const PROTOCOL_VERSION: u16 = 5;
+pub const PROTOCOL_VERSION: u16 = 6;
 
 /// Largest text frame the server reads, in bytes. Larger ones are refused with `FrameTooLarge`.
 /// Sized for a browser's SDP answer in a large room (about 1 KiB per received track).
@@ -113,6 +113,10 @@ pub enum ProtocolError {
     TooManyConnections { from_your_address: bool },
     #[error("something went wrong on the server; please try again")]
     ServerError,
+    #[error(
+        "the launch from your course has expired or is not for this meeting; open it from the course again"
+    )]
+    LaunchExpired,
 }
 
 #[cfg(test)]
@@ -134,7 +138,7 @@ mod tests {
         let json = serde_json::to_string(&msg).expect("serialise");
         assert_eq!(
             json,
-            r#"{"join":{"version":5,"name":"Ada","credential":{"host":{"secret":"x"}}}}"#
+            r#"{"join":{"version":6,"name":"Ada","credential":{"host":{"secret":"x"}}}}"#
         );
         let back: ClientMsg = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, msg);

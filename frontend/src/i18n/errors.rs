@@ -24,6 +24,10 @@ pub fn describe(error: &ProtocolError, lang: Lang) -> String {
             "This page is out of date. Reload it.",
             "Denne siden er utdatert. Last den inn på nytt.",
         ),
+        ProtocolError::LaunchExpired => pick(
+            "Your launch from the course has expired. Open the meeting from the course again.",
+            "Innloggingen fra emnet er utløpt. Åpne møtet fra emnet på nytt.",
+        ),
         ProtocolError::UnknownMeeting => pick(
             "There is no meeting here (it may have ended).",
             "Det finnes ikke noe møte her (det kan være avsluttet).",

@@ -33,6 +33,14 @@ const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (meeting, seq)
     ) WITHOUT ROWID",
     ),
+    (
+        3,
+        "CREATE TABLE lti_links (
+        link TEXT PRIMARY KEY NOT NULL,
+        context TEXT NOT NULL,
+        meeting TEXT NOT NULL
+    )",
+    ),
 ];
 
 /// One chat line as stored: its place (`main` or `room:N`) and the message as JSON.
@@ -198,6 +206,42 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok((rows, last.unwrap_or(0)))
+    }
+
+    /// The meeting of a course link (`lti/links.rs` makes the keys), if one was made.
+    pub async fn lti_link(&self, link: &str) -> Result<Option<MeetingId>, StoreError> {
+        let found: Option<String> =
+            sqlx::query_scalar("SELECT meeting FROM lti_links WHERE link = ?")
+                .bind(link)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.map(MeetingId))
+    }
+
+    /// The meetings of every link of a course (`context` is the course's key).
+    pub async fn lti_course_links(&self, context: &str) -> Result<Vec<MeetingId>, StoreError> {
+        let found: Vec<String> =
+            sqlx::query_scalar("SELECT meeting FROM lti_links WHERE context = ? LIMIT 100")
+                .bind(context)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(found.into_iter().map(MeetingId).collect())
+    }
+
+    /// Records (or replaces) the meeting of a course link.
+    pub async fn set_lti_link(
+        &self,
+        link: &str,
+        context: &str,
+        meeting: &MeetingId,
+    ) -> Result<(), StoreError> {
+        sqlx::query("INSERT OR REPLACE INTO lti_links (link, context, meeting) VALUES (?, ?, ?)")
+            .bind(link)
+            .bind(context)
+            .bind(&meeting.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Runs one statement as is: for tests that must make the store misbehave.
