@@ -9,6 +9,7 @@ pub mod browser;
 pub mod browser_timing;
 pub mod client;
 pub mod lifecycle_bench;
+pub mod lti;
 pub mod media;
 pub mod plenary_bench;
 pub mod sfu_bench;
@@ -94,6 +95,14 @@ impl TestServer {
     /// Starts the real app with a given state (a manual clock, a short grace period…).
     pub async fn start_with(state: AppState) -> Result<TestServer> {
         let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
+        TestServer::start_on(listener, state).await
+    }
+
+    /// Serves `state` on a listener bound already (so its URL could go into the state).
+    pub async fn start_on(
+        listener: tokio::net::TcpListener,
+        state: AppState,
+    ) -> Result<TestServer> {
         let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
         let registry = state.registry.clone();
@@ -145,6 +154,11 @@ impl TestServer {
             let _ = stop.send(());
         }
         self.registry.flush_all().await;
+    }
+
+    /// How many meetings the server holds.
+    pub fn meetings(&self) -> usize {
+        self.registry.len()
     }
 
     /// `http://127.0.0.1:port` (or `https://`).

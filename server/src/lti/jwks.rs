@@ -1,6 +1,7 @@
-//! The platforms' public keys, fetched from their `jwks_url`, cached, and fetched again once
-//! when a token names a key we do not know (a platform that rotated its key), at most once per
-//! `REFETCH_EVERY` per platform so forged `kid`s cannot make us hammer the platform.
+//! The platforms' public keys, fetched from their `jwks_url` on first need, cached, and fetched
+//! again once when a token names a key we do not know (a platform that rotated its key): such
+//! refetches at most once per `REFETCH_EVERY` per platform, so forged `kid`s cannot make us
+//! hammer the platform.
 
 use super::client::HttpClient;
 use super::verify::LaunchError;
@@ -18,7 +19,9 @@ pub const MAX_KEYS: usize = 32;
 #[derive(Default)]
 struct Cached {
     keys: HashMap<String, DecodingKey>,
-    fetched: Option<Instant>,
+    /// Whether the set was fetched at all, and when it was last fetched for an unknown `kid`.
+    fetched: bool,
+    refetched: Option<Instant>,
 }
 
 /// Every platform's keys, by platform index in the registration.
@@ -49,13 +52,16 @@ impl KeySets {
         if let Some(key) = cached.keys.get(kid) {
             return Ok(key.clone());
         }
-        if cached
-            .fetched
-            .is_some_and(|at| at.elapsed() < REFETCH_EVERY)
-        {
-            return Err(LaunchError::UnknownKey(kid.to_owned()));
+        if cached.fetched {
+            if cached
+                .refetched
+                .is_some_and(|at| at.elapsed() < REFETCH_EVERY)
+            {
+                return Err(LaunchError::UnknownKey(kid.to_owned()));
+            }
+            cached.refetched = Some(Instant::now());
         }
-        cached.fetched = Some(Instant::now());
+        cached.fetched = true;
         let answer = client
             .get_json(url, None, "application/json")
             .await

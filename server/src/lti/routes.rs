@@ -18,7 +18,6 @@ use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::info::MeetingInfo;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 
 /// The parameters of a third-party-initiated login (LTI Core §4.1.1).
 #[derive(Debug, Deserialize)]
@@ -47,13 +46,12 @@ pub struct LaunchForm {
     error_description: Option<String>,
 }
 
-fn tool(state: &AppState) -> Result<Arc<Lti>, Response> {
-    state.lti.clone().ok_or_else(|| {
-        pages::refusal(
-            StatusCode::NOT_FOUND,
-            "LTI is not set up on this server (start it with --lti-config).",
-        )
-    })
+/// The page for an LTI path on a server without `--lti-config`.
+fn not_set_up() -> Response {
+    pages::refusal(
+        StatusCode::NOT_FOUND,
+        "LTI is not set up on this server (start it with --lti-config).",
+    )
 }
 
 fn refuse(error: &LaunchError) -> Response {
@@ -95,9 +93,8 @@ pub async fn login_post(
 }
 
 fn login(state: &AppState, params: LoginParams) -> Response {
-    let lti = match tool(state) {
-        Ok(lti) => lti,
-        Err(page) => return page,
+    let Some(lti) = state.lti.clone() else {
+        return not_set_up();
     };
     let Some((index, platform)) = lti
         .registration
@@ -150,9 +147,8 @@ pub async fn launch(
     State(state): State<AppState>,
     form: Result<Form<LaunchForm>, FormRejection>,
 ) -> Response {
-    let lti = match tool(&state) {
-        Ok(lti) => lti,
-        Err(page) => return page,
+    let Some(lti) = state.lti.clone() else {
+        return not_set_up();
     };
     let form = match form {
         Ok(Form(form)) => form,
@@ -313,9 +309,8 @@ pub async fn deep_link(
     State(state): State<AppState>,
     form: Result<Form<DeepLinkChoice>, FormRejection>,
 ) -> Response {
-    let lti = match tool(&state) {
-        Ok(lti) => lti,
-        Err(page) => return page,
+    let Some(lti) = state.lti.clone() else {
+        return not_set_up();
     };
     let Ok(Form(choice)) = form else {
         return pages::refusal(StatusCode::BAD_REQUEST, "The form is incomplete.");
@@ -380,17 +375,16 @@ pub async fn deep_link(
 
 /// `GET /lti/jwks`: the tool's public keys.
 pub async fn jwks(State(state): State<AppState>) -> Response {
-    match tool(&state) {
-        Ok(lti) => Json(lti.tool_key().jwks()).into_response(),
-        Err(page) => page,
+    match &state.lti {
+        Some(lti) => Json(lti.tool_key().jwks()).into_response(),
+        None => not_set_up(),
     }
 }
 
 /// `GET /lti/config.json`: a Canvas-style tool configuration with this server's URLs.
 pub async fn config_json(State(state): State<AppState>) -> Response {
-    let lti = match tool(&state) {
-        Ok(lti) => lti,
-        Err(page) => return page,
+    let Some(lti) = state.lti.clone() else {
+        return not_set_up();
     };
     let r = &lti.registration;
     Json(serde_json::json!({
@@ -423,9 +417,8 @@ pub async fn config_json(State(state): State<AppState>) -> Response {
 /// `GET /api/lti/session`, with the ticket as `Authorization: Bearer`: the course's meeting
 /// when there is one, else that it has not started; always with a fresh ticket.
 pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let lti = match tool(&state) {
-        Ok(lti) => lti,
-        Err(page) => return page,
+    let Some(lti) = state.lti.clone() else {
+        return not_set_up();
     };
     let bearer = headers
         .get(header::AUTHORIZATION)

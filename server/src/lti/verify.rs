@@ -186,16 +186,16 @@ pub fn check_claims(
     if !audiences.contains(&platform.client_id) {
         return Err(LaunchError::WrongAudience(platform.client_id.clone()));
     }
+    match string(claims, "azp") {
+        Some(azp) if azp != platform.client_id => return Err(LaunchError::WrongAuthorisedParty),
+        None if audiences.len() > 1 => return Err(LaunchError::NoAuthorisedParty),
+        _ => {}
+    }
     if let Some(other) = audiences
         .iter()
         .find(|a| **a != platform.client_id && !platform.trusted_audiences.contains(a))
     {
         return Err(LaunchError::UntrustedAudience(other.clone()));
-    }
-    match string(claims, "azp") {
-        Some(azp) if azp != platform.client_id => return Err(LaunchError::WrongAuthorisedParty),
-        None if audiences.len() > 1 => return Err(LaunchError::NoAuthorisedParty),
-        _ => {}
     }
     let exp = claims
         .get("exp")

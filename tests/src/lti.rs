@@ -1,0 +1,279 @@
+//! A learning-platform simulator for the LTI tests: its own keys (made here, signed with
+//! `jsonwebtoken`), a published key set it can rotate, an OIDC authorisation endpoint that
+//! answers a login with a self-posting form carrying the `id_token` the test asks for, and
+//! the names-and-roles and groups services with an OAuth2 token endpoint. It listens on
+//! 127.0.0.1 but calls itself `localhost`, so a page from it framing the tool at 127.0.0.1 is
+//! cross-site.
+
+use crate::{HarnessError, Result};
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::pkcs1::EncodeRsaPrivateKey;
+use rsa::traits::PublicKeyParts;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub const CLIENT_ID: &str = "plenary-tool";
+pub const DEPLOYMENT: &str = "deployment-1";
+pub const INSTRUCTOR: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor";
+pub const LEARNER: &str = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner";
+
+/// One signing key of the platform.
+#[derive(Clone)]
+pub struct PlatformKey {
+    pub kid: String,
+    pub encoding: EncodingKey,
+    pub jwk: Value,
+    /// The public modulus, raw, for a forgery that uses it as an HMAC secret.
+    pub public: Vec<u8>,
+}
+
+impl PlatformKey {
+    /// A fresh 2048-bit RSA key.
+    pub fn make(kid: &str) -> Result<PlatformKey> {
+        let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+            .map_err(|e| HarnessError::Other(e.to_string()))?;
+        let der = key
+            .to_pkcs1_der()
+            .map_err(|e| HarnessError::Other(e.to_string()))?;
+        let n = key.n().to_bytes_be();
+        Ok(PlatformKey {
+            kid: kid.to_owned(),
+            encoding: EncodingKey::from_rsa_der(der.as_bytes()),
+            jwk: json!({
+                "kty": "RSA", "alg": "RS256", "use": "sig", "kid": kid,
+                "n": URL_SAFE_NO_PAD.encode(&n),
+                "e": URL_SAFE_NO_PAD.encode(key.e().to_bytes_be()),
+            }),
+            public: n,
+        })
+    }
+
+    /// `claims` signed RS256 with this key's id.
+    pub fn sign(&self, claims: &Value) -> Result<String> {
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.encoding)
+            .map_err(|e| HarnessError::Other(e.to_string()))
+    }
+}
+
+/// Who the next login at the authorisation endpoint launches as.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub sub: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub context: String,
+    pub resource_link: String,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The key set served at `/jwks`.
+    published: Mutex<Vec<Value>>,
+    signing: Mutex<Option<PlatformKey>>,
+    next: Mutex<Option<Person>>,
+    /// Every authorisation request's query, in order.
+    auth_requests: Mutex<Vec<HashMap<String, String>>>,
+    jwks_fetches: AtomicUsize,
+    tool_url: Mutex<String>,
+    issuer: Mutex<String>,
+}
+
+/// The running simulator.
+#[derive(Clone)]
+pub struct Platform {
+    pub addr: SocketAddr,
+    inner: Arc<Inner>,
+}
+
+impl Platform {
+    /// Starts the platform on 127.0.0.1 with one signing key, published.
+    pub async fn start() -> Result<Platform> {
+        let inner = Arc::new(Inner::default());
+        let key = PlatformKey::make("platform-key-1")?;
+        inner
+            .published
+            .lock()
+            .map_err(poisoned)?
+            .push(key.jwk.clone());
+        *inner.signing.lock().map_err(poisoned)? = Some(key);
+        let app = Router::new()
+            .route("/jwks", get(jwks))
+            .route("/auth", get(auth))
+            .with_state(inner.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        *inner.issuer.lock().map_err(poisoned)? = format!("http://localhost:{}", addr.port());
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Platform { addr, inner })
+    }
+
+    /// The platform's issuer: `http://localhost:port` (another site than the tool's
+    /// 127.0.0.1).
+    pub fn issuer(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
+    }
+
+    /// The tool's registration file for this platform, for a tool at `tool_url`.
+    pub fn registration(&self, tool_url: &str) -> String {
+        if let Ok(mut url) = self.inner.tool_url.lock() {
+            *url = tool_url.to_owned();
+        }
+        let base = self.issuer();
+        format!(
+            "tool_url = \"{tool_url}\"\n\n[[platform]]\nname = \"Simulated LMS\"\n\
+             issuer = \"{base}\"\nclient_id = \"{CLIENT_ID}\"\ndeployment_ids = [\"{DEPLOYMENT}\"]\n\
+             auth_url = \"{base}/auth\"\ntoken_url = \"{base}/token\"\njwks_url = \"{base}/jwks\"\n"
+        )
+    }
+
+    /// The key the platform signs with now.
+    pub fn key(&self) -> Result<PlatformKey> {
+        self.inner
+            .signing
+            .lock()
+            .map_err(poisoned)?
+            .clone()
+            .ok_or_else(|| HarnessError::Other("no key".into()))
+    }
+
+    /// Rotates to a new key: published alongside the old, and signed with from now on.
+    pub fn rotate(&self, kid: &str) -> Result<PlatformKey> {
+        let key = PlatformKey::make(kid)?;
+        self.inner
+            .published
+            .lock()
+            .map_err(poisoned)?
+            .push(key.jwk.clone());
+        *self.inner.signing.lock().map_err(poisoned)? = Some(key.clone());
+        Ok(key)
+    }
+
+    /// How often the tool fetched the key set.
+    pub fn jwks_fetches(&self) -> usize {
+        self.inner.jwks_fetches.load(Ordering::SeqCst)
+    }
+
+    /// The authorisation requests so far.
+    pub fn auth_requests(&self) -> Vec<HashMap<String, String>> {
+        self.inner
+            .auth_requests
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// Who the next login launches as.
+    pub fn launch_next(&self, person: Person) -> Result<()> {
+        *self.inner.next.lock().map_err(poisoned)? = Some(person);
+        Ok(())
+    }
+
+    /// Good launch claims for `person`, answering a login that sent `nonce`.
+    pub fn claims(&self, person: &Person, nonce: &str) -> Value {
+        claims_for(&self.issuer(), &self.tool_url(), person, nonce)
+    }
+
+    fn tool_url(&self) -> String {
+        self.inner
+            .tool_url
+            .lock()
+            .map(|u| u.clone())
+            .unwrap_or_default()
+    }
+
+    /// The URL that starts a login of the tool (what the platform's link points at).
+    pub fn login_url(&self, tool_url: &str, hint: &str) -> String {
+        let query = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("iss", &self.issuer())
+            .append_pair("login_hint", hint)
+            .append_pair("target_link_uri", &format!("{tool_url}/lti/launch"))
+            .append_pair("lti_message_hint", &format!("message-{hint}"))
+            .append_pair("client_id", CLIENT_ID)
+            .append_pair("lti_deployment_id", DEPLOYMENT)
+            .finish();
+        format!("{tool_url}/lti/login?{query}")
+    }
+}
+
+/// Launch claims for `person` from `issuer` to the tool at `tool_url`.
+pub fn claims_for(issuer: &str, tool_url: &str, person: &Person, nonce: &str) -> Value {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    json!({
+        "iss": issuer,
+        "aud": CLIENT_ID,
+        "sub": person.sub,
+        "exp": now + 300,
+        "iat": now,
+        "nonce": nonce,
+        "name": person.name,
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id": DEPLOYMENT,
+        "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+        "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+        "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": format!("{tool_url}/lti/launch"),
+        "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": person.resource_link, "title": "Seminar"},
+        "https://purl.imsglobal.org/spec/lti/claim/roles": person.roles,
+        "https://purl.imsglobal.org/spec/lti/claim/context": {"id": person.context, "title": "Course"},
+    })
+}
+
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> HarnessError {
+    HarnessError::Other("a lock was poisoned".into())
+}
+
+async fn jwks(State(inner): State<Arc<Inner>>) -> Json<Value> {
+    inner.jwks_fetches.fetch_add(1, Ordering::SeqCst);
+    let keys = inner
+        .published
+        .lock()
+        .map(|k| k.clone())
+        .unwrap_or_default();
+    Json(json!({ "keys": keys }))
+}
+
+/// The authorisation endpoint: records the request and answers with a page that posts the
+/// `id_token` for the next person to the tool's redirect URI, as a platform does.
+async fn auth(
+    State(inner): State<Arc<Inner>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Ok(mut all) = inner.auth_requests.lock() {
+        all.push(query.clone());
+    }
+    let person = inner.next.lock().ok().and_then(|p| p.clone());
+    let key = inner.signing.lock().ok().and_then(|k| k.clone());
+    let (Some(person), Some(key)) = (person, key) else {
+        return (axum::http::StatusCode::BAD_REQUEST, "no launch planned").into_response();
+    };
+    let tool_url = inner.tool_url.lock().map(|u| u.clone()).unwrap_or_default();
+    let issuer = inner.issuer.lock().map(|i| i.clone()).unwrap_or_default();
+    let nonce = query.get("nonce").cloned().unwrap_or_default();
+    let state = query.get("state").cloned().unwrap_or_default();
+    let redirect = query.get("redirect_uri").cloned().unwrap_or_default();
+    let claims = claims_for(&issuer, &tool_url, &person, &nonce);
+    let Ok(token) = key.sign(&claims) else {
+        return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "cannot sign").into_response();
+    };
+    Html(format!(
+        "<!doctype html><form method=\"post\" action=\"{redirect}\">\
+         <input type=\"hidden\" name=\"id_token\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"state\" value=\"{state}\"></form>\
+         <script>document.forms[0].submit()</script>"
+    ))
+    .into_response()
+}
