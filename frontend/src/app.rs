@@ -1,6 +1,6 @@
 //! The root component: picks the language, reads the URL once, and shows that screen.
 
-use crate::features::{lobby, meeting, planning};
+use crate::features::{launch, lobby, meeting, planning};
 use crate::i18n::{Lang, Texts};
 use crate::net::storage;
 use crate::route::{self, Route};
@@ -80,8 +80,12 @@ pub fn App() -> impl IntoView {
                 id,
                 host_secret,
                 passcode,
+                launch: None,
             })
             .into_any()
+        }
+        Route::Launch { ticket } => {
+            launch::LaunchPage(launch::LaunchPageProps { ticket }).into_any()
         }
         Route::NotFound => view! {
             <main>

@@ -17,6 +17,11 @@ pub enum Route {
         host_secret: Option<HostSecret>,
         passcode: Option<String>,
     },
+    /// `/lti/join#ticket={ticket}`: a launch from a course (the ticket may instead have been
+    /// kept for this tab).
+    Launch {
+        ticket: Option<String>,
+    },
     NotFound,
 }
 
@@ -28,6 +33,15 @@ pub fn parse(path: &str, hash: &str) -> Route {
     }
     if path == "/plan" {
         return Route::Plan;
+    }
+    if path == "/lti/join" {
+        let ticket = hash
+            .trim_start_matches('#')
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("ticket=")?.split('&').next())
+            .filter(|t| !t.is_empty() && t.len() <= 8192)
+            .map(str::to_owned);
+        return Route::Launch { ticket };
     }
     let Some(id) = path.strip_prefix("/m/") else {
         return Route::NotFound;
@@ -139,6 +153,17 @@ mod tests {
                 passcode: None
             }
         );
+    }
+
+    #[test]
+    fn a_launch_carries_its_ticket_in_the_fragment() {
+        assert_eq!(
+            parse("/lti/join", "#ticket=a.b.c"),
+            Route::Launch {
+                ticket: Some("a.b.c".into())
+            }
+        );
+        assert_eq!(parse("/lti/join", ""), Route::Launch { ticket: None });
     }
 
     #[test]

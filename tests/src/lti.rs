@@ -110,6 +110,7 @@ impl Platform {
         let app = Router::new()
             .route("/jwks", get(jwks))
             .route("/auth", get(auth))
+            .route("/course", get(course))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -276,4 +277,58 @@ async fn auth(
          <script>document.forms[0].submit()</script>"
     ))
     .into_response()
+}
+
+/// A course page framing the tool's login (`?login=`), with `allow="camera; microphone"` when
+/// `?allow=1`, the way an LMS shows an LTI link inline.
+async fn course(Query(query): Query<HashMap<String, String>>) -> Html<String> {
+    let login = query
+        .get("login")
+        .cloned()
+        .unwrap_or_default()
+        .replace('"', "&quot;");
+    let allow = if query.get("allow").is_some_and(|a| a == "1") {
+        " allow=\"camera; microphone; display-capture\""
+    } else {
+        ""
+    };
+    Html(format!(
+        "<!doctype html><title>Course</title><h1>Course page</h1>\
+         <iframe src=\"{login}\"{allow} style=\"width:900px;height:700px\"></iframe>"
+    ))
+}
+
+/// Starts the real server with LTI registered for `platform`, on a port known beforehand.
+pub async fn start_tool(platform: &Platform) -> Result<(crate::TestServer, String)> {
+    let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
+    let tool_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
+    let registration =
+        plenary_server::lti::registration::Registration::parse(&platform.registration(&tool_url))
+            .map_err(|e| HarnessError::Other(e.to_string()))?;
+    let dir = std::env::temp_dir().join(format!(
+        "plenary-lti-{}-{}",
+        std::process::id(),
+        platform.addr.port()
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let lti = plenary_server::lti::Lti::start(registration, &dir, None)
+        .await
+        .map_err(|e| HarnessError::Other(e.to_string()))?;
+    let state = plenary_server::app::AppState::from_options(plenary_server::app::Options {
+        lti: Some(Arc::new(lti)),
+        ..plenary_server::app::Options::default()
+    });
+    let server = crate::TestServer::start_on(listener, state).await?;
+    Ok((server, tool_url))
+}
+
+impl Platform {
+    /// The course page framing a login of the tool at `tool_url` for `hint`.
+    pub fn course_page(&self, tool_url: &str, hint: &str, allow_devices: bool) -> String {
+        let login = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("login", &self.login_url(tool_url, hint))
+            .append_pair("allow", if allow_devices { "1" } else { "0" })
+            .finish();
+        format!("{}/course?{login}", self.issuer())
+    }
 }

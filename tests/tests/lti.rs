@@ -6,15 +6,11 @@
 use plenary_e2e::client::Client;
 use plenary_e2e::lti::{INSTRUCTOR, LEARNER, Person, Platform};
 use plenary_e2e::{HarnessError, Result, TestServer, header_of, http_full};
-use plenary_server::app::{AppState, Options};
-use plenary_server::lti::Lti;
-use plenary_server::lti::registration::Registration;
 use plenary_shared::api::LtiSession;
 use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// A change to good launch claims that makes them bad.
 type Change = Box<dyn FnOnce(&mut Value)>;
@@ -27,24 +23,7 @@ struct Setup {
 
 async fn setup() -> Result<Setup> {
     let platform = Platform::start().await?;
-    let listener = plenary_server::bind(([127, 0, 0, 1], 0).into())?;
-    let tool_url = format!("http://127.0.0.1:{}", listener.local_addr()?.port());
-    let registration = Registration::parse(&platform.registration(&tool_url))
-        .map_err(|e| HarnessError::Other(e.to_string()))?;
-    let dir = std::env::temp_dir().join(format!(
-        "plenary-lti-{}-{}",
-        std::process::id(),
-        platform.addr.port()
-    ));
-    std::fs::create_dir_all(&dir)?;
-    let lti = Lti::start(registration, &dir, None)
-        .await
-        .map_err(|e| HarnessError::Other(e.to_string()))?;
-    let state = AppState::from_options(Options {
-        lti: Some(Arc::new(lti)),
-        ..Options::default()
-    });
-    let server = TestServer::start_on(listener, state).await?;
+    let (server, tool_url) = plenary_e2e::lti::start_tool(&platform).await?;
     Ok(Setup {
         platform,
         server,

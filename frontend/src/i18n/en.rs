@@ -169,4 +169,10 @@ pub const TEXTS: Texts = Texts {
     taken_over: "This meeting is now open in another tab or window.",
     use_here: "Use it here",
     rejoining: "Coming back into the meeting…",
+    lti_opening: "Opening your course's meeting…",
+    lti_waiting: "The meeting has not started yet. You will be let in as soon as your teacher opens it.",
+    lti_failed: "This launch can no longer be used. Open the meeting from your course again.",
+    lti_no_devices: "This course page does not let Plenary use your camera and microphone.",
+    lti_open_window: "Open in a new window",
+    lti_stay: "Continue here without camera and microphone",
 };

@@ -213,6 +213,12 @@ pub struct Texts {
     pub taken_over: &'static str,
     pub use_here: &'static str,
     pub rejoining: &'static str,
+    pub lti_opening: &'static str,
+    pub lti_waiting: &'static str,
+    pub lti_failed: &'static str,
+    pub lti_no_devices: &'static str,
+    pub lti_open_window: &'static str,
+    pub lti_stay: &'static str,
 }
 
 impl Texts {

@@ -169,4 +169,10 @@ pub const TEXTS: Texts = Texts {
     taken_over: "Møtet er nå åpent i en annen fane eller et annet vindu.",
     use_here: "Bruk det her",
     rejoining: "Kommer tilbake inn i møtet …",
+    lti_opening: "Åpner emnets møte …",
+    lti_waiting: "Møtet har ikke startet ennå. Du slippes inn så snart læreren åpner det.",
+    lti_failed: "Denne innloggingen kan ikke brukes lenger. Åpne møtet fra emnet på nytt.",
+    lti_no_devices: "Denne emnesiden lar ikke Plenary bruke kameraet og mikrofonen din.",
+    lti_open_window: "Åpne i et nytt vindu",
+    lti_stay: "Fortsett her uten kamera og mikrofon",
 };

@@ -121,3 +121,38 @@ pub fn on_ended(track: &MediaStreamTrack, then: impl FnOnce() + 'static) {
     let closure = Closure::once_into_js(then);
     track.set_onended(Some(closure.unchecked_ref()));
 }
+
+/// Whether this page runs inside a frame (a course page of a learning platform, say).
+pub fn in_frame() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    match window.top() {
+        Ok(Some(top)) => !js_sys::Object::is(&top, &window),
+        _ => false,
+    }
+}
+
+/// Whether the frame this page is in lets it ask for the camera and microphone (the framing
+/// page's `allow="camera; microphone"`). Browsers that cannot tell are taken to allow it.
+pub fn frame_allows_devices() -> bool {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return true;
+    };
+    let policy = js_sys::Reflect::get(&document, &"featurePolicy".into()).ok();
+    let Some(policy) = policy.filter(|p| p.is_object()) else {
+        return true;
+    };
+    let Some(allows) = js_sys::Reflect::get(&policy, &"allowsFeature".into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return true;
+    };
+    ["camera", "microphone"].iter().all(|feature| {
+        allows
+            .call1(&policy, &(*feature).into())
+            .map(|v| v.as_bool().unwrap_or(true))
+            .unwrap_or(true)
+    })
+}

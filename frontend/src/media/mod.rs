@@ -5,7 +5,7 @@
 //! and keeps who speaks as the server says. Components read `MediaState`'s signals and call
 //! its methods; nothing else touches WebRTC.
 
-mod devices;
+pub mod devices;
 mod path;
 mod receive;
 

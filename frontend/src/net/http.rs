@@ -2,7 +2,7 @@
 //! sentence (`ApiErrorBody::message`), or the HTTP status if the body is not one.
 
 use super::js_error;
-use plenary_shared::api::{ApiErrorBody, CreatedMeeting, NewMeeting};
+use plenary_shared::api::{ApiErrorBody, CreatedMeeting, LtiSession, NewMeeting};
 use plenary_shared::ids::{HostSecret, MeetingId};
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use serde::de::DeserializeOwned;
@@ -25,6 +25,13 @@ pub async fn public_info(meeting: &MeetingId) -> Result<PublicInfo, String> {
 pub async fn settings(meeting: &MeetingId, secret: &HostSecret) -> Result<MeetingInfo, String> {
     let url = format!("/api/meetings/{meeting}/settings");
     send("GET", &url, None, Some(secret)).await
+}
+
+/// `GET /api/lti/session` with a launch ticket: the course's meeting, or that it has not
+/// started, with a fresh ticket.
+pub async fn lti_session(ticket: &str) -> Result<LtiSession, String> {
+    let bearer = HostSecret(ticket.to_owned());
+    send("GET", "/api/lti/session", None, Some(&bearer)).await
 }
 
 /// One request; `secret`, if given, goes in as the bearer token.

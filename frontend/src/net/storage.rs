@@ -70,6 +70,22 @@ pub fn link_part(meeting: &MeetingId, what: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+const TICKET_KEY: &str = "plenary.lti.ticket";
+
+/// Keeps a course launch's newest ticket for this tab; false if the browser keeps nothing
+/// here (storage blocked in a cross-site frame).
+pub fn remember_ticket(ticket: &str) -> bool {
+    session().is_some_and(|s| s.set_item(TICKET_KEY, ticket).is_ok())
+}
+
+/// The course launch ticket this tab kept, if any.
+pub fn ticket() -> Option<String> {
+    session()?
+        .get_item(TICKET_KEY)
+        .ok()?
+        .filter(|t| !t.is_empty())
+}
+
 /// Takes the fragment (`#host=…`, `#pwd=…`) out of the address bar, leaving the page where it is.
 pub fn clear_fragment() {
     let Some(window) = web_sys::window() else {

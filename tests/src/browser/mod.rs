@@ -208,6 +208,12 @@ impl Page {
         }
     }
 
+    /// Switches into the page's `n`-th frame, once it is there.
+    pub async fn enter_frame(&self, n: u16) -> Result<()> {
+        self.find("//iframe", "the iframe").await?;
+        self.client()?.enter_frame(n).await.map_err(wd)
+    }
+
     /// Makes the page an LMS-like host page embedding `url` in an iframe, and switches into it.
     pub async fn embed(&self, url: &str) -> Result<()> {
         self.eval(

@@ -28,6 +28,9 @@ pub fn MeetingPage(
     id: MeetingId,
     host_secret: Option<HostSecret>,
     passcode: Option<String>,
+    /// A course launch's ticket and the name the platform gave: joins at once, as that person.
+    #[prop(optional)]
+    launch: Option<(String, String)>,
 ) -> impl IntoView {
     let store = Store::new();
     let passcode = RwSignal::new(passcode.unwrap_or_default());
@@ -55,9 +58,11 @@ pub fn MeetingPage(
         });
     }
     let id = StoredValue::new(id);
-    let credential = StoredValue::new(match host_secret {
-        Some(secret) => Credential::Host { secret },
-        None => Credential::Participant,
+    let launch_name = launch.as_ref().map(|(_, name)| name.clone());
+    let credential = StoredValue::new(match (launch, host_secret) {
+        (Some((ticket, _)), _) => Credential::Launch { ticket },
+        (None, Some(secret)) => Credential::Host { secret },
+        (None, None) => Credential::Participant,
     });
     let join = move |name: String| {
         storage::remember_name(name.trim());
@@ -122,15 +127,19 @@ pub fn MeetingPage(
     // A reload or a restored tab comes back as the same person, in the same place; the host who
     // just clicked `Start a meeting` typed a name already and goes straight in (also when a
     // reload finds the old session gone).
+    // Someone launched from a course goes straight in too, with the name the platform gave.
     let is_host_link = matches!(credential.get_value(), Credential::Host { .. });
+    let is_launch = launch_name.is_some();
+    let auto_name = StoredValue::new(launch_name);
     let auto_joined = StoredValue::new(false);
     let join_as_host = move || {
         if auto_joined.get_value() {
             return;
         }
-        if let (true, Some(name)) = (is_host_link, storage::remembered_name())
-            && !name.is_empty()
-        {
+        let name = auto_name
+            .get_value()
+            .or_else(|| is_host_link.then(storage::remembered_name).flatten());
+        if let Some(name) = name.filter(|n| !n.is_empty()) {
             auto_joined.set_value(true);
             join(name);
         }
@@ -148,7 +157,7 @@ pub fn MeetingPage(
     // The host link needs no passcode, so its join form asks for none.
     let form_info = Memo::new(move |_| {
         info.get().map(|mut i| {
-            i.passcode_required &= !is_host_link;
+            i.passcode_required &= !is_host_link && !is_launch;
             i
         })
     });
