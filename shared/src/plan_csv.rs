@@ -377,7 +377,8 @@ fn read_row(
     }
     let room = plan::room_name(&room).map_err(|problem| RowProblem::BadRoomName { problem })?;
     let member = plan::member(name.as_deref(), email.as_deref()).map_err(|p| match p {
-        MemberProblem::Empty => RowProblem::EmptyIdentity,
+        // `member` makes no course members, so a bad subject cannot come from a row.
+        MemberProblem::Empty | MemberProblem::BadSubject { .. } => RowProblem::EmptyIdentity,
         MemberProblem::NameTooLong { .. } => RowProblem::NameTooLong {
             max: MAX_NAME_CHARS,
         },

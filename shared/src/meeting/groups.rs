@@ -51,6 +51,12 @@ impl Meeting {
             if let Some(p) = self.participants.get(pid) {
                 // keys hold the email (if any) first; a name keeps its spelling.
                 let who = match p.keys.first() {
+                    Some(k) if let Some(subject) = super::plan::subject_of_key(k) => {
+                        PlannedMember::Course {
+                            name: p.name.clone(),
+                            subject: subject.to_owned(),
+                        }
+                    }
                     Some(k) if k.contains('@') => PlannedMember::Both {
                         name: p.name.clone(),
                         email: k.clone(),

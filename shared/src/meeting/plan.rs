@@ -43,7 +43,13 @@ pub enum PlannedMember {
     One(String),
     /// Both: matches a person who gives either (the typed name, or an LMS launch's email).
     Both { name: String, email: String },
+    /// Someone from a course roster: matched exactly by their platform identity
+    /// (`issuer#sub`, see `crate::lms`) when they launch from the course, shown by name.
+    Course { name: String, subject: String },
 }
+
+/// Longest platform identity (`issuer#sub`) a plan keeps.
+pub const MAX_SUBJECT_CHARS: usize = 600;
 
 impl PlannedMember {
     /// How this person is compared with people who join: every key they could match by, email
@@ -52,6 +58,7 @@ impl PlannedMember {
         match self {
             PlannedMember::One(who) => vec![identity_key(who)],
             PlannedMember::Both { name, email } => vec![identity_key(email), identity_key(name)],
+            PlannedMember::Course { subject, .. } => vec![subject_key(subject)],
         }
     }
 
@@ -60,6 +67,7 @@ impl PlannedMember {
         match self {
             PlannedMember::One(who) => clean_email(who).is_some().then_some(who.as_str()),
             PlannedMember::Both { email, .. } => Some(email),
+            PlannedMember::Course { .. } => None,
         }
     }
 
@@ -67,7 +75,7 @@ impl PlannedMember {
     pub fn name(&self) -> Option<&str> {
         match self {
             PlannedMember::One(who) => clean_email(who).is_none().then_some(who.as_str()),
-            PlannedMember::Both { name, .. } => Some(name),
+            PlannedMember::Both { name, .. } | PlannedMember::Course { name, .. } => Some(name),
         }
     }
 
@@ -75,7 +83,7 @@ impl PlannedMember {
     pub fn label(&self) -> &str {
         match self {
             PlannedMember::One(who) => who,
-            PlannedMember::Both { name, .. } => name,
+            PlannedMember::Both { name, .. } | PlannedMember::Course { name, .. } => name,
         }
     }
 }
@@ -89,6 +97,12 @@ impl Serialize for PlannedMember {
                 let mut s = serializer.serialize_struct("PlannedMember", 2)?;
                 s.serialize_field("name", name)?;
                 s.serialize_field("email", email)?;
+                s.end()
+            }
+            PlannedMember::Course { name, subject } => {
+                let mut s = serializer.serialize_struct("PlannedMember", 2)?;
+                s.serialize_field("name", name)?;
+                s.serialize_field("subject", subject)?;
                 s.end()
             }
         }
@@ -111,14 +125,20 @@ impl<'de> Deserialize<'de> for PlannedMember {
                 mut map: A,
             ) -> Result<PlannedMember, A::Error> {
                 let (mut name, mut email) = (None::<String>, None::<String>);
+                let mut subject = None::<String>;
                 while let Some(key) = map.next_key::<String>()? {
                     match key.as_str() {
                         "name" => name = Some(map.next_value()?),
                         "email" => email = Some(map.next_value()?),
+                        "subject" => subject = Some(map.next_value()?),
                         _ => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
+                }
+                if let Some(subject) = subject {
+                    let name = name.or(email).unwrap_or_default();
+                    return Ok(PlannedMember::Course { name, subject });
                 }
                 match (name, email) {
                     (Some(name), Some(email)) => Ok(PlannedMember::Both { name, email }),
@@ -162,6 +182,8 @@ pub enum MemberProblem {
     BadName { problem: TextError },
     #[error("\"{email}\" is not an email address")]
     InvalidEmail { email: String },
+    #[error("the course identity is empty or longer than {max} characters")]
+    BadSubject { max: usize },
 }
 
 /// What is wrong with a plan as a whole.
@@ -220,6 +242,27 @@ pub fn member(name: Option<&str>, email: Option<&str>) -> Result<PlannedMember, 
     }
 }
 
+/// Checks one person of a course roster: a usable name and a platform identity.
+pub fn course_member(name: &str, subject: &str) -> Result<PlannedMember, MemberProblem> {
+    let subject = subject.trim();
+    if subject.is_empty()
+        || subject.chars().count() > MAX_SUBJECT_CHARS
+        || subject.chars().any(char::is_control)
+    {
+        return Err(MemberProblem::BadSubject {
+            max: MAX_SUBJECT_CHARS,
+        });
+    }
+    let (PlannedMember::One(name) | PlannedMember::Both { name, .. }) = member(Some(name), None)?
+    else {
+        return Err(MemberProblem::Empty);
+    };
+    Ok(PlannedMember::Course {
+        name,
+        subject: subject.to_owned(),
+    })
+}
+
 impl Plan {
     /// The plan with every field cleaned, or the first thing wrong with it: 1 to `max_rooms`
     /// rooms, at most `MAX_PLANNED_PEOPLE` people, valid names, topics and emails, and nobody
@@ -250,6 +293,7 @@ impl Plan {
                         None => member(Some(who), None),
                     },
                     PlannedMember::Both { name, email } => member(Some(name), Some(email)),
+                    PlannedMember::Course { name, subject } => course_member(name, subject),
                 }
                 .map_err(|problem| PlanProblem::Member { room, problem })?;
                 for key in cleaned.keys() {
@@ -288,7 +332,14 @@ pub fn identity_key(raw: &str) -> String {
 /// exactly (a platform's ids are case-sensitive). It starts with a control character, which
 /// no cleaned name or email has, so it never matches one.
 pub fn subject_key(subject: &str) -> String {
-    format!("\u{1}lti {subject}")
+    format!("{SUBJECT_PREFIX}{subject}")
+}
+
+const SUBJECT_PREFIX: &str = "\u{1}lti ";
+
+/// The platform identity a `subject_key` was made from, if it is one.
+pub fn subject_of_key(key: &str) -> Option<&str> {
+    key.strip_prefix(SUBJECT_PREFIX)
 }
 
 /// A plausible email address, trimmed: one `@` with text on both sides, no spaces, at most 254

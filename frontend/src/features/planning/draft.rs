@@ -41,6 +41,7 @@ pub fn line(member: &PlannedMember) -> String {
     match member {
         PlannedMember::One(who) => who.clone(),
         PlannedMember::Both { name, email } => format!("{name} <{email}>"),
+        PlannedMember::Course { name, .. } => name.clone(),
     }
 }
 

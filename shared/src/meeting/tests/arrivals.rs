@@ -300,3 +300,70 @@ fn the_remembered_rooms_are_bounded() {
     h.m.check_invariants().expect("consistent");
     assert!(h.m.remembered_len() <= MAX_REMEMBERED);
 }
+
+/// A course roster plans people by their platform identity: the launched person is placed,
+/// someone typing the same name is not.
+#[test]
+fn a_course_member_is_placed_by_platform_identity_only() {
+    use super::super::plan::PlannedMember;
+    let planned = Plan {
+        rooms: vec![PlannedRoom {
+            name: "Group A".into(),
+            topic: String::new(),
+            members: vec![PlannedMember::Course {
+                name: "Lea Learner".into(),
+                subject: "https://lms.example#l1".into(),
+            }],
+        }],
+    };
+    let (mut h, host, _) = Harness::with_people(1);
+    h.ok(host, Command::LoadPlan { plan: planned });
+    let typed = h
+        .join("Lea Learner", Credential::Participant)
+        .expect("join");
+    assert_eq!(
+        h.view(typed).participant(typed).and_then(|p| p.assigned),
+        None
+    );
+    let lea = crate::lms::Launched {
+        subject: "https://lms.example#l1".into(),
+        role: crate::meeting::Role::Participant,
+    };
+    let id =
+        h.m.admit(
+            crate::meeting::Admission {
+                name: "Lea L.",
+                email: None,
+                credential: &Credential::Launch {
+                    ticket: "checked".into(),
+                },
+                passcode: None,
+                from: None,
+                launched: Some(&lea),
+            },
+            h.now,
+        )
+        .expect("join");
+    h.deliver_pub();
+    h.views.insert(id, h.m.view_for(id));
+    assert_eq!(
+        h.m.view_for(id).participant(id).and_then(|p| p.assigned),
+        Some(h.room(0))
+    );
+    h.check();
+    // Saved as a group set, the placed person keeps their platform identity.
+    let saved = h.m.groups_as_plan();
+    assert!(
+        saved.rooms[0].members.iter().any(|m| matches!(
+            m,
+            PlannedMember::Course { subject, .. } if subject == "https://lms.example#l1"
+        )),
+        "{saved:?}"
+    );
+    // Plans written as JSON carry the identity as `subject`.
+    let json = serde_json::to_string(&saved.rooms[0].members).expect("json");
+    assert!(
+        json.contains("\"subject\":\"https://lms.example#l1\""),
+        "{json}"
+    );
+}
