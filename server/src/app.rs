@@ -190,6 +190,7 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
         .route("/lti/jwks", get(lti::routes::jwks))
         .route("/lti/config.json", get(lti::routes::config_json))
         .route("/api/lti/session", get(lti::routes::session))
+        .route("/api/lti/course-plan", get(lti::routes::course_plan))
         .route(
             "/api/meetings/{id}/plan",
             get(plans::get_plan).put(plans::put_plan),

@@ -39,6 +39,8 @@ pub enum ApiError {
         "the launch from your course has expired or is not valid; open the meeting from the course again"
     )]
     LaunchExpired,
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl ApiError {
@@ -54,6 +56,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type".into(),
             ApiError::TooManyRequests { .. } => "too_many_requests".into(),
             ApiError::LaunchExpired => "launch_expired".into(),
+            ApiError::Upstream(_) => "upstream".into(),
             // The engine's own stable code (`not_allowed`, `invalid_plan`, …).
             // Externally tagged: a bare string, or an object whose one key is the code.
             ApiError::Rejected(e) => match serde_json::to_value(e) {
@@ -72,6 +75,7 @@ impl ApiError {
         match self {
             ApiError::Capacity => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ApiError::UnknownMeeting => StatusCode::NOT_FOUND,
             ApiError::MissingToken | ApiError::LaunchExpired => StatusCode::UNAUTHORIZED,
             ApiError::BadBody(_) => StatusCode::BAD_REQUEST,

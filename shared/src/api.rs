@@ -59,6 +59,11 @@ pub enum LtiSession {
         name: String,
         title: String,
         ticket: String,
+        /// The course's roster (and its groups) can be planned by (for its hosts only).
+        #[serde(default)]
+        roster: bool,
+        #[serde(default)]
+        groups: bool,
     },
     /// No host has opened the meeting yet: ask again in a few seconds.
     Waiting {
@@ -66,4 +71,21 @@ pub enum LtiSession {
         title: String,
         ticket: String,
     },
+}
+
+/// Query of `GET /api/lti/course-plan`: a plan from the course's groups (one room each) or its
+/// roster (dealt into `rooms` rooms).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoursePlanQuery {
+    pub from: CoursePlanSource,
+    #[serde(default)]
+    pub rooms: Option<usize>,
+}
+
+/// Where a course plan comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoursePlanSource {
+    Groups,
+    Roster,
 }

@@ -7,6 +7,8 @@
 //! `…/system/person#…`) grant nothing: a teacher of the school is not a teacher of every course.
 
 use crate::meeting::Role;
+use crate::meeting::plan::{Plan, PlannedMember, PlannedRoom};
+use crate::meeting::rooms::MAX_ROOMS;
 use serde::{Deserialize, Serialize};
 
 /// Most roles of one launch that are read (a platform sends a handful).
@@ -93,6 +95,78 @@ pub fn meeting_role<S: AsRef<str>>(roles: &[S]) -> Role {
     }
 }
 
+/// One person on a course roster (from the platform's names and roles service).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseMember {
+    /// `issuer#user_id`, as `Launched::subject`.
+    pub subject: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    /// The ids of the course groups they belong to.
+    pub groups: Vec<String>,
+}
+
+/// One course group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseGroup {
+    pub id: String,
+    pub name: String,
+}
+
+fn planned(member: &CourseMember) -> PlannedMember {
+    PlannedMember::Course {
+        name: member.name.clone(),
+        subject: member.subject.clone(),
+    }
+}
+
+/// Whether the roster member is one the plan places (a participant: hosts move freely).
+fn placed(member: &CourseMember) -> bool {
+    meeting_role(&member.roles) == Role::Participant
+}
+
+/// One room per course group (in the platform's order, groups with no participant left out),
+/// each with its members who are participants; someone in several groups goes to the first.
+pub fn groups_plan(groups: &[CourseGroup], members: &[CourseMember]) -> Plan {
+    let mut taken = std::collections::BTreeSet::new();
+    let rooms = groups
+        .iter()
+        .map(|g| PlannedRoom {
+            name: g.name.clone(),
+            topic: String::new(),
+            members: members
+                .iter()
+                .filter(|m| placed(m) && m.groups.contains(&g.id))
+                .filter(|m| taken.insert(m.subject.clone()))
+                .map(planned)
+                .collect(),
+        })
+        .filter(|r| !r.members.is_empty())
+        .take(MAX_ROOMS)
+        .collect();
+    Plan { rooms }
+}
+
+/// The roster's participants in `rooms` rooms (`Room 1`, …), in name order, dealt out so sizes
+/// differ by at most one.
+pub fn roster_plan(members: &[CourseMember], rooms: usize) -> Plan {
+    let rooms = rooms.clamp(1, MAX_ROOMS);
+    let mut people: Vec<&CourseMember> = members.iter().filter(|m| placed(m)).collect();
+    people.sort_by(|a, b| a.name.cmp(&b.name).then(a.subject.cmp(&b.subject)));
+    people.dedup_by(|a, b| a.subject == b.subject);
+    let mut plan: Vec<PlannedRoom> = (1..=rooms)
+        .map(|n| PlannedRoom {
+            name: format!("Room {n}"),
+            topic: String::new(),
+            members: Vec::new(),
+        })
+        .collect();
+    for (i, m) in people.iter().enumerate() {
+        plan[i % rooms].members.push(planned(m));
+    }
+    Plan { rooms: plan }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +215,67 @@ mod tests {
             meeting_role(&["http://purl.imsglobal.org/vocab/lis/v2/membershipX#Instructor"]),
             Role::Participant
         );
+    }
+
+    fn member(sub: &str, name: &str, role: &str, groups: &[&str]) -> CourseMember {
+        CourseMember {
+            subject: format!("iss#{sub}"),
+            name: name.into(),
+            roles: vec![role.into()],
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        }
+    }
+
+    #[test]
+    fn groups_become_rooms_of_their_learners() {
+        let groups = vec![
+            CourseGroup {
+                id: "g1".into(),
+                name: "Blue".into(),
+            },
+            CourseGroup {
+                id: "g2".into(),
+                name: "Red".into(),
+            },
+            CourseGroup {
+                id: "g3".into(),
+                name: "Empty".into(),
+            },
+        ];
+        let members = vec![
+            member("t", "Tove", INSTRUCTOR, &["g1"]),
+            member("a", "Ada", LEARNER, &["g1"]),
+            member("b", "Bo", LEARNER, &["g2", "g1"]),
+            member("c", "Cy", LEARNER, &["g2"]),
+        ];
+        let plan = groups_plan(&groups, &members);
+        let names: Vec<(&str, Vec<&str>)> = plan
+            .rooms
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.members.iter().map(PlannedMember::label).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            vec![("Blue", vec!["Ada", "Bo"]), ("Red", vec!["Cy"])]
+        );
+        assert!(plan.validated(MAX_ROOMS, 500).is_ok());
+    }
+
+    #[test]
+    fn a_roster_is_dealt_into_even_rooms() {
+        let members: Vec<CourseMember> = (0..7)
+            .map(|i| member(&format!("s{i}"), &format!("P{i}"), LEARNER, &[]))
+            .chain(std::iter::once(member("t", "Tove", INSTRUCTOR, &[])))
+            .collect();
+        let plan = roster_plan(&members, 3);
+        let sizes: Vec<usize> = plan.rooms.iter().map(|r| r.members.len()).collect();
+        assert_eq!(sizes, vec![3, 2, 2]);
+        assert!(plan.validated(MAX_ROOMS, 500).is_ok());
     }
 
     fn any_role() -> impl Strategy<Value = String> {

@@ -10,6 +10,7 @@ pub mod browser_timing;
 pub mod client;
 pub mod lifecycle_bench;
 pub mod lti;
+pub mod lti_course;
 pub mod media;
 pub mod plenary_bench;
 pub mod sfu_bench;

@@ -87,6 +87,12 @@ struct Inner {
     jwks_fetches: AtomicUsize,
     tool_url: Mutex<String>,
     issuer: Mutex<String>,
+    /// The course's members (NRPS `members` entries) and groups.
+    roster: Mutex<Vec<Value>>,
+    groups: Mutex<Vec<Value>>,
+    /// Access tokens handed out, and roster pages served.
+    tokens: Mutex<Vec<String>>,
+    roster_pages: AtomicUsize,
 }
 
 /// The running simulator.
@@ -111,6 +117,9 @@ impl Platform {
             .route("/jwks", get(jwks))
             .route("/auth", get(auth))
             .route("/course", get(course))
+            .route("/token", axum::routing::post(token))
+            .route("/nrps", get(nrps))
+            .route("/groups", get(groups))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
@@ -160,6 +169,37 @@ impl Platform {
             .push(key.jwk.clone());
         *self.inner.signing.lock().map_err(poisoned)? = Some(key.clone());
         Ok(key)
+    }
+
+    /// Puts people on the course roster (each `(user_id, name, roles, group ids)`) and the
+    /// course's groups (`(id, name)`).
+    pub fn set_roster(
+        &self,
+        members: &[(&str, &str, &str, &[&str])],
+        groups: &[(&str, &str)],
+    ) -> Result<()> {
+        *self.inner.roster.lock().map_err(poisoned)? = members
+            .iter()
+            .map(|(id, name, role, in_groups)| {
+                json!({
+                    "status": "Active", "user_id": id, "name": name, "roles": [role],
+                    "group_enrollments": in_groups.iter().map(|g| json!({"group_id": g})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        *self.inner.groups.lock().map_err(poisoned)? = groups
+            .iter()
+            .map(|(id, name)| json!({"id": id, "name": name}))
+            .collect();
+        Ok(())
+    }
+
+    /// How many roster pages were served, and access tokens handed out.
+    pub fn service_counts(&self) -> (usize, usize) {
+        (
+            self.inner.roster_pages.load(Ordering::SeqCst),
+            self.inner.tokens.lock().map(|t| t.len()).unwrap_or(0),
+        )
     }
 
     /// How often the tool fetched the key set.
@@ -230,6 +270,15 @@ pub fn claims_for(issuer: &str, tool_url: &str, person: &Person, nonce: &str) ->
         "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": person.resource_link, "title": "Seminar"},
         "https://purl.imsglobal.org/spec/lti/claim/roles": person.roles,
         "https://purl.imsglobal.org/spec/lti/claim/context": {"id": person.context, "title": "Course"},
+        "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+            "context_memberships_url": format!("{issuer}/nrps"),
+            "service_versions": ["2.0"]
+        },
+        "https://purl.imsglobal.org/spec/lti-gs/claim/groupsservice": {
+            "context_groups_url": format!("{issuer}/groups"),
+            "scope": ["https://purl.imsglobal.org/spec/lti-gs/scope/contextgroup.readonly"],
+            "service_versions": ["1.0"]
+        },
     })
 }
 
@@ -331,4 +380,125 @@ impl Platform {
             .finish();
         format!("{}/course?{login}", self.issuer())
     }
+}
+
+/// The tool's published keys, fetched from its `/lti/jwks` as a platform does.
+pub async fn tool_keys(tool_url: &str) -> Result<Vec<Value>> {
+    let addr: SocketAddr = tool_url
+        .trim_start_matches("http://")
+        .parse()
+        .map_err(|e| HarnessError::Other(format!("tool address: {e}")))?;
+    let (status, body) = crate::http_request(addr, "GET", "/lti/jwks").await?;
+    if status != 200 {
+        return Err(HarnessError::Other(format!("/lti/jwks answered {status}")));
+    }
+    let set: Value = serde_json::from_str(&body)?;
+    Ok(set["keys"].as_array().cloned().unwrap_or_default())
+}
+
+/// Verifies an RS256 JWT of the tool against its published keys.
+pub async fn verify_tool_jwt(tool_url: &str, jwt: &str) -> Result<Value> {
+    let header =
+        jsonwebtoken::decode_header(jwt).map_err(|e| HarnessError::Other(e.to_string()))?;
+    let kid = header.kid.unwrap_or_default();
+    let keys = tool_keys(tool_url).await?;
+    let jwk = keys
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .ok_or_else(|| HarnessError::Other(format!("the tool publishes no key {kid}")))?;
+    let jwk: jsonwebtoken::jwk::Jwk = serde_json::from_value(jwk.clone())?;
+    let key = jsonwebtoken::DecodingKey::from_jwk(&jwk)
+        .map_err(|e| HarnessError::Other(e.to_string()))?;
+    let mut validation = jsonwebtoken::Validation::new(Algorithm::RS256);
+    validation.validate_aud = false;
+    let data = jsonwebtoken::decode::<Value>(jwt, &key, &validation)
+        .map_err(|e| HarnessError::Other(format!("the tool's JWT does not verify: {e}")))?;
+    Ok(data.claims)
+}
+
+/// The OAuth2 token endpoint: a client-credentials grant whose client assertion must verify
+/// against the tool's published keys and name the tool and this endpoint.
+async fn token(
+    State(inner): State<Arc<Inner>>,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    let refuse = |why: String| {
+        (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(json!({"error": "invalid_client", "error_description": why})),
+        )
+            .into_response()
+    };
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return refuse("grant_type".into());
+    }
+    let tool_url = inner.tool_url.lock().map(|u| u.clone()).unwrap_or_default();
+    let issuer = inner.issuer.lock().map(|i| i.clone()).unwrap_or_default();
+    let assertion = form.get("client_assertion").cloned().unwrap_or_default();
+    let claims = match verify_tool_jwt(&tool_url, &assertion).await {
+        Ok(claims) => claims,
+        Err(e) => return refuse(e.to_string()),
+    };
+    if claims["iss"] != CLIENT_ID
+        || claims["sub"] != CLIENT_ID
+        || claims["aud"] != format!("{issuer}/token").as_str()
+    {
+        return refuse(format!("bad assertion claims: {claims}"));
+    }
+    let Ok(mut tokens) = inner.tokens.lock() else {
+        return refuse("poisoned".into());
+    };
+    let issued = format!("access-{}", tokens.len() + 1);
+    tokens.push(issued.clone());
+    Json(json!({"access_token": issued, "token_type": "Bearer", "expires_in": 3600}))
+        .into_response()
+}
+
+fn authorised(inner: &Inner, headers: &axum::http::HeaderMap) -> bool {
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    inner
+        .tokens
+        .lock()
+        .map(|t| t.iter().any(|k| k == given))
+        .unwrap_or(false)
+}
+
+/// The names and roles service, in pages of two members, linked by `rel="next"`.
+async fn nrps(
+    State(inner): State<Arc<Inner>>,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if !authorised(&inner, &headers) {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    }
+    inner.roster_pages.fetch_add(1, Ordering::SeqCst);
+    let page: usize = query.get("page").and_then(|p| p.parse().ok()).unwrap_or(0);
+    let all = inner.roster.lock().map(|r| r.clone()).unwrap_or_default();
+    let chunk: Vec<Value> = all.iter().skip(page * 2).take(2).cloned().collect();
+    let issuer = inner.issuer.lock().map(|i| i.clone()).unwrap_or_default();
+    let mut response =
+        Json(json!({"id": format!("{issuer}/nrps"), "members": chunk})).into_response();
+    if (page + 1) * 2 < all.len()
+        && let Ok(link) = axum::http::HeaderValue::from_str(&format!(
+            "<{issuer}/nrps?page={}>; rel=\"next\"",
+            page + 1
+        ))
+    {
+        response.headers_mut().insert("link", link);
+    }
+    response
+}
+
+/// The course groups service, in one page.
+async fn groups(State(inner): State<Arc<Inner>>, headers: axum::http::HeaderMap) -> Response {
+    if !authorised(&inner, &headers) {
+        return axum::http::StatusCode::UNAUTHORIZED.into_response();
+    }
+    let all = inner.groups.lock().map(|g| g.clone()).unwrap_or_default();
+    Json(json!({ "groups": all })).into_response()
 }

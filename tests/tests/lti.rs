@@ -1,136 +1,18 @@
-//! LTI 1.3 over HTTP against the platform simulator: the login redirect, a launch as
-//! Instructor and as Learner into the course's meeting (with the LMS name and role, no join
-//! form), the learner who comes first and waits, and every bad token the Security Framework
-//! says to refuse, each with the reason on the page.
+//! LTI 1.3 security over HTTP against the platform simulator: the login redirect, every bad
+//! token the Security Framework says to refuse (each with the reason on the page), and tickets
+//! that are forged or for another meeting.
 
 use plenary_e2e::client::Client;
-use plenary_e2e::lti::{INSTRUCTOR, LEARNER, Person, Platform};
-use plenary_e2e::{HarnessError, Result, TestServer, header_of, http_full};
+use plenary_e2e::lti::{INSTRUCTOR, LEARNER};
+use plenary_e2e::lti_course::{course as setup, person};
+use plenary_e2e::{HarnessError, Result, header_of, http_full};
 use plenary_shared::api::LtiSession;
-use plenary_shared::meeting::{Credential, Role};
+use plenary_shared::meeting::Credential;
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 
 /// A change to good launch claims that makes them bad.
 type Change = Box<dyn FnOnce(&mut Value)>;
-
-struct Setup {
-    platform: Platform,
-    server: TestServer,
-    tool_url: String,
-}
-
-async fn setup() -> Result<Setup> {
-    let platform = Platform::start().await?;
-    let (server, tool_url) = plenary_e2e::lti::start_tool(&platform).await?;
-    Ok(Setup {
-        platform,
-        server,
-        tool_url,
-    })
-}
-
-fn person(sub: &str, name: &str, role: &str, link: &str) -> Person {
-    Person {
-        sub: sub.into(),
-        name: name.into(),
-        roles: vec![role.into()],
-        context: "course-1".into(),
-        resource_link: link.into(),
-    }
-}
-
-impl Setup {
-    /// Starts a login as the platform would; returns the authorisation request's query.
-    async fn login(&self, hint: &str) -> Result<HashMap<String, String>> {
-        let url = self.platform.login_url(&self.tool_url, hint);
-        let path = &url[self.tool_url.len()..];
-        let (status, head, _) = http_full(self.server.addr, "GET", path, &[], b"").await?;
-        assert_eq!(status, 303, "a login redirects: {head}");
-        let location = header_of(&head, "location").expect("a Location");
-        let auth = url::Url::parse(&location).map_err(|e| HarnessError::Other(e.to_string()))?;
-        assert_eq!(
-            auth.as_str().split('?').next(),
-            Some(format!("{}/auth", self.platform.issuer()).as_str())
-        );
-        Ok(auth.query_pairs().into_owned().collect())
-    }
-
-    /// Posts a launch; returns status, headers and body.
-    async fn launch(&self, id_token: &str, state: &str) -> Result<(u16, String, String)> {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("id_token", id_token)
-            .append_pair("state", state)
-            .finish();
-        http_full(
-            self.server.addr,
-            "POST",
-            "/lti/launch",
-            &[("Content-Type", "application/x-www-form-urlencoded")],
-            body.as_bytes(),
-        )
-        .await
-    }
-
-    /// Logs in and launches as `who` with claims changed by `change`; returns the launch's
-    /// answer.
-    async fn launch_as(
-        &self,
-        who: &Person,
-        change: impl FnOnce(&mut Value),
-    ) -> Result<(u16, String, String)> {
-        let auth = self.login(&who.sub).await?;
-        let mut claims = self.platform.claims(who, &auth["nonce"]);
-        change(&mut claims);
-        let token = self.platform.key()?.sign(&claims)?;
-        self.launch(&token, &auth["state"]).await
-    }
-
-    /// The ticket of a good launch.
-    async fn ticket(&self, who: &Person) -> Result<String> {
-        let (status, head, body) = self.launch_as(who, |_| {}).await?;
-        assert_eq!(status, 303, "a good launch goes to the meeting: {body}");
-        let location = header_of(&head, "location").expect("a Location");
-        let ticket = location
-            .strip_prefix("/lti/join#ticket=")
-            .unwrap_or_else(|| panic!("to the join page: {location}"));
-        Ok(ticket.to_owned())
-    }
-
-    async fn session(&self, ticket: &str) -> Result<(u16, String)> {
-        let auth = format!("Bearer {ticket}");
-        let (status, _, body) = http_full(
-            self.server.addr,
-            "GET",
-            "/api/lti/session",
-            &[("Authorization", &auth)],
-            b"",
-        )
-        .await?;
-        Ok((status, body))
-    }
-
-    /// The session of a ticket, which must be readable.
-    async fn session_of(&self, ticket: &str) -> Result<LtiSession> {
-        let (status, body) = self.session(ticket).await?;
-        assert_eq!(status, 200, "{body}");
-        Ok(serde_json::from_str(&body)?)
-    }
-
-    /// A bad launch: refused with 4xx and `why` on the page.
-    async fn refused(&self, what: &str, answer: (u16, String, String), why: &str) {
-        let (status, _, body) = answer;
-        assert!(
-            (400..500).contains(&status),
-            "{what}: refused with a 4xx, not {status}: {body}"
-        );
-        assert!(
-            body.contains(why),
-            "{what}: the page says `{why}`; it says: {body}"
-        );
-    }
-}
 
 #[tokio::test]
 async fn login_redirects_to_the_platform_with_fresh_state_and_nonce() -> Result<()> {
@@ -181,75 +63,6 @@ async fn login_redirects_to_the_platform_with_fresh_state_and_nonce() -> Result<
         body.contains("no platform is registered for issuer"),
         "{body}"
     );
-    Ok(())
-}
-
-#[tokio::test]
-async fn instructor_opens_the_course_meeting_and_a_waiting_learner_is_let_in() -> Result<()> {
-    let s = setup().await?;
-    let learner = person("learner-1", "Lea Learner", LEARNER, "link-1");
-    let teacher = person("teacher-1", "Tove Teacher", INSTRUCTOR, "link-1");
-    // The learner comes first: no meeting yet, and none made by a learner.
-    let early = s.ticket(&learner).await?;
-    let LtiSession::Waiting { name, ticket, .. } = s.session_of(&early).await? else {
-        panic!("the learner waits for the host");
-    };
-    assert_eq!(name, "Lea Learner");
-    assert_eq!(s.server_meetings(), 0, "a learner makes no meeting");
-    // The instructor launches: the meeting is made, and the instructor joins it as host.
-    let host_ticket = s.ticket(&teacher).await?;
-    let LtiSession::Ready {
-        meeting,
-        ticket: host_ticket,
-        ..
-    } = s.session_of(&host_ticket).await?
-    else {
-        panic!("the host's meeting is ready");
-    };
-    let host = Client::join(
-        s.server.addr,
-        &meeting,
-        "ignored: the LMS name counts",
-        Credential::Launch {
-            ticket: host_ticket,
-        },
-    )
-    .await?;
-    let view = me_in(&host);
-    assert_eq!(view.name, "Tove Teacher");
-    assert_eq!(view.role, Role::Host);
-    // The waiting learner's next ask finds the meeting; they join as a participant.
-    let LtiSession::Ready {
-        meeting: found,
-        ticket,
-        ..
-    } = s.session_of(&ticket).await?
-    else {
-        panic!("the learner is let in once the host is there");
-    };
-    assert_eq!(found, meeting);
-    let learner_client =
-        Client::join(s.server.addr, &meeting, "", Credential::Launch { ticket }).await?;
-    let view = me_in(&learner_client);
-    assert_eq!(view.name, "Lea Learner");
-    assert_eq!(view.role, Role::Participant);
-    // A second launch of the same link finds the same meeting.
-    let again = s.ticket(&teacher).await?;
-    let LtiSession::Ready { meeting: same, .. } = s.session_of(&again).await? else {
-        panic!("ready");
-    };
-    assert_eq!(same, meeting);
-    // Another link of the course is another meeting.
-    let other = s
-        .ticket(&person("teacher-1", "Tove Teacher", INSTRUCTOR, "link-2"))
-        .await?;
-    let LtiSession::Ready {
-        meeting: second, ..
-    } = s.session_of(&other).await?
-    else {
-        panic!("ready");
-    };
-    assert_ne!(second, meeting);
     Ok(())
 }
 
@@ -423,20 +236,4 @@ async fn every_bad_token_is_refused_with_its_reason() -> Result<()> {
     s.refused("forged signature", answer, "signature does not verify")
         .await;
     Ok(())
-}
-
-impl Setup {
-    fn server_meetings(&self) -> usize {
-        self.server.meetings()
-    }
-}
-
-/// Our own entry in a client's view.
-fn me_in(c: &Client) -> plenary_shared::meeting::view::ParticipantView {
-    c.view
-        .participants
-        .iter()
-        .find(|p| Some(p.id) == c.me)
-        .cloned()
-        .expect("we are in our view")
 }

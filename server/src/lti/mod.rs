@@ -16,6 +16,7 @@ pub mod links;
 pub mod pages;
 pub mod registration;
 pub mod routes;
+pub mod services;
 pub mod verify;
 
 use crate::store::Store;
@@ -95,6 +96,7 @@ pub struct Lti {
     pub links: links::Links,
     pending: Mutex<HashMap<String, Pending>>,
     used_nonces: Mutex<HashMap<String, Instant>>,
+    tokens: services::Tokens,
 }
 
 impl std::fmt::Debug for Lti {
@@ -134,6 +136,7 @@ impl Lti {
             links: links::Links::new(store),
             pending: Mutex::new(HashMap::new()),
             used_nonces: Mutex::new(HashMap::new()),
+            tokens: services::Tokens::default(),
         })
     }
 

@@ -12,7 +12,7 @@ use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use plenary_shared::api::LtiSession;
+use plenary_shared::api::{CoursePlanQuery, CoursePlanSource, LtiSession};
 use plenary_shared::lms;
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
@@ -436,6 +436,10 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .meeting
         .clone()
         .filter(|m| state.registry.get(m).is_some());
+    let (roster, groups) = (
+        ticket.memberships_url.is_some(),
+        ticket.groups_url.is_some(),
+    );
     let Ok(signed) = lti.sign_ticket(ticket) else {
         return crate::http::ApiError::Internal.into_response();
     };
@@ -445,6 +449,8 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
             name,
             title,
             ticket: signed,
+            roster,
+            groups: groups && roster,
         },
         None => LtiSession::Waiting {
             name,
@@ -453,4 +459,64 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
         },
     })
     .into_response()
+}
+
+/// `GET /api/lti/course-plan?from=groups|roster[&rooms=N]`, with a host's or co-host's ticket:
+/// a breakout plan from the course (people by platform identity), which the page then loads
+/// into its meeting with `LoadPlan` like any plan.
+pub async fn course_plan(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<CoursePlanQuery>, QueryRejection>,
+) -> Response {
+    use crate::http::ApiError;
+    let Some(lti) = state.lti.clone() else {
+        return ApiError::UnknownMeeting.into_response();
+    };
+    let Ok(Query(query)) = query else {
+        return ApiError::BadBody("say from=groups or from=roster".into()).into_response();
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(ticket) = bearer.and_then(|t| open_ticket(&lti.ticket_key(), t)) else {
+        return ApiError::LaunchExpired.into_response();
+    };
+    if !ticket.role.is_hosting() {
+        return ApiError::Rejected(plenary_shared::meeting::command::CommandError::NotAllowed {
+            required: plenary_shared::meeting::command::Required::HostOrCoHost,
+        })
+        .into_response();
+    }
+    let roster = match lti
+        .roster(ticket.platform, ticket.memberships_url.as_deref())
+        .await
+    {
+        Ok(roster) => roster,
+        Err(e) => return course_error(&e),
+    };
+    let plan = match query.from {
+        CoursePlanSource::Roster => lms::roster_plan(&roster, query.rooms.unwrap_or(1)),
+        CoursePlanSource::Groups => {
+            match lti
+                .groups(ticket.platform, ticket.groups_url.as_deref())
+                .await
+            {
+                Ok(groups) => lms::groups_plan(&groups, &roster),
+                Err(e) => return course_error(&e),
+            }
+        }
+    };
+    tracing::info!(
+        rooms = plan.rooms.len(),
+        people = plan.people(),
+        "course plan made"
+    );
+    Json(plan).into_response()
+}
+
+fn course_error(e: &super::services::ServiceError) -> Response {
+    tracing::warn!(error = %e, "a course service failed");
+    crate::http::ApiError::Upstream(e.to_string()).into_response()
 }
