@@ -100,6 +100,30 @@ async fn instructor_and_learner_launch_from_a_course_page() -> Result<()> {
         .await?;
     assert_eq!(server.meetings(), 1, "one meeting for the course link");
     teacher.screenshot("lti-instructor-in-frame").await?;
+
+    // The course's groups become the rooms; the learner is in hers by platform identity.
+    platform.set_roster(
+        &[
+            ("teacher-1", "Tove Teacher", INSTRUCTOR, &[]),
+            ("learner-1", "Lea Learner", LEARNER, &["g-blue"]),
+            ("learner-2", "Ola Absent", LEARNER, &["g-red"]),
+        ],
+        &[("g-blue", "Blue table"), ("g-red", "Red table")],
+    )?;
+    teacher.click("Breakout rooms").await?;
+    teacher.click("Use course groups").await?;
+    teacher
+        .until_list("Blue table", "the learner planned in her group", |items| {
+            items.iter().any(|i| i.contains("Lea Learner"))
+        })
+        .await?;
+    // Who on the roster has not come is shown, with their room.
+    teacher
+        .until_list("Not here yet", "the absent learner", |items| {
+            items == ["Ola Absent · Red table"]
+        })
+        .await?;
+    teacher.screenshot("lti-course-groups").await?;
     learner.close().await?;
     teacher.close().await?;
     Ok(())

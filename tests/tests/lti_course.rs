@@ -162,6 +162,7 @@ async fn course_groups_become_rooms_and_learners_land_in_theirs() -> Result<()> 
     assert_eq!(s.platform.service_counts().1, 2, "tokens are cached");
 
     // The host loads the groups plan into the meeting like any plan.
+    let host_ticket = ticket.clone();
     let mut host = Client::join(s.server.addr, &meeting, "", Credential::Launch { ticket }).await?;
     host.command(Command::LoadPlan { plan }).await?;
     host.until_view("the group rooms", |v| v.rooms.len() == 2)
@@ -208,6 +209,24 @@ async fn course_groups_become_rooms_and_learners_land_in_theirs() -> Result<()> 
         impostor.view.participant(me).and_then(|p| p.assigned),
         None,
         "a typed name does not take a course member's place"
+    );
+    // The host sees who of the plan has not come: Di (the impostor typed her name only).
+    let (status, _, body) = http_full(
+        s.server.addr,
+        "GET",
+        "/api/lti/absent",
+        &[("Authorization", &format!("Bearer {host_ticket}"))],
+        b"",
+    )
+    .await?;
+    assert_eq!(status, 200, "{body}");
+    let absent: Vec<plenary_shared::meeting::arrivals::Absent> = serde_json::from_str(&body)?;
+    assert_eq!(
+        absent,
+        vec![plenary_shared::meeting::arrivals::Absent {
+            name: "Di".into(),
+            room: Some("Red table".into())
+        }]
     );
     // A learner's ticket cannot read the roster.
     let t = s.ticket(&person("l4", "Di", LEARNER, "link-1")).await?;

@@ -175,4 +175,7 @@ pub const TEXTS: Texts = Texts {
     lti_no_devices: "This course page does not let Plenary use your camera and microphone.",
     lti_open_window: "Open in a new window",
     lti_stay: "Continue here without camera and microphone",
+    use_course_groups: "Use course groups",
+    use_course_roster: "Use course roster",
+    not_here_yet: "Not here yet",
 };

@@ -219,6 +219,9 @@ pub struct Texts {
     pub lti_no_devices: &'static str,
     pub lti_open_window: &'static str,
     pub lti_stay: &'static str,
+    pub use_course_groups: &'static str,
+    pub use_course_roster: &'static str,
+    pub not_here_yet: &'static str,
 }
 
 impl Texts {

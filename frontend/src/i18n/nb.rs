@@ -175,4 +175,7 @@ pub const TEXTS: Texts = Texts {
     lti_no_devices: "Denne emnesiden lar ikke Plenary bruke kameraet og mikrofonen din.",
     lti_open_window: "Åpne i et nytt vindu",
     lti_stay: "Fortsett her uten kamera og mikrofon",
+    use_course_groups: "Bruk emnets grupper",
+    use_course_roster: "Bruk emnets deltakerliste",
+    not_here_yet: "Ikke kommet ennå",
 };

@@ -2,9 +2,11 @@
 //! sentence (`ApiErrorBody::message`), or the HTTP status if the body is not one.
 
 use super::js_error;
-use plenary_shared::api::{ApiErrorBody, CreatedMeeting, LtiSession, NewMeeting};
+use plenary_shared::api::{ApiErrorBody, CoursePlanSource, CreatedMeeting, LtiSession, NewMeeting};
 use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::arrivals::Absent;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
+use plenary_shared::meeting::plan::Plan;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -32,6 +34,31 @@ pub async fn settings(meeting: &MeetingId, secret: &HostSecret) -> Result<Meetin
 pub async fn lti_session(ticket: &str) -> Result<LtiSession, String> {
     let bearer = HostSecret(ticket.to_owned());
     send("GET", "/api/lti/session", None, Some(&bearer)).await
+}
+
+/// `GET /api/lti/course-plan`: a plan from the course's groups or roster.
+pub async fn course_plan(
+    ticket: &str,
+    from: CoursePlanSource,
+    rooms: Option<usize>,
+) -> Result<Plan, String> {
+    let bearer = HostSecret(ticket.to_owned());
+    let url = match from {
+        CoursePlanSource::Groups => "/api/lti/course-plan?from=groups".to_owned(),
+        CoursePlanSource::Roster => {
+            format!(
+                "/api/lti/course-plan?from=roster&rooms={}",
+                rooms.unwrap_or(1)
+            )
+        }
+    };
+    send("GET", &url, None, Some(&bearer)).await
+}
+
+/// `GET /api/lti/absent`: who of the plan has not come.
+pub async fn absent(ticket: &str) -> Result<Vec<Absent>, String> {
+    let bearer = HostSecret(ticket.to_owned());
+    send("GET", "/api/lti/absent", None, Some(&bearer)).await
 }
 
 /// One request; `secret`, if given, goes in as the bearer token.

@@ -520,3 +520,35 @@ fn course_error(e: &super::services::ServiceError) -> Response {
     tracing::warn!(error = %e, "a course service failed");
     crate::http::ApiError::Upstream(e.to_string()).into_response()
 }
+
+/// `GET /api/lti/absent`, with a host's or co-host's ticket: who of the meeting's plan has not
+/// come (a course roster's learners not yet launched, say).
+pub async fn absent(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    use crate::http::ApiError;
+    let Some(lti) = state.lti.clone() else {
+        return ApiError::UnknownMeeting.into_response();
+    };
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(ticket) = bearer.and_then(|t| open_ticket(&lti.ticket_key(), t)) else {
+        return ApiError::LaunchExpired.into_response();
+    };
+    let Some(handle) = ticket.meeting.as_ref().and_then(|m| state.registry.get(m)) else {
+        return ApiError::UnknownMeeting.into_response();
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let asked = crate::meetings::ActorMsg::Absent {
+        asker: ticket.role,
+        reply,
+    };
+    if handle.send(asked).await.is_err() {
+        return ApiError::UnknownMeeting.into_response();
+    }
+    match answer.await {
+        Ok(Ok(absent)) => Json(absent).into_response(),
+        Ok(Err(e)) => ApiError::Rejected(e).into_response(),
+        Err(_) => ApiError::Internal.into_response(),
+    }
+}

@@ -14,6 +14,7 @@ use crate::store::Store;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
 use plenary_shared::lms::Launched;
 use plenary_shared::media::ClientSignal;
+use plenary_shared::meeting::arrivals::Absent;
 use plenary_shared::meeting::command::{Command, CommandError};
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
@@ -113,6 +114,11 @@ pub enum ActorMsg {
     HostRead {
         secret: HostSecret,
         reply: oneshot::Sender<Result<HostReadout, CommandError>>,
+    },
+    /// Who of the plan is not here, for a host or co-host (of `asker`'s role).
+    Absent {
+        asker: plenary_shared::meeting::Role,
+        reply: oneshot::Sender<Result<Vec<Absent>, CommandError>>,
     },
     /// What anyone with the link may know before joining.
     PublicInfo {
@@ -431,6 +437,10 @@ impl Actor {
             }
             ActorMsg::PublicInfo { reply } => {
                 let _ = reply.send(self.meeting.public_info());
+                false
+            }
+            ActorMsg::Absent { asker, reply } => {
+                let _ = reply.send(self.meeting.absent_planned(asker));
                 false
             }
             ActorMsg::HostCommand {

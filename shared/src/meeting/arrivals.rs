@@ -10,6 +10,14 @@ use super::rooms::{self, MAX_ROOMS, Phase, Place, RoomStatus};
 use super::{Meeting, Role};
 use crate::ids::{ParticipantId, RoomId};
 
+/// Someone a plan names who is not here, and the room they are planned for (if it still is).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Absent {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<String>,
+}
+
 /// Most remembered keys (people who left a room, by each of their keys) a meeting keeps. Beyond
 /// it the entry of the smallest key goes; rooms being replaced forgets them all.
 pub const MAX_REMEMBERED: usize = 4 * super::MAX_PARTICIPANTS;
@@ -51,6 +59,34 @@ impl Meeting {
             self.emit(Audience::Hosts, Event::PlanConflict { key, participants });
         }
         Ok(())
+    }
+
+    /// Who the plan names that nobody present is, with the name of the room they are planned
+    /// for: what a host sees as "not here yet". Only hosts and co-hosts may ask.
+    pub fn absent_planned(&self, asker: Role) -> Result<Vec<Absent>, CommandError> {
+        if !asker.is_hosting() {
+            return Err(CommandError::NotAllowed {
+                required: super::command::Required::HostOrCoHost,
+            });
+        }
+        let here: std::collections::BTreeSet<&String> =
+            self.participants.values().flat_map(|p| &p.keys).collect();
+        let room_name = |room: &RoomId| self.rooms.get(room).map(|r| r.name.clone());
+        Ok(self
+            .plan
+            .iter()
+            .flat_map(|p| &p.rooms)
+            .flat_map(|r| &r.members)
+            .filter(|m| m.keys().iter().all(|k| !here.contains(k)))
+            .map(|m| Absent {
+                name: m.label().to_owned(),
+                room: m
+                    .keys()
+                    .iter()
+                    .find_map(|k| self.planned.get(k))
+                    .and_then(room_name),
+            })
+            .collect())
     }
 
     /// Everyone present who has any of `keys` and passes `filter`, in id order.

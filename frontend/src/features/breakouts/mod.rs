@@ -3,6 +3,7 @@
 //! them (`running`). Everyone gets their own place, invitations and alerts (`participant`).
 //! Everything shown comes from the store; every button sends one engine command.
 
+mod course;
 mod logic;
 mod options;
 mod participant;
@@ -49,6 +50,7 @@ pub fn host_panel(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> i
                         Phase::Planned => {
                             view! {
                                 {rooms::rooms(store, outbox, now)}
+                                {course::not_here()}
                                 {options::options(store, outbox)}
                                 {running::saved_groups(store, outbox)}
                                 <div class="row">
@@ -66,6 +68,7 @@ pub fn host_panel(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> i
                             view! {
                                 {running::help_queue(store, outbox)}
                                 {rooms::rooms(store, outbox, now)}
+                                {course::not_here()}
                                 {running::broadcast(store, outbox)}
                                 {running::close(store, outbox)}
                             }

@@ -91,6 +91,10 @@ pub fn setup(store: Store, outbox: Outbox, redo: RwSignal<bool>) -> impl IntoVie
             <Show when=move || strategy.get() == Strategy::Automatically>
                 <p class="muted" aria-live="polite">{preview}</p>
             </Show>
+            {super::course::course_buttons(
+                outbox,
+                Signal::derive(move || logic::parse_count(&count.get(), 1..=max).map(|n| n as usize)),
+            )}
             <div class="row">
                 <button type="submit" disabled=move || chosen().is_none()>
                     {tr(|t| t.create_rooms)}

@@ -16,12 +16,32 @@ use std::time::Duration;
 
 /// How often a waiting page asks again.
 const POLL: Duration = Duration::from_secs(3);
+/// How often a page in the meeting renews its ticket (good for 15 minutes), so the course's
+/// roster stays reachable and a reload still works.
+const RENEW: Duration = Duration::from_secs(10 * 60);
+
+/// What a page launched from a course can do with the course, for the breakout panel.
+#[derive(Debug, Clone, Copy)]
+pub struct CourseLink {
+    /// The newest ticket.
+    pub ticket: RwSignal<Option<String>>,
+    /// Whether the course offers its roster and groups to this person.
+    pub roster: bool,
+    pub groups: bool,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Stage {
     Opening,
-    Waiting { title: String },
-    Ready { meeting: MeetingId, name: String },
+    Waiting {
+        title: String,
+    },
+    Ready {
+        meeting: MeetingId,
+        name: String,
+        roster: bool,
+        groups: bool,
+    },
     Failed,
 }
 
@@ -51,11 +71,29 @@ pub fn LaunchPage(ticket: Option<String>) -> impl IntoView {
                     meeting,
                     name,
                     ticket: fresh,
+                    roster,
+                    groups,
                     ..
                 }) => {
                     storage::remember_ticket(&fresh);
                     ticket.set(Some(fresh));
-                    stage.set(Stage::Ready { meeting, name });
+                    let ready = Stage::Ready {
+                        meeting,
+                        name,
+                        roster,
+                        groups,
+                    };
+                    // Renewals leave the page as it is.
+                    if stage.get_untracked() != ready {
+                        stage.set(ready);
+                    }
+                    set_timeout(
+                        move || {
+                            ask.with_value(|again| again.as_ref().map(|f| f()))
+                                .unwrap_or(())
+                        },
+                        RENEW,
+                    );
                 }
                 Ok(LtiSession::Waiting {
                     title,
@@ -73,6 +111,8 @@ pub fn LaunchPage(ticket: Option<String>) -> impl IntoView {
                         POLL,
                     );
                 }
+                // A failed renewal leaves a running meeting alone.
+                Err(_) if matches!(stage.get_untracked(), Stage::Ready { .. }) => {}
                 Err(_) => stage.set(Stage::Failed),
             }
         });
@@ -114,13 +154,25 @@ pub fn LaunchPage(ticket: Option<String>) -> impl IntoView {
                 <main><p role="alert" class="error">{tr(|t| t.lti_failed)}</p></main>
             }
             .into_any(),
-            Stage::Ready { meeting, name } => meeting::MeetingPage(meeting::MeetingPageProps {
-                id: meeting,
-                host_secret: None,
-                passcode: None,
-                launch: ticket.get_untracked().map(|t| (t, name)),
-            })
-            .into_any(),
+            Stage::Ready {
+                meeting,
+                name,
+                roster,
+                groups,
+            } => {
+                provide_context(CourseLink {
+                    ticket,
+                    roster,
+                    groups,
+                });
+                meeting::MeetingPage(meeting::MeetingPageProps {
+                    id: meeting,
+                    host_secret: None,
+                    passcode: None,
+                    launch: ticket.get_untracked().map(|t| (t, name)),
+                })
+                .into_any()
+            }
         }
     }
 }

@@ -318,6 +318,13 @@ fn a_course_member_is_placed_by_platform_identity_only() {
     };
     let (mut h, host, _) = Harness::with_people(1);
     h.ok(host, Command::LoadPlan { plan: planned });
+    assert_eq!(
+        h.m.absent_planned(crate::meeting::Role::CoHost),
+        Ok(vec![super::super::arrivals::Absent {
+            name: "Lea Learner".into(),
+            room: Some("Group A".into())
+        }])
+    );
     let typed = h
         .join("Lea Learner", Credential::Participant)
         .expect("join");
@@ -351,6 +358,12 @@ fn a_course_member_is_placed_by_platform_identity_only() {
         Some(h.room(0))
     );
     h.check();
+    // Hosts see who of the plan has not come; nobody else may ask.
+    assert_eq!(h.m.absent_planned(crate::meeting::Role::Host), Ok(vec![]));
+    assert!(
+        h.m.absent_planned(crate::meeting::Role::Participant)
+            .is_err()
+    );
     // Saved as a group set, the placed person keeps their platform identity.
     let saved = h.m.groups_as_plan();
     assert!(
