@@ -60,7 +60,7 @@ async fn login_redirects_to_the_platform_with_fresh_state_and_nonce() -> Result<
     .await?;
     assert_eq!(status, 400);
     assert!(
-        body.contains("no platform is registered for issuer"),
+        body.contains("No platform is registered for issuer"),
         "{body}"
     );
     Ok(())
@@ -143,7 +143,7 @@ async fn every_bad_token_is_refused_with_its_reason() -> Result<()> {
         ),
         (
             "unknown deployment",
-            "deployment `deployment-9` is not registered",
+            "Deployment `deployment-9` is not registered",
             Box::new(|c: &mut Value| {
                 c["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] =
                     json!("deployment-9");

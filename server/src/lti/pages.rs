@@ -51,6 +51,12 @@ fn with_policy(status: StatusCode, html: String, policy: &str) -> Response {
 
 /// A refused launch: what was wrong, in words, and what to do.
 pub fn refusal(status: StatusCode, why: &str) -> Response {
+    let mut chars = why.chars();
+    let why: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    let why = why.as_str();
     let body = format!(
         "<h1>This launch was refused</h1><p class=\"why\" role=\"alert\">{}</p>\
          <p>Open Plenary again from your course. If it keeps happening, show this message to \
