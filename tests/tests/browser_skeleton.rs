@@ -106,6 +106,17 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
     // Chat: the guest writes, the host reads it, as text.
     guest.fill("Chat message", "<b>hi</b> & bye").await?;
     guest.click("Send").await?;
+    guest
+        .until_list(
+            "Chat",
+            "the guest's own line, back from the server",
+            |items| {
+                items
+                    .iter()
+                    .any(|i| i == "Per <i>Participant</i>: <b>hi</b> & bye")
+            },
+        )
+        .await?;
     host.until_list("Chat", "the guest's chat line", |items| {
         items
             .iter()

@@ -326,8 +326,10 @@ impl Page {
                 last = items;
             }
             if start.elapsed() > DEADLINE {
+                // What the page says went wrong, for the failure's message.
+                let alerts = self.texts_with_role("alert").await.unwrap_or_default();
                 return Err(HarnessError::Timeout(format!(
-                    "{what} (list {name:?} last held {last:?})"
+                    "{what} (list {name:?} last held {last:?}; the page's alerts: {alerts:?})"
                 )));
             }
             tokio::time::sleep(POLL).await;
