@@ -329,7 +329,10 @@ async fn auth(
 }
 
 /// A course page framing the tool's login (`?login=`), with `allow="camera; microphone"` when
-/// `?allow=1`, the way an LMS shows an LTI link inline.
+/// `?allow=1`, the way an LMS shows an LTI link inline. It is also the platform's client-side
+/// storage (LTI postMessage `lti.put_data` / `lti.get_data`, kept in `window.ltiStore`); with
+/// `?forget=1` it answers every `get_data` with nothing, as a browser that did not start the
+/// login would.
 async fn course(Query(query): Query<HashMap<String, String>>) -> Html<String> {
     let login = query
         .get("login")
@@ -341,9 +344,22 @@ async fn course(Query(query): Query<HashMap<String, String>>) -> Html<String> {
     } else {
         ""
     };
+    let forget = query.get("forget").is_some_and(|f| f == "1");
     Html(format!(
         "<!doctype html><title>Course</title><h1>Course page</h1>\
-         <iframe src=\"{login}\"{allow} style=\"width:900px;height:700px\"></iframe>"
+         <iframe src=\"{login}\"{allow} style=\"width:900px;height:700px\"></iframe>\
+         <script>\
+         const store = {{}}; window.ltiStore = store; const forget = {forget};\
+         window.addEventListener('message', (e) => {{\
+           const m = e.data || {{}};\
+           if (m.subject === 'lti.put_data') {{\
+             store[m.key] = m.value;\
+             e.source.postMessage({{ subject: 'lti.put_data.response', message_id: m.message_id, key: m.key, value: m.value }}, e.origin);\
+           }} else if (m.subject === 'lti.get_data') {{\
+             e.source.postMessage({{ subject: 'lti.get_data.response', message_id: m.message_id, key: m.key, value: forget ? undefined : store[m.key] }}, e.origin);\
+           }}\
+         }});\
+         </script>"
     ))
 }
 
@@ -373,12 +389,29 @@ pub async fn start_tool(platform: &Platform) -> Result<(crate::TestServer, Strin
 
 impl Platform {
     /// The course page framing a login of the tool at `tool_url` for `hint`.
+    /// The platform offers its client-side storage (`lti_storage_target=_parent`).
     pub fn course_page(&self, tool_url: &str, hint: &str, allow_devices: bool) -> String {
-        let login = url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("login", &self.login_url(tool_url, hint))
+        self.course_page_with(tool_url, hint, allow_devices, false)
+    }
+
+    /// Like `course_page`, whose storage forgets: the launch's check fails there.
+    pub fn course_page_with(
+        &self,
+        tool_url: &str,
+        hint: &str,
+        allow_devices: bool,
+        forget: bool,
+    ) -> String {
+        let login = format!(
+            "{}&lti_storage_target=_parent",
+            self.login_url(tool_url, hint)
+        );
+        let page = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("login", &login)
             .append_pair("allow", if allow_devices { "1" } else { "0" })
+            .append_pair("forget", if forget { "1" } else { "0" })
             .finish();
-        format!("{}/course?{login}", self.issuer())
+        format!("{}/course?{page}", self.issuer())
     }
 }
 

@@ -35,6 +35,14 @@ async fn instructor_and_learner_launch_from_a_course_page() -> Result<()> {
         .goto(&platform.course_page(&tool_url, "learner-1", false))
         .await?;
     framed.until_text("Course page").await?;
+    // The login kept its state in the platform's client-side storage (on the course page).
+    let stored = framed
+        .until_eval(
+            "return Object.keys(window.ltiStore || {}).filter(k => k.startsWith('state_')).length",
+            |v| v.as_u64() == Some(1),
+        )
+        .await;
+    stored.map_err(|e| HarnessError::Other(format!("the state was not stored: {e}")))?;
     framed.enter_frame(0).await?;
     framed
         .until_text("does not let Plenary use your camera and microphone")
@@ -126,5 +134,20 @@ async fn instructor_and_learner_launch_from_a_course_page() -> Result<()> {
     teacher.screenshot("lti-course-groups").await?;
     learner.close().await?;
     teacher.close().await?;
+
+    // A launch pushed into a browser whose platform storage does not hold its state (login
+    // CSRF) goes no further than the check.
+    platform.launch_next(person("learner-2", "Mallory", LEARNER))?;
+    let pushed = driver.page(1000, 800).await?;
+    pushed
+        .goto(&platform.course_page_with(&tool_url, "learner-2", true, true))
+        .await?;
+    pushed.until_text("Course page").await?;
+    pushed.enter_frame(0).await?;
+    pushed
+        .until_role("alert", "could not be matched with your browser")
+        .await?;
+    assert_eq!(server.meetings(), 1);
+    pushed.close().await?;
     Ok(())
 }

@@ -321,3 +321,39 @@ async fn deep_linking_returns_a_link_signed_with_the_published_key() -> Result<(
     assert_eq!(status, 403, "{page}");
     Ok(())
 }
+
+#[tokio::test]
+async fn a_course_link_gets_a_new_meeting_after_the_host_ended_the_last() -> Result<()> {
+    let s = setup().await?;
+    let teacher = person("teacher-1", "Tove Teacher", INSTRUCTOR, "link-1");
+    let t = s.ticket(&teacher).await?;
+    let LtiSession::Ready {
+        meeting: first,
+        ticket,
+        ..
+    } = s.session_of(&t).await?
+    else {
+        panic!("ready");
+    };
+    let mut host = Client::join(s.server.addr, &first, "", Credential::Launch { ticket }).await?;
+    host.command(Command::EndMeeting).await?;
+    assert_eq!(host.closed_with().await?, Some(1000), "the meeting is over");
+    // A learner now waits (the last meeting is over) until the next lesson's host launch.
+    let l = s
+        .ticket(&person("learner-1", "Lea", LEARNER, "link-1"))
+        .await?;
+    assert!(matches!(
+        s.session_of(&l).await?,
+        LtiSession::Waiting { .. }
+    ));
+    let t = s.ticket(&teacher).await?;
+    let LtiSession::Ready { meeting: next, .. } = s.session_of(&t).await? else {
+        panic!("ready");
+    };
+    assert_ne!(next, first, "a fresh meeting for the link");
+    let LtiSession::Ready { meeting: found, .. } = s.session_of(&l).await? else {
+        panic!("the learner is let into the new one");
+    };
+    assert_eq!(found, next);
+    Ok(())
+}

@@ -58,6 +58,24 @@ struct Pending {
     platform: usize,
     nonce: String,
     at: Instant,
+    /// The platform's client-side storage the login put its `state` in, if it offered one.
+    storage: Option<Storage>,
+}
+
+/// Where the LTI client-side postMessage storage lives for one login: the frame to post to
+/// (`_parent` or a named frame of the parent) and the platform's origin to post at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Storage {
+    pub target: String,
+    pub origin: String,
+}
+
+/// A checked launch, and the storage the page must find its `state` in before going on.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub platform: usize,
+    pub launch: Launch,
+    pub storage: Option<(Storage, String)>,
 }
 
 /// What a launched page holds: who it is and for which course link. Signed with `TicketKey`.
@@ -151,6 +169,7 @@ impl Lti {
         platform: usize,
         state: String,
         nonce: String,
+        storage: Option<Storage>,
     ) -> Result<(), LaunchError> {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         if pending.len() >= MAX_PENDING_LOGINS {
@@ -165,6 +184,7 @@ impl Lti {
                 platform,
                 nonce,
                 at: Instant::now(),
+                storage,
             },
         );
         Ok(())
@@ -201,11 +221,7 @@ impl Lti {
 
     /// Checks a launch: its `state`, the token's signature with the platform's key, that its
     /// nonce is fresh, and every claim (`verify::check_claims`).
-    pub async fn check_launch(
-        &self,
-        id_token: &str,
-        state: &str,
-    ) -> Result<(usize, Launch), LaunchError> {
+    pub async fn check_launch(&self, id_token: &str, state: &str) -> Result<Checked, LaunchError> {
         let login = self.take_login(state)?;
         let platform = self
             .registration
@@ -240,7 +256,11 @@ impl Lti {
             now_secs(),
         )?;
         self.use_nonce(&launch.nonce)?;
-        Ok((login.platform, launch))
+        Ok(Checked {
+            platform: login.platform,
+            launch,
+            storage: login.storage.map(|s| (s, state.to_owned())),
+        })
     }
 
     /// Signs a ticket, good for `TICKET_SECS` from now.

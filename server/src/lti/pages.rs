@@ -10,6 +10,29 @@ use sha2::{Digest, Sha256};
 /// The one script these pages run: submit the page's form (for the return to the platform).
 const SUBMIT: &str = "document.forms[0].submit();";
 
+/// The LTI client-side postMessage storage (1EdTech "Client Side postMessages"): the page puts
+/// the login's `state` into the platform's storage frame before going to the platform, or,
+/// after the launch, gets it back and goes on only if it is the same; a platform that does
+/// not answer within 3 s fails the check (and is not waited for when putting).
+const STORAGE: &str = "(() => {\
+const d = JSON.parse(document.getElementById('lti-data').textContent);\
+const target = d.target === '_parent' ? window.parent : window.parent.frames[d.target];\
+const id = 'plenary-' + Math.random().toString(36).slice(2);\
+const fail = () => { document.getElementById('lti-why').hidden = false; };\
+const go = () => { if (d.next) { location.replace(d.next); } else { document.getElementById('lti-after').hidden = false; } };\
+let answered = false;\
+window.addEventListener('message', (e) => {\
+ if (e.origin !== d.origin || !e.data || e.data.message_id !== id) return;\
+ answered = true;\
+ if (d.put) { go(); return; }\
+ if (e.data.subject === 'lti.get_data.response' && e.data.value === d.value) { go(); } else { fail(); }\
+});\
+try {\
+ target.postMessage(d.put ? { subject: 'lti.put_data', message_id: id, key: d.key, value: d.value } : { subject: 'lti.get_data', message_id: id, key: d.key }, d.origin);\
+} catch (e) { if (d.put) { go(); } else { fail(); } return; }\
+setTimeout(() => { if (!answered) { if (d.put) { go(); } else { fail(); } } }, 3000);\
+})();";
+
 /// Text made safe for HTML content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -70,21 +93,11 @@ pub fn refusal(status: StatusCode, why: &str) -> Response {
     )
 }
 
-/// The instructor's form for a new course link: a title and an optional start.
-pub fn deep_link_form(ticket: &str, suggested_title: &str, frame_ancestors: &str) -> Response {
-    let body = format!(
-        "<h1>Add a Plenary meeting</h1>\
-         <form method=\"post\" action=\"/lti/deep-link\">\
-         <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
-         <label>Title<input name=\"title\" required maxlength=\"200\" value=\"{title}\"></label>\
-         <label>Starts (optional)<input name=\"start\" type=\"datetime-local\"></label>\
-         <button type=\"submit\">Add to the course</button></form>",
-        ticket = escape(ticket),
-        title = escape(suggested_title),
-    );
+/// The instructor's form for a new course link (`deep_link_fields`) as a page.
+pub fn deep_link_page(body: &str, frame_ancestors: &str) -> Response {
     with_policy(
         StatusCode::OK,
-        document("Add a meeting", &body),
+        document("Add a meeting", body),
         &format!(
             "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
              frame-ancestors {frame_ancestors}"
@@ -115,6 +128,64 @@ pub fn auto_post(action: &str, field: &str, value: &str, frame_ancestors: &str) 
             "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
              form-action {origin}; frame-ancestors {frame_ancestors}"
         ),
+    )
+}
+
+/// What a storage page does: put the login's `state` in the platform's storage, or check it
+/// is there after the launch.
+pub struct StorageStep<'a> {
+    pub put: bool,
+    pub target: &'a str,
+    pub origin: &'a str,
+    pub state: &'a str,
+    /// Where to go once done; `None` shows the page's hidden `after` part instead.
+    pub next: Option<&'a str>,
+}
+
+/// A page that runs a `StorageStep`, with `after` (HTML) shown once the check passes when there
+/// is no `next`.
+pub fn storage_step(step: &StorageStep<'_>, after: &str, frame_ancestors: &str) -> Response {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STORAGE));
+    let data = serde_json::json!({
+        "put": step.put,
+        "target": step.target,
+        "origin": step.origin,
+        "key": format!("state_{}", step.state),
+        "value": step.state,
+        "next": step.next,
+    })
+    .to_string()
+    // Nothing in the data may close the script element.
+    .replace("</", "<\\/");
+    let body = format!(
+        "<p id=\"lti-wait\" role=\"status\">One moment…</p>\
+         <p id=\"lti-why\" class=\"why\" role=\"alert\" hidden>This launch could not be \
+         matched with your browser (the learning platform's storage did not have it). Open \
+         Plenary again from your course.</p>\
+         <div id=\"lti-after\" hidden>{after}</div>\
+         <script type=\"application/json\" id=\"lti-data\">{data}</script><script>{STORAGE}</script>"
+    );
+    with_policy(
+        StatusCode::OK,
+        document("Opening Plenary", &body),
+        &format!(
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
+             form-action 'self'; frame-ancestors {frame_ancestors}"
+        ),
+    )
+}
+
+/// The deep-linking form's inner HTML (also shown after a storage check).
+pub fn deep_link_fields(ticket: &str, suggested_title: &str) -> String {
+    format!(
+        "<h1>Add a Plenary meeting</h1>\
+         <form method=\"post\" action=\"/lti/deep-link\">\
+         <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
+         <label>Title<input name=\"title\" required maxlength=\"200\" value=\"{title}\"></label>\
+         <label>Starts (optional)<input name=\"start\" type=\"datetime-local\"></label>\
+         <button type=\"submit\">Add to the course</button></form>",
+        ticket = escape(ticket),
+        title = escape(suggested_title),
     )
 }
 

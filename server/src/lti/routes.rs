@@ -31,6 +31,9 @@ pub struct LoginParams {
     client_id: Option<String>,
     #[serde(default)]
     lti_deployment_id: Option<String>,
+    /// The frame of the platform's client-side storage, when it offers one.
+    #[serde(default)]
+    lti_storage_target: Option<String>,
 }
 
 /// What the platform posts to the redirect URI.
@@ -118,7 +121,15 @@ fn login(state: &AppState, params: LoginParams) -> Response {
             "No randomness available.",
         );
     };
-    if let Err(e) = lti.remember_login(index, login_state.clone(), nonce.clone()) {
+    // The platform's storage answers from the origin of its authorisation endpoint.
+    let storage = params
+        .lti_storage_target
+        .filter(|t| !t.trim().is_empty() && t.len() <= 200)
+        .map(|target| super::Storage {
+            target,
+            origin: platform.auth_url.origin().ascii_serialization(),
+        });
+    if let Err(e) = lti.remember_login(index, login_state.clone(), nonce.clone(), storage.clone()) {
         return refuse(&e);
     }
     let mut target = platform.auth_url.clone();
@@ -138,7 +149,21 @@ fn login(state: &AppState, params: LoginParams) -> Response {
             query.append_pair("lti_message_hint", hint);
         }
     }
-    Redirect::to(target.as_str()).into_response()
+    match storage {
+        // Put the state where the platform keeps it for this browser, then go on.
+        Some(storage) => pages::storage_step(
+            &pages::StorageStep {
+                put: true,
+                target: &storage.target,
+                origin: &storage.origin,
+                state: &login_state,
+                next: Some(target.as_str()),
+            },
+            "",
+            &frame_ancestors(&lti),
+        ),
+        None => Redirect::to(target.as_str()).into_response(),
+    }
 }
 
 /// `POST /lti/launch`: a resource-link launch joins the course's meeting; a deep-linking
@@ -170,9 +195,33 @@ pub async fn launch(
     let (Some(id_token), Some(login_state)) = (form.id_token, form.state) else {
         return refuse(&LaunchError::Missing("id_token and state"));
     };
-    let (platform, launch) = match lti.check_launch(&id_token, &login_state).await {
+    let super::Checked {
+        platform,
+        launch,
+        storage,
+    } = match lti.check_launch(&id_token, &login_state).await {
         Ok(checked) => checked,
         Err(e) => return refuse(&e),
+    };
+    // With the platform's storage, the page goes on only if this browser's storage holds the
+    // login's state (so a launch cannot be pushed into someone else's browser).
+    let ancestors = frame_ancestors(&lti);
+    let checked_then = |next: Option<&str>, after: &str| match &storage {
+        Some((storage, state)) => pages::storage_step(
+            &pages::StorageStep {
+                put: false,
+                target: &storage.target,
+                origin: &storage.origin,
+                state,
+                next,
+            },
+            after,
+            &ancestors,
+        ),
+        None => match next {
+            Some(next) => Redirect::to(next).into_response(),
+            None => pages::deep_link_page(after, &ancestors),
+        },
     };
     let role = lms::meeting_role(&launch.roles);
     let course = course_key(
@@ -197,8 +246,13 @@ pub async fn launch(
                     &launch.context_history,
                     id,
                 )
-                .await
-                .filter(|m| state.registry.get(m).is_some());
+                .await;
+            // A meeting the host ended (or that expired) gives way to a new one for the link.
+            if let Some(m) = &meeting
+                && !live(&state, m).await
+            {
+                meeting = None;
+            }
             if meeting.is_none() && role == Role::Host {
                 let info = MeetingInfo {
                     title: title.chars().take(200).collect(),
@@ -237,7 +291,7 @@ pub async fn launch(
             };
             match lti.sign_ticket(ticket) {
                 // The ticket rides in the fragment: never sent to a server or kept in a log.
-                Ok(signed) => Redirect::to(&format!("/lti/join#ticket={signed}")).into_response(),
+                Ok(signed) => checked_then(Some(&format!("/lti/join#ticket={signed}")), ""),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot sign a ticket");
                     pages::refusal(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong.")
@@ -259,10 +313,12 @@ pub async fn launch(
                 data: data.clone(),
             };
             match lti.tickets.sign(&request) {
-                Ok(signed) => pages::deep_link_form(
-                    &signed,
-                    launch.context_title.as_deref().unwrap_or("Class meeting"),
-                    &frame_ancestors(&lti),
+                Ok(signed) => checked_then(
+                    None,
+                    &pages::deep_link_fields(
+                        &signed,
+                        launch.context_title.as_deref().unwrap_or("Class meeting"),
+                    ),
                 ),
                 Err(e) => {
                     tracing::error!(error = %e, "cannot sign a deep-linking request");
@@ -271,6 +327,22 @@ pub async fn launch(
             }
         }
     }
+}
+
+/// Whether `meeting` is there and not ended.
+async fn live(state: &AppState, meeting: &plenary_shared::ids::MeetingId) -> bool {
+    let Some(handle) = state.registry.get(meeting) else {
+        return false;
+    };
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    if handle
+        .send(crate::meetings::ActorMsg::PublicInfo { reply })
+        .await
+        .is_err()
+    {
+        return false;
+    }
+    answer.await.is_ok_and(|info| !info.ended)
 }
 
 /// The registered platforms' origins as a `frame-ancestors` list.
@@ -432,10 +504,12 @@ pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
     let name = ticket.name.clone();
     let title = ticket.title.clone();
-    let meeting = ticket
-        .meeting
-        .clone()
-        .filter(|m| state.registry.get(m).is_some());
+    let mut meeting = ticket.meeting.clone();
+    if let Some(m) = &meeting
+        && !live(&state, m).await
+    {
+        meeting = None;
+    }
     let (roster, groups) = (
         ticket.memberships_url.is_some(),
         ticket.groups_url.is_some(),

@@ -336,6 +336,21 @@ impl Page {
         }
     }
 
+    /// Waits until `script`'s value satisfies `pred`.
+    pub async fn until_eval(&self, script: &str, pred: impl Fn(&Value) -> bool) -> Result<Value> {
+        let start = Instant::now();
+        loop {
+            let value = self.eval(script, vec![]).await?;
+            if pred(&value) {
+                return Ok(value);
+            }
+            if start.elapsed() > DEADLINE {
+                return Err(HarnessError::Timeout(format!("{script} (last {value})")));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
     /// The texts of every element with the ARIA role `role`.
     pub async fn texts_with_role(&self, role: &str) -> Result<Vec<String>> {
         let value = self
