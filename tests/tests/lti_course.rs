@@ -268,6 +268,7 @@ async fn deep_linking_returns_a_link_signed_with_the_published_key() -> Result<(
         .append_pair("ticket", ticket)
         .append_pair("title", "Week 3 seminar")
         .append_pair("start", "2026-12-10T09:00")
+        .append_pair("start_ms", "1796893200000")
         .finish();
     let (status, head, body) = http_full(
         s.server.addr,
@@ -309,6 +310,28 @@ async fn deep_linking_returns_a_link_signed_with_the_published_key() -> Result<(
     assert_eq!(item["title"], "Week 3 seminar");
     assert_eq!(item["url"], format!("{}/lti/launch", s.tool_url));
     assert_eq!(item["custom"]["start"], "2026-12-10T09:00");
+    assert_eq!(item["custom"]["start_ms"], "1796893200000");
+    // Launched, the link's meeting starts then (what the join page shows).
+    let custom = item["custom"].clone();
+    let (status, head, body) = s
+        .launch_as(
+            &person("teacher-1", "Tove Teacher", INSTRUCTOR, "week-3"),
+            |c| c["https://purl.imsglobal.org/spec/lti/claim/custom"] = custom,
+        )
+        .await?;
+    assert_eq!(status, 303, "{body}");
+    let ticket = header_of(&head, "location")
+        .and_then(|l| l.strip_prefix("/lti/join#ticket=").map(str::to_owned))
+        .ok_or_else(|| HarnessError::Other("no ticket".into()))?;
+    let LtiSession::Ready { meeting, .. } = s.session_of(&ticket).await? else {
+        panic!("ready");
+    };
+    let (status, info) =
+        plenary_e2e::http_request(s.server.addr, "GET", &format!("/api/meetings/{meeting}"))
+            .await?;
+    assert_eq!(status, 200);
+    let info: serde_json::Value = serde_json::from_str(&info)?;
+    assert_eq!(info["starts_at"], 1_796_893_200_000u64, "{info}");
     // Learners may not add meetings.
     let (status, _, page) = s
         .launch_as(&person("l1", "Ada", LEARNER, "x"), |c| {

@@ -10,6 +10,13 @@ use sha2::{Digest, Sha256};
 /// The one script these pages run: submit the page's form (for the return to the platform).
 const SUBMIT: &str = "document.forms[0].submit();";
 
+/// The deep-linking form's script: the start, typed in the instructor's local time, also as
+/// milliseconds since 1970, so the meeting starts when they meant wherever the server is.
+const START_MS: &str = "document.forms[0].addEventListener('submit', () => {\
+const v = document.querySelector('[name=start]').value;\
+document.querySelector('[name=start_ms]').value = v ? String(new Date(v).getTime()) : '';\
+});";
+
 /// The LTI client-side postMessage storage (1EdTech "Client Side postMessages"): the page puts
 /// the login's `state` into the platform's storage frame before going to the platform, or,
 /// after the launch, gets it back and goes on only if it is the same; a platform that does
@@ -95,12 +102,13 @@ pub fn refusal(status: StatusCode, why: &str) -> Response {
 
 /// The instructor's form for a new course link (`deep_link_fields`) as a page.
 pub fn deep_link_page(body: &str, frame_ancestors: &str) -> Response {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(START_MS));
     with_policy(
         StatusCode::OK,
         document("Add a meeting", body),
         &format!(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
-             frame-ancestors {frame_ancestors}"
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
+             form-action 'self'; frame-ancestors {frame_ancestors}"
         ),
     )
 }
@@ -146,6 +154,7 @@ pub struct StorageStep<'a> {
 /// is no `next`.
 pub fn storage_step(step: &StorageStep<'_>, after: &str, frame_ancestors: &str) -> Response {
     let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(STORAGE));
+    let start = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(START_MS));
     let data = serde_json::json!({
         "put": step.put,
         "target": step.target,
@@ -169,8 +178,8 @@ pub fn storage_step(step: &StorageStep<'_>, after: &str, frame_ancestors: &str) 
         StatusCode::OK,
         document("Opening Plenary", &body),
         &format!(
-            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; \
-             form-action 'self'; frame-ancestors {frame_ancestors}"
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}' \
+             'sha256-{start}'; form-action 'self'; frame-ancestors {frame_ancestors}"
         ),
     )
 }
@@ -183,7 +192,8 @@ pub fn deep_link_fields(ticket: &str, suggested_title: &str) -> String {
          <input type=\"hidden\" name=\"ticket\" value=\"{ticket}\">\
          <label>Title<input name=\"title\" required maxlength=\"200\" value=\"{title}\"></label>\
          <label>Starts (optional)<input name=\"start\" type=\"datetime-local\"></label>\
-         <button type=\"submit\">Add to the course</button></form>",
+         <input type=\"hidden\" name=\"start_ms\" value=\"\">\
+         <button type=\"submit\">Add to the course</button></form><script>{START_MS}</script>",
         ticket = escape(ticket),
         title = escape(suggested_title),
     )

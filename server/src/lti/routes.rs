@@ -110,8 +110,7 @@ fn login(state: &AppState, params: LoginParams) -> Response {
     {
         return refuse(&LaunchError::UnknownDeployment(deployment.clone()));
     }
-    let tool_url = lti.registration.tool_url.as_str().trim_end_matches('/');
-    if !params.target_link_uri.starts_with(tool_url) {
+    if !super::verify::is_under(&params.target_link_uri, lti.registration.tool_url.as_str()) {
         return refuse(&LaunchError::WrongTarget(params.target_link_uri));
     }
     let (Ok(login_state), Ok(nonce)) = (crate::secrets::token_256(), crate::secrets::token_256())
@@ -256,6 +255,7 @@ pub async fn launch(
             if meeting.is_none() && role == Role::Host {
                 let info = MeetingInfo {
                     title: title.chars().take(200).collect(),
+                    starts_at: launch.start_ms.map(plenary_shared::time::Timestamp),
                     ..MeetingInfo::default()
                 };
                 match state.registry.create_prepared(|m, secret, now| {
@@ -373,6 +373,9 @@ pub struct DeepLinkChoice {
     title: String,
     #[serde(default)]
     start: Option<String>,
+    /// `start` as milliseconds since 1970, filled in by the form's script.
+    #[serde(default)]
+    start_ms: Option<String>,
 }
 
 /// `POST /lti/deep-link`: the instructor's choice, returned to the platform as a signed
@@ -409,6 +412,10 @@ pub async fn deep_link(
     let mut custom = serde_json::json!({ "context_history": "$Context.id.history" });
     if let Some(start) = choice.start.filter(|s| !s.trim().is_empty()) {
         custom["start"] = serde_json::Value::String(start.trim().chars().take(40).collect());
+    }
+    // The start in the instructor's own time zone, as the form's script read it.
+    if let Some(ms) = choice.start_ms.and_then(|ms| ms.trim().parse::<u64>().ok()) {
+        custom["start_ms"] = serde_json::Value::String(ms.to_string());
     }
     let now = now_secs();
     let Ok(nonce) = crate::secrets::token_256() else {

@@ -103,6 +103,8 @@ pub struct Launch {
     pub memberships_url: Option<String>,
     /// The course groups service, when offered.
     pub groups_url: Option<String>,
+    /// The start the instructor picked when adding the link (ms since 1970, from deep linking).
+    pub start_ms: Option<u64>,
     pub nonce: String,
 }
 
@@ -306,12 +308,13 @@ pub fn check_claims(
         message,
         memberships_url: service(NRPS, "context_memberships_url"),
         groups_url: service(GROUPS, "context_groups_url"),
+        start_ms: string(&custom, "start_ms").and_then(|ms| ms.trim().parse().ok()),
         nonce: token_nonce,
     })
 }
 
 /// Whether `target` is `tool_url` or a path under it.
-fn is_under(target: &str, tool_url: &str) -> bool {
+pub(super) fn is_under(target: &str, tool_url: &str) -> bool {
     let base = tool_url.trim_end_matches('/');
     target == base
         || target
