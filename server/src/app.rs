@@ -189,9 +189,9 @@ pub fn app(state: AppState, dist: PathBuf) -> Router {
         .route("/lti/deep-link", post(lti::routes::deep_link))
         .route("/lti/jwks", get(lti::routes::jwks))
         .route("/lti/config.json", get(lti::routes::config_json))
-        .route("/api/lti/session", get(lti::routes::session))
-        .route("/api/lti/course-plan", get(lti::routes::course_plan))
-        .route("/api/lti/absent", get(lti::routes::absent))
+        .route("/api/lti/session", get(lti::api::session))
+        .route("/api/lti/course-plan", get(lti::api::course_plan))
+        .route("/api/lti/absent", get(lti::api::absent))
         .route(
             "/api/meetings/{id}/plan",
             get(plans::get_plan).put(plans::put_plan),

@@ -9,6 +9,7 @@
 //! `registration.rs` reads the platforms, `keys.rs` holds our keys, `jwks.rs` the platforms',
 //! `client.rs` calls them, `routes.rs` answers the browser.
 
+pub mod api;
 pub mod client;
 pub mod jwks;
 pub mod keys;

@@ -5,14 +5,13 @@
 use super::links::{course_key, link_key};
 use super::pages;
 use super::verify::{LaunchError, Message};
-use super::{Lti, Ticket, now_secs, open_ticket};
+use super::{Lti, Ticket, now_secs};
 use crate::app::AppState;
 use axum::Json;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Form, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use plenary_shared::api::{CoursePlanQuery, CoursePlanSource, LtiSession};
 use plenary_shared::lms;
 use plenary_shared::meeting::Role;
 use plenary_shared::meeting::command::Command;
@@ -67,6 +66,14 @@ fn refuse(error: &LaunchError) -> Response {
     pages::refusal(status, &error.to_string())
 }
 
+/// A login request that could not be read.
+fn incomplete(e: &dyn std::fmt::Display) -> Response {
+    pages::refusal(
+        StatusCode::BAD_REQUEST,
+        &format!("The login request is incomplete: {e}"),
+    )
+}
+
 /// `GET /lti/login`.
 pub async fn login_get(
     State(state): State<AppState>,
@@ -74,10 +81,7 @@ pub async fn login_get(
 ) -> Response {
     match params {
         Ok(Query(params)) => login(&state, params),
-        Err(e) => pages::refusal(
-            StatusCode::BAD_REQUEST,
-            &format!("The login request is incomplete: {e}"),
-        ),
+        Err(e) => incomplete(&e),
     }
 }
 
@@ -88,10 +92,7 @@ pub async fn login_post(
 ) -> Response {
     match params {
         Ok(Form(params)) => login(&state, params),
-        Err(e) => pages::refusal(
-            StatusCode::BAD_REQUEST,
-            &format!("The login request is incomplete: {e}"),
-        ),
+        Err(e) => incomplete(&e),
     }
 }
 
@@ -330,7 +331,7 @@ pub async fn launch(
 }
 
 /// Whether `meeting` is there and not ended.
-async fn live(state: &AppState, meeting: &plenary_shared::ids::MeetingId) -> bool {
+pub(super) async fn live(state: &AppState, meeting: &plenary_shared::ids::MeetingId) -> bool {
     let Some(handle) = state.registry.get(meeting) else {
         return false;
     };
@@ -491,145 +492,4 @@ pub async fn config_json(State(state): State<AppState>) -> Response {
         }]
     }))
     .into_response()
-}
-
-/// `GET /api/lti/session`, with the ticket as `Authorization: Bearer`: the course's meeting
-/// when there is one, else that it has not started; always with a fresh ticket.
-pub async fn session(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let Some(lti) = state.lti.clone() else {
-        return not_set_up();
-    };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(mut ticket) = bearer.and_then(|t| open_ticket(&lti.ticket_key(), t)) else {
-        return crate::http::ApiError::LaunchExpired.into_response();
-    };
-    if ticket.meeting.is_none() {
-        ticket.meeting = lti.links.meeting_of(&ticket.link).await;
-    }
-    let name = ticket.name.clone();
-    let title = ticket.title.clone();
-    let mut meeting = ticket.meeting.clone();
-    if let Some(m) = &meeting
-        && !live(&state, m).await
-    {
-        meeting = None;
-    }
-    let (roster, groups) = (
-        ticket.memberships_url.is_some(),
-        ticket.groups_url.is_some(),
-    );
-    let Ok(signed) = lti.sign_ticket(ticket) else {
-        return crate::http::ApiError::Internal.into_response();
-    };
-    Json(match meeting {
-        Some(meeting) => LtiSession::Ready {
-            meeting,
-            name,
-            title,
-            ticket: signed,
-            roster,
-            groups: groups && roster,
-        },
-        None => LtiSession::Waiting {
-            name,
-            title,
-            ticket: signed,
-        },
-    })
-    .into_response()
-}
-
-/// `GET /api/lti/course-plan?from=groups|roster[&rooms=N]`, with a host's or co-host's ticket:
-/// a breakout plan from the course (people by platform identity), which the page then loads
-/// into its meeting with `LoadPlan` like any plan.
-pub async fn course_plan(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    query: Result<Query<CoursePlanQuery>, QueryRejection>,
-) -> Response {
-    use crate::http::ApiError;
-    let Some(lti) = state.lti.clone() else {
-        return ApiError::UnknownMeeting.into_response();
-    };
-    let Ok(Query(query)) = query else {
-        return ApiError::BadBody("say from=groups or from=roster".into()).into_response();
-    };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(ticket) = bearer.and_then(|t| open_ticket(&lti.ticket_key(), t)) else {
-        return ApiError::LaunchExpired.into_response();
-    };
-    if !ticket.role.is_hosting() {
-        return ApiError::Rejected(plenary_shared::meeting::command::CommandError::NotAllowed {
-            required: plenary_shared::meeting::command::Required::HostOrCoHost,
-        })
-        .into_response();
-    }
-    let roster = match lti
-        .roster(ticket.platform, ticket.memberships_url.as_deref())
-        .await
-    {
-        Ok(roster) => roster,
-        Err(e) => return course_error(&e),
-    };
-    let plan = match query.from {
-        CoursePlanSource::Roster => lms::roster_plan(&roster, query.rooms.unwrap_or(1)),
-        CoursePlanSource::Groups => {
-            match lti
-                .groups(ticket.platform, ticket.groups_url.as_deref())
-                .await
-            {
-                Ok(groups) => lms::groups_plan(&groups, &roster),
-                Err(e) => return course_error(&e),
-            }
-        }
-    };
-    tracing::info!(
-        rooms = plan.rooms.len(),
-        people = plan.people(),
-        "course plan made"
-    );
-    Json(plan).into_response()
-}
-
-fn course_error(e: &super::services::ServiceError) -> Response {
-    tracing::warn!(error = %e, "a course service failed");
-    crate::http::ApiError::Upstream(e.to_string()).into_response()
-}
-
-/// `GET /api/lti/absent`, with a host's or co-host's ticket: who of the meeting's plan has not
-/// come (a course roster's learners not yet launched, say).
-pub async fn absent(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    use crate::http::ApiError;
-    let Some(lti) = state.lti.clone() else {
-        return ApiError::UnknownMeeting.into_response();
-    };
-    let bearer = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    let Some(ticket) = bearer.and_then(|t| open_ticket(&lti.ticket_key(), t)) else {
-        return ApiError::LaunchExpired.into_response();
-    };
-    let Some(handle) = ticket.meeting.as_ref().and_then(|m| state.registry.get(m)) else {
-        return ApiError::UnknownMeeting.into_response();
-    };
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let asked = crate::meetings::ActorMsg::Absent {
-        asker: ticket.role,
-        reply,
-    };
-    if handle.send(asked).await.is_err() {
-        return ApiError::UnknownMeeting.into_response();
-    }
-    match answer.await {
-        Ok(Ok(absent)) => Json(absent).into_response(),
-        Ok(Err(e)) => ApiError::Rejected(e).into_response(),
-        Err(_) => ApiError::Internal.into_response(),
-    }
 }

@@ -4,6 +4,7 @@
 //! dropped connection's grace period ends, when the state is next staged for the store (never
 //! more than every 200 ms, never waited for), and when the meeting, idle, expires.
 
+use super::JoinRequest;
 use super::delivery::{Close, ConnId, Connection, encode};
 use super::persist::Persister;
 use crate::clock::Clock;
@@ -12,18 +13,16 @@ use crate::metrics::Metrics;
 use crate::secrets;
 use crate::store::Store;
 use plenary_shared::ids::{HostSecret, MeetingId, ParticipantId, SessionToken};
-use plenary_shared::lms::Launched;
 use plenary_shared::media::ClientSignal;
 use plenary_shared::meeting::arrivals::Absent;
 use plenary_shared::meeting::command::{Command, CommandError};
 use plenary_shared::meeting::groups::GroupSetView;
 use plenary_shared::meeting::info::{MeetingInfo, PublicInfo};
 use plenary_shared::meeting::plan::Plan;
-use plenary_shared::meeting::{Admission, Credential, Meeting};
+use plenary_shared::meeting::{Admission, Meeting};
 use plenary_shared::protocol::{ProtocolError, ServerMsg};
 use plenary_shared::time::Timestamp;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -55,19 +54,6 @@ pub enum Departure {
     /// The client sent what the server cannot read (not UTF-8, too large) and was closed with
     /// the matching code: it leaves at once rather than lingering in the list.
     Broken,
-}
-
-/// Everything a join asks with.
-#[derive(Debug)]
-pub struct JoinRequest {
-    pub name: String,
-    pub email: Option<String>,
-    pub credential: Credential,
-    pub passcode: Option<String>,
-    /// The client's address (or network), for the passcode throttle.
-    pub from: IpAddr,
-    /// Who a `Credential::Launch` is, from its checked ticket.
-    pub launched: Option<Launched>,
 }
 
 /// Messages to a meeting's actor.

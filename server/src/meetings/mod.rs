@@ -9,7 +9,7 @@ mod delivery;
 mod lifecycle;
 mod persist;
 
-pub use actor::{ActorContext, ActorMsg, Departure, HostReadout, JoinRequest, MeetingHandle};
+pub use actor::{ActorContext, ActorMsg, Departure, HostReadout, MeetingHandle};
 pub use delivery::{Close, ConnId, Connection, encode};
 
 use crate::secrets::{self, RandomnessError};
@@ -33,6 +33,19 @@ pub enum CreateError {
     Full { max: usize },
     #[error(transparent)]
     Rejected(#[from] CommandError),
+}
+
+/// Everything a join asks with.
+#[derive(Debug)]
+pub struct JoinRequest {
+    pub name: String,
+    pub email: Option<String>,
+    pub credential: plenary_shared::meeting::Credential,
+    pub passcode: Option<String>,
+    /// The client's address (or network), for the passcode throttle.
+    pub from: std::net::IpAddr,
+    /// Who a `Credential::Launch` is, from its checked ticket.
+    pub launched: Option<plenary_shared::lms::Launched>,
 }
 
 type Map = Mutex<HashMap<MeetingId, MeetingHandle>>;

@@ -11,6 +11,7 @@ use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
 mod driver;
+mod frames;
 mod stats;
 
 pub use driver::Driver;
@@ -206,23 +207,6 @@ impl Page {
             }
             tokio::time::sleep(POLL).await;
         }
-    }
-
-    /// Switches into the page's `n`-th frame, once it is there.
-    pub async fn enter_frame(&self, n: u16) -> Result<()> {
-        self.find("//iframe", "the iframe").await?;
-        self.client()?.enter_frame(n).await.map_err(wd)
-    }
-
-    /// Makes the page an LMS-like host page embedding `url` in an iframe, and switches into it.
-    pub async fn embed(&self, url: &str) -> Result<()> {
-        self.eval(
-            "document.body.innerHTML = ''; const f = document.createElement('iframe'); f.src = arguments[0]; f.style.width = '320px'; f.style.height = '700px'; document.body.appendChild(f);",
-            vec![json!(url)],
-        )
-        .await?;
-        self.find("//iframe", "the iframe").await?;
-        self.client()?.enter_frame(0).await.map_err(wd)
     }
 
     /// Runs `script` with `arg` as `arguments[0]`; whether it returned `true`.
