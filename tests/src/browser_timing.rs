@@ -2,9 +2,10 @@
 //! clicking Join (once the join form previews the camera, as a person would) to the first
 //! decoded frame of someone already there, and from the host's move to the first decoded frame
 //! of the new roommate. Each run is a fresh meeting with two pages
-//! and a host over the WebSocket.
+//! and a host over the WebSocket. And how soon, after someone unmutes and speaks, every page of
+//! a plenary shows them as the active speaker (three pages, each with its fake microphone file).
 
-use crate::browser::{Driver, Page, join_as, video_of as tile};
+use crate::browser::{Driver, Page, join_as, video_of as tile, voice_wav};
 use crate::client::Client;
 use crate::support::open_manual_rooms;
 use crate::{DEADLINE, HarnessError, Result};
@@ -97,4 +98,80 @@ pub async fn run(driver: &Driver, addr: SocketAddr) -> Result<BrowserTimes> {
         join_to_frame,
         move_to_frame,
     })
+}
+
+/// The tile `page` marks as the active speaker, if any.
+async fn active_on(page: &Page) -> Result<Option<String>> {
+    let v = page
+        .eval(
+            "const f = document.querySelector('figure.tile.active-speaker'); \
+             return f ? f.getAttribute('aria-label') : null;",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_str().map(str::to_owned))
+}
+
+/// Waits until `page` shows `name` as the active speaker; the time since `start`.
+async fn until_active(page: &Page, name: &str, start: Instant) -> Result<Duration> {
+    let since = Instant::now();
+    loop {
+        let active = active_on(page).await?;
+        if active.as_deref() == Some(tile(name).as_str()) {
+            return Ok(start.elapsed());
+        }
+        if since.elapsed() > 3 * DEADLINE {
+            return Err(HarnessError::Timeout(format!(
+                "{name} as the active speaker (shown: {active:?})"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// One run against the server at `addr`: Ada speaks, Bo is silent, Fay (who speaks too) joins
+/// muted; once every page shows Ada speaking, Fay unmutes. The time until the last of the three
+/// pages shows Fay as the active speaker.
+pub async fn speaker_switch(
+    driver: &Driver,
+    addr: SocketAddr,
+    dir: &std::path::Path,
+) -> Result<Duration> {
+    let created = crate::create_meeting(addr).await?;
+    let invite = format!("http://{addr}/m/{}", created.meeting);
+    std::fs::create_dir_all(dir)?;
+    let (voice, silence) = (dir.join("voice.wav"), dir.join("silence.wav"));
+    voice_wav(&voice, true, 6)?;
+    voice_wav(&silence, false, 4)?;
+    let mut pages = Vec::new();
+    for (name, file) in [("Ada", &voice), ("Bo", &silence), ("Fay", &voice)] {
+        let flag = format!("--use-file-for-fake-audio-capture={}", file.display());
+        let page = driver.page_with(640, 480, &[flag]).await?;
+        page.goto(&invite).await?;
+        page.fill("Your name", name).await?;
+        page.click("Join").await?;
+        page.until_role("status", "You are in the main session")
+            .await?;
+        if name == "Fay" {
+            page.click("Mute").await?;
+        }
+        pages.push(page);
+    }
+    for page in &pages {
+        until_active(page, "Ada", Instant::now()).await?;
+    }
+    let fay = pages
+        .last()
+        .ok_or_else(|| HarnessError::Other("no page for Fay".into()))?;
+    fay.click("Unmute").await?;
+    let unmuted = Instant::now();
+    let watches = pages.iter().map(|page| until_active(page, "Fay", unmuted));
+    let mut slowest = Duration::ZERO;
+    for took in futures_util::future::join_all(watches).await {
+        slowest = slowest.max(took?);
+    }
+    for page in pages {
+        page.close().await?;
+    }
+    Ok(slowest)
 }

@@ -4,8 +4,10 @@
 //! setting of three videos per receiver (`--last-n 3`) and three voices. Every page hears Ada
 //! (an audio slot carries her, and its bytes grow) and nobody silent, decodes exactly three
 //! videos, and shows Ada as the active speaker (from the server's levels); when Fay unmutes,
-//! every page shows her as the active speaker within 2 s; pinned by Bo, she is on his
-//! speaker view's stage and her video plays there.
+//! every page shows her as the active speaker; pinned by Bo, she is on his speaker view's stage
+//! and her video plays there. How soon pages follow a new speaker (the 2 s) is a
+//! benchmark figure (`cargo xtask bench`, part `browser`), not a limit here: six browsers on two
+//! cores say little about time.
 
 use plenary_e2e::browser::{Driver, MediaStats, Page, require_dist, video_of as tile, voice_wav};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
@@ -18,8 +20,6 @@ use std::time::{Duration, Instant};
 
 const PEOPLE: [&str; 6] = ["Ada", "Bo", "Cy", "Di", "Eve", "Fay"];
 const LAST_N: usize = 3;
-/// How soon every page must show a new active speaker.
-const SWITCH: Duration = Duration::from_secs(2);
 
 /// The label of the tile marked as the active speaker on `page`, if any.
 async fn active_on(page: &Page) -> Result<Option<String>> {
@@ -47,6 +47,22 @@ async fn voices_on(page: &Page) -> Result<Vec<String>> {
         .flatten()
         .filter_map(|x| x.as_str().map(str::to_owned))
         .collect())
+}
+
+/// Waits until `page`'s voice slots carry exactly `who` (until everyone's microphone is in, a
+/// small plenary sends every voice).
+async fn until_voices(page: &Page, who: &[String], what: &str) -> Result<()> {
+    let start = Instant::now();
+    loop {
+        let now = voices_on(page).await?;
+        if now == who {
+            return Ok(());
+        }
+        if start.elapsed() > 2 * DEADLINE {
+            return Err(HarnessError::Timeout(format!("{what} (carried: {now:?})")));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// `name`'s participant id, from their tile on `page`.
@@ -147,20 +163,31 @@ async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() ->
         pages.push(page);
     }
     // Every page: Ada is the active speaker; it hears Ada and nobody else; three videos.
+    // Ada's page carries no voice once the four silent microphones are all in (before, the
+    // plenary is small enough to send every voice); everyone else's carries hers.
     for (page, name) in pages.iter().zip(PEOPLE) {
         until_active(page, "Ada", 3 * DEADLINE).await?;
+        let expected = match name {
+            "Ada" => Vec::new(),
+            _ => vec![id_of(page, "Ada").await?],
+        };
+        until_voices(
+            page,
+            &expected,
+            &format!("{name}'s voice slots to carry Ada only"),
+        )
+        .await?;
         let (videos, voices, tiles) = window(page, name).await?;
         assert_eq!(videos, LAST_N, "{name} decodes {videos} video streams");
         assert_eq!(tiles, LAST_N, "{name} plays video in {tiles} tiles");
-        if name == "Ada" {
-            assert_eq!(voices, 0, "Ada hears someone, but only she speaks");
-        } else {
-            let ada = id_of(page, "Ada").await?;
-            assert_eq!(voices, 1, "{name} hears {voices} voices");
-            assert_eq!(voices_on(page).await?, vec![ada], "{name}'s voice slots");
-        }
+        assert_eq!(
+            voices,
+            expected.len(),
+            "{name} hears {voices} voices, only Ada speaks"
+        );
+        assert_eq!(voices_on(page).await?, expected, "{name}'s voice slots");
     }
-    // Fay unmutes and speaks: every page shows her as the active speaker within 2 s.
+    // Fay unmutes and speaks: every page shows her as the active speaker.
     let fay = &pages[5];
     fay.click("Unmute").await?;
     let clicked = Instant::now();
@@ -170,14 +197,11 @@ async fn a_plenary_hears_its_speaker_sees_the_last_n_and_follows_who_speaks() ->
         Ok::<Duration, HarnessError>(clicked.elapsed())
     });
     let took = futures_util::future::join_all(watches).await;
-    let mut times = Vec::new();
     for (took, name) in took.into_iter().zip(PEOPLE) {
-        let took = took?;
-        println!("{name} shows Fay as the active speaker {took:?} after she unmuted");
-        times.push((name, took));
-    }
-    for (name, took) in times {
-        assert!(took <= SWITCH, "{name} took {took:?} to show Fay speaking");
+        println!(
+            "{name} shows Fay as the active speaker {:?} after she unmuted",
+            took?
+        );
     }
     // Bo pins Fay: the speaker view opens with her tile on the stage (whoever speaks), and her
     // video plays there.

@@ -36,7 +36,7 @@ impl Driver {
             let probe = std::net::TcpListener::bind("127.0.0.1:0")?;
             probe.local_addr()?.port()
         };
-        let mut command = Command::new(driver);
+        let mut command = unboosted(&driver);
         command.arg(format!("--port={port}"));
         // PLENARY_CHROMEDRIVER_LOG=<file> keeps chromedriver's verbose log, to see what a
         // browser was doing when a step timed out.
@@ -131,6 +131,34 @@ impl Driver {
             profile,
         })
     }
+}
+
+/// A command that runs `program` the way it is told, except that Chromium may not raise its own
+/// threads' priority. Run as root, Chromium gives its audio, compositor and IO threads nice −8:
+/// six of them on two cores then starve the server under test (its media thread, waiting for a
+/// core, held packets back for 100 ms at a time and voices fell silent), which a server on
+/// its own machine never meets. Without `CAP_SYS_NICE` (dropped from the bounding set, so no
+/// child regains it) the browsers stay at an ordinary priority like everything else.
+fn unboosted(program: &std::path::Path) -> Command {
+    let root = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+        s.lines()
+            .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+    });
+    let setpriv = std::path::Path::new("/usr/bin/setpriv");
+    if !(root && setpriv.exists()) {
+        return Command::new(program);
+    }
+    let mut command = Command::new(setpriv);
+    command
+        .args([
+            "--bounding-set",
+            "-sys_nice",
+            "--inh-caps",
+            "-sys_nice",
+            "--",
+        ])
+        .arg(program);
+    command
 }
 
 /// A Chrome DevTools command, sent through chromedriver.

@@ -367,6 +367,12 @@ async fn browser(args: &Args, data: &Path) -> Result<BrowserFigures> {
         );
         figures.join.push(t.join_to_frame);
         figures.moves.push(t.move_to_frame);
+        let switch = browser_timing::speaker_switch(&driver, addr, &data.join("voices")).await?;
+        println!(
+            "browser run: every page shows the new speaker {:.0} ms after unmuting",
+            report::ms(switch)
+        );
+        figures.switches.push(switch);
     }
     Ok(figures)
 }

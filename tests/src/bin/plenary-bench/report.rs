@@ -84,6 +84,8 @@ fn half_load_peers(capacity: usize) -> usize {
 pub struct BrowserFigures {
     pub join: Vec<Duration>,
     pub moves: Vec<Duration>,
+    /// Unmuting to the last page showing the new active speaker.
+    pub switches: Vec<Duration>,
 }
 
 pub struct Report {
@@ -242,6 +244,20 @@ impl Report {
                 met(moves <= Duration::from_millis(500))
             );
         }
+        if !b.switches.is_empty() {
+            let (median, worst) = (
+                percentile(&b.switches, 50.0),
+                percentile(&b.switches, 100.0),
+            );
+            println!(
+                "active speaker on every page after unmuting (3 pages, {} runs): median {:.0} ms, \
+                 slowest {:.0} ms (≤ 2,000: {})",
+                b.switches.len(),
+                ms(median),
+                ms(worst),
+                met(worst <= Duration::from_secs(2))
+            );
+        }
         println!(
             "\n### 4. Frontend (wasm + js): {} KB raw, {} KB gzip (≤ 300 KB: {})",
             self.frontend_raw / 1000,
@@ -358,6 +374,7 @@ impl Report {
             "browser": {
                 "join_to_frame_ms": ms_list(&self.browser.join),
                 "move_to_frame_ms": ms_list(&self.browser.moves),
+                "speaker_switch_ms": ms_list(&self.browser.switches),
             },
             "frontend": { "raw_bytes": self.frontend_raw, "gzip_bytes": self.frontend_gzip },
             "seconds": self.seconds,
