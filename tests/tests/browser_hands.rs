@@ -35,6 +35,7 @@ async fn raised_hands_reach_the_host_in_the_order_they_went_up() -> Result<()> {
     .await?;
     host.screenshot("hands").await?;
     // Everyone sees the queue, and Bo's own button now lowers it.
+    cy.open_panel("Participants").await?;
     cy.until_list("Participants", "the queue on Cy's page", |items| {
         items
             .get(1)

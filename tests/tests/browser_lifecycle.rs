@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 /// The names in a page's `Participants` list, each with its badges.
 async fn people(page: &Page) -> Result<Vec<String>> {
+    page.open_panel("Participants").await?;
     page.list_items("Participants").await
 }
 
@@ -20,6 +21,7 @@ fn count(items: &[String], name: &str) -> usize {
 /// Every page lists exactly these people, once each.
 async fn everyone_lists(pages: &[&Page], names: &[&str]) -> Result<()> {
     for page in pages {
+        page.open_panel("Participants").await?;
         page.until_list("Participants", "each person once", |items| {
             items.len() == names.len() && names.iter().all(|n| count(items, n) == 1)
         })

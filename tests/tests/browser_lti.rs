@@ -84,6 +84,7 @@ async fn instructor_and_learner_launch_from_a_course_page() -> Result<()> {
         .await?;
     teacher.until_text("Course page").await?;
     teacher.enter_frame(0).await?;
+    teacher.open_panel("Participants").await?;
     teacher
         .until_list("Participants", "the instructor in the meeting", |items| {
             items
@@ -98,6 +99,7 @@ async fn instructor_and_learner_launch_from_a_course_page() -> Result<()> {
             items.len() == 2 && items.iter().any(|i| i.contains("Lea Learner"))
         })
         .await?;
+    learner.open_panel("Participants").await?;
     learner
         .until_list("Participants", "the learner's own list", |items| {
             items

@@ -147,6 +147,7 @@ async fn manual_assignment_then_participants_choose_their_room() -> Result<()> {
     lms.click("Join").await?;
     lms.until_role("status", "You are in the main session")
         .await?;
+    host.open_panel("Participants").await?;
     host.until_list("Participants", "the framed participant", |items| {
         items.iter().any(|i| i.starts_with("Framed"))
     })

@@ -36,6 +36,7 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
     host.fill("Your name", "Hanne Host").await?;
     host.screenshot("home").await?;
     host.click("Start a meeting").await?;
+    host.open_panel("Participants").await?;
     host.until_list("Participants", "the host in the list", |items| {
         items.len() == 1 && has(items, "Hanne Host")
     })
@@ -72,6 +73,7 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
     guest.fill("Your name", "  Per <i>Participant</i> ").await?;
     guest.screenshot("join").await?;
     guest.click("Join").await?;
+    guest.open_panel("Participants").await?;
     guest
         .until_list("Participants", "both in the guest's list", |items| {
             items.len() == 2
@@ -104,6 +106,8 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
     .await?;
 
     // Chat: the guest writes, the host reads it, as text.
+    guest.open_panel("Chat").await?;
+    host.open_panel("Chat").await?;
     guest.fill("Chat message", "<b>hi</b> & bye").await?;
     guest.click("Send").await?;
     guest
@@ -158,6 +162,7 @@ async fn host_and_participant_see_each_other_come_and_go() -> Result<()> {
     guest.screenshot("participant-meeting").await?;
     host.screenshot("host-meeting-with-chat").await?;
     co.leave().await?;
+    host.open_panel("Participants").await?;
     host.until_list("Participants", "the second host gone", |items| {
         items.len() == 2 && items[0].contains("Host")
     })

@@ -3,6 +3,7 @@
 pub mod breakouts;
 pub mod chat;
 mod fields;
+pub mod icons;
 pub mod launch;
 pub mod lobby;
 pub mod media;

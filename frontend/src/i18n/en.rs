@@ -178,4 +178,13 @@ pub const TEXTS: Texts = Texts {
     use_course_groups: "Use course groups",
     use_course_roster: "Use course roster",
     not_here_yet: "Not here yet",
+    meeting_controls: "Meeting controls",
+    shortcut_mute: "Mute or unmute",
+    shortcut_video: "Stop or start video",
+    shortcut_hand: "Raise or lower hand",
+    keyboard_shortcuts: "Keyboard shortcuts",
+    close: "Close",
+    close_panel: "Close panel",
+    dismiss: "Dismiss",
+    show: "Show",
 };

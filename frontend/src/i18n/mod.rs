@@ -222,6 +222,15 @@ pub struct Texts {
     pub use_course_groups: &'static str,
     pub use_course_roster: &'static str,
     pub not_here_yet: &'static str,
+    pub meeting_controls: &'static str,
+    pub shortcut_mute: &'static str,
+    pub shortcut_video: &'static str,
+    pub shortcut_hand: &'static str,
+    pub keyboard_shortcuts: &'static str,
+    pub close: &'static str,
+    pub close_panel: &'static str,
+    pub dismiss: &'static str,
+    pub show: &'static str,
 }
 
 impl Texts {

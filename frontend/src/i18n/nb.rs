@@ -178,4 +178,13 @@ pub const TEXTS: Texts = Texts {
     use_course_groups: "Bruk emnets grupper",
     use_course_roster: "Bruk emnets deltakerliste",
     not_here_yet: "Ikke kommet ennå",
+    meeting_controls: "Møtekontroller",
+    shortcut_mute: "Slå mikrofonen av eller på",
+    shortcut_video: "Slå kameraet av eller på",
+    shortcut_hand: "Rekk opp eller ta ned hånden",
+    keyboard_shortcuts: "Hurtigtaster",
+    close: "Lukk",
+    close_panel: "Lukk panelet",
+    dismiss: "Lukk",
+    show: "Vis",
 };

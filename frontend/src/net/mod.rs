@@ -1,6 +1,7 @@
-//! Everything that talks to the network or browser storage. Components call these functions and
-//! never touch `web_sys` networking themselves.
+//! Everything that talks to the network, browser storage or the DOM beyond Leptos. Components
+//! call these functions and never touch `web_sys` themselves.
 
+pub mod dom;
 pub mod files;
 pub mod http;
 pub mod socket;

@@ -126,6 +126,19 @@ impl Driver {
             })
             .await
             .map_err(wd)?;
+        // A desktop window's viewport is what was asked for (a headless window keeps some of
+        // its height for browser chrome it does not draw).
+        if width >= 500 {
+            client
+                .issue_cmd(Cdp {
+                    cmd: "Emulation.setDeviceMetricsOverride",
+                    params: json!({
+                        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false
+                    }),
+                })
+                .await
+                .map_err(wd)?;
+        }
         Ok(Page {
             client: Some(client),
             profile,

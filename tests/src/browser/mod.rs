@@ -119,14 +119,58 @@ impl Page {
             .map_err(|e| HarnessError::WebDriver(format!("{what}: {e}")))
     }
 
-    /// The button whose accessible name (text or `aria-label`) is `name`.
+    /// The shown button whose accessible name (its `aria-label`, else its text) is `name`.
     pub async fn button(&self, name: &str) -> Result<Element> {
         let lit = xpath_literal(name);
         self.find(
-            &format!("//button[normalize-space(.)={lit} or @aria-label={lit}]"),
+            &format!("//button[{}]{SHOWN}", named(&lit)),
             &format!("button {name:?}"),
         )
         .await
+    }
+
+    /// Types `keys` (WebDriver key codes, say `"\u{E007}"` for Enter) into whatever has the
+    /// keyboard focus, as a person at the keyboard would.
+    pub async fn press(&self, keys: &str) -> Result<()> {
+        let focused = self.client()?.active_element().await.map_err(wd)?;
+        focused.send_keys(keys).await.map_err(wd)
+    }
+
+    /// The accessible name (`aria-label`, else text) and id of what has the keyboard focus.
+    pub async fn focused(&self) -> Result<(String, String)> {
+        let v = self
+            .eval(
+                "const e = document.activeElement; \
+                 return e ? [e.getAttribute('aria-label') || e.innerText.trim(), e.id] : ['', ''];",
+                vec![],
+            )
+            .await?;
+        let s = |i: usize| {
+            v.get(i)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Ok((s(0), s(1)))
+    }
+
+    /// Opens the meeting's side panel `name` (`Participants`, `Chat`, `Breakout rooms`) with its
+    /// toolbar button, unless it is open already.
+    pub async fn open_panel(&self, name: &str) -> Result<()> {
+        let lit = xpath_literal(name);
+        let toggle = self
+            .find(
+                &format!(
+                    "//nav//button[@aria-controls='side-panel'][{}]",
+                    named(&lit)
+                ),
+                &format!("the toolbar's {name:?} button"),
+            )
+            .await?;
+        if toggle.attr("aria-expanded").await.map_err(wd)?.as_deref() != Some("true") {
+            toggle.click().await.map_err(wd)?;
+        }
+        Ok(())
     }
 
     /// The form field (input, text area or select) labelled `label` (wrapping `<label>`,
@@ -136,7 +180,7 @@ impl Page {
         let control = "*[self::input or self::textarea or self::select]";
         self.find(
             &format!(
-                "//{control}[@aria-label={lit}] | //label[normalize-space(text())={lit}]//{control} | //{control}[@id=//label[normalize-space(.)={lit}]/@for]"
+                "(//{control}[@aria-label={lit}] | //label[normalize-space(text())={lit}]//{control} | //{control}[@id=//label[normalize-space(.)={lit}]/@for]){SHOWN}"
             ),
             &format!("field {label:?}"),
         )
@@ -147,7 +191,7 @@ impl Page {
     async fn checkbox(&self, label: &str) -> Result<Element> {
         let lit = xpath_literal(label);
         self.find(
-            &format!("//label[normalize-space(.)={lit}]//input"),
+            &format!("//label[normalize-space(.)={lit}]//input{SHOWN}"),
             &format!("checkbox or radio {label:?}"),
         )
         .await
@@ -183,7 +227,7 @@ impl Page {
     pub async fn click_in(&self, within: &str, name: &str) -> Result<()> {
         let (w, n) = (xpath_literal(within), xpath_literal(name));
         self.find(
-            &format!("//*[@aria-label={w}]//button[normalize-space(.)={n} or @aria-label={n}]"),
+            &format!("//*[@aria-label={w}]//button[{}]{SHOWN}", named(&n)),
             &format!("button {name:?} in {within:?}"),
         )
         .await?
@@ -511,12 +555,24 @@ pub fn require_dist() -> Result<()> {
     }
 }
 
-/// A host who started a meeting from the home page, and the meeting's invite link.
+/// An XPath condition: the element's accessible name is the literal `lit` (its `aria-label`
+/// when it has one, else its text).
+fn named(lit: &str) -> String {
+    format!("@aria-label={lit} or (not(@aria-label) and normalize-space(.)={lit})")
+}
+
+/// An XPath condition: nothing the element is in is `hidden` (a closed panel's buttons are not
+/// there for a person to click).
+const SHOWN: &str = "[not(ancestor-or-self::*[@hidden])]";
+
+/// A host who started a meeting from the home page (with the Participants panel open), and the
+/// meeting's invite link.
 pub async fn start_as_host(driver: &Driver, base: &str, name: &str) -> Result<(Page, String)> {
     let host = driver.page(1280, 800).await?;
     host.goto(base).await?;
     host.fill("Your name", name).await?;
     host.click("Start a meeting").await?;
+    host.open_panel("Participants").await?;
     host.until_list("Participants", "the host in the list", |items| {
         items.len() == 1
     })

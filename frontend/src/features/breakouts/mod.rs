@@ -26,23 +26,14 @@ pub fn status_bar(store: Store, now: ReadSignal<Timestamp>) -> impl IntoView {
     running::status(store, now)
 }
 
-/// The host's `Breakout rooms` button and the panel it opens.
+/// The host's `Breakout rooms` panel (the toolbar's button opens it).
 pub fn host_panel(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> impl IntoView {
-    let open = RwSignal::new(false);
     let phase = Memo::new(move |_| store.meeting.with(|m| m.phase()));
     // Setting up again (`Recreate`) shows the setup form over existing rooms.
     let redo = RwSignal::new(false);
     view! {
         <section class="card breakouts">
-            <button
-                class="panel-toggle"
-                aria-expanded=move || open.get().to_string()
-                aria-controls="breakout-panel"
-                on:click=move |_| open.update(|o| *o = !*o)
-            >
-                {tr(|t| t.breakout_rooms)}
-            </button>
-            <Show when=move || open.get()>
+            <h2>{tr(|t| t.breakout_rooms)}</h2>
                 <div id="breakout-panel" role="region" aria-label=tr(|t| t.breakout_rooms)>
                     {move || match phase.get() {
                         Phase::NoRooms => setup::setup(store, outbox, redo).into_any(),
@@ -76,7 +67,6 @@ pub fn host_panel(store: Store, outbox: Outbox, now: ReadSignal<Timestamp>) -> i
                         }
                     }}
                 </div>
-            </Show>
         </section>
     }
 }

@@ -166,16 +166,25 @@ pub fn alerts(store: Store, now: ReadSignal<Timestamp>) -> impl IntoView {
         })?;
         Some(open)
     };
+    // Dismissing hides this broadcast here; the next one shows again.
+    let dismissed = RwSignal::new(None::<String>);
     view! {
         {move || {
             store
                 .broadcast
                 .get()
+                .filter(|text| dismissed.with(|d| d.as_ref() != Some(text)))
                 .map(|text| {
+                    let seen = text.clone();
                     view! {
                         <div class="broadcast" role="alert">
-                            <strong>{t().broadcast_from_host} ": "</strong>
-                            <span>{text}</span>
+                            <span class="grow">
+                                <strong>{t().broadcast_from_host} ": "</strong>
+                                <span>{text}</span>
+                            </span>
+                            <button class="secondary small" on:click=move |_| dismissed.set(Some(seen.clone()))>
+                                {t().dismiss}
+                            </button>
                         </div>
                     }
                 })

@@ -105,6 +105,57 @@ pub fn arrange(
     }
 }
 
+/// The gap between tiles, in CSS pixels (the stylesheet's `--space-2`).
+pub const GAP: f64 = 8.0;
+/// The speaker view's strip: thumbnails at most this wide.
+pub const STRIP_WIDTH: f64 = 192.0;
+
+/// How the stage's tiles are sized: the columns of the grid and each tile's width, and the
+/// large tile's width (the speaker view's stage, a shared screen) when there is one.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fit {
+    pub cols: usize,
+    pub tile_width: f64,
+    pub stage_width: Option<f64>,
+}
+
+/// Sizes `tiles` 16:9 tiles in a `width`×`height` area so that they are as large as they can be
+/// without scrolling; with `stage`, one large tile above a single row of them (a strip).
+pub fn fit(tiles: usize, stage: bool, width: f64, height: f64) -> Fit {
+    let (width, height) = (width.max(1.0), height.max(1.0));
+    let across = |cols: usize| (width - GAP * (cols as f64 - 1.0)) / cols as f64;
+    if stage {
+        let cols = tiles.max(1);
+        let tile_width = across(cols).clamp(1.0, STRIP_WIDTH);
+        let strip = if tiles == 0 {
+            0.0
+        } else {
+            tile_width * 9.0 / 16.0 + GAP
+        };
+        let stage_width = width.min((height - strip).max(1.0) * 16.0 / 9.0);
+        return Fit {
+            cols,
+            tile_width,
+            stage_width: Some(stage_width),
+        };
+    }
+    let n = tiles.max(1);
+    let (mut cols, mut tile_width) = (1, 0.0);
+    for c in 1..=n {
+        let rows = n.div_ceil(c) as f64;
+        let down = (height - GAP * (rows - 1.0)) / rows * 16.0 / 9.0;
+        let w = across(c).min(down);
+        if w > tile_width {
+            (cols, tile_width) = (c, w);
+        }
+    }
+    Fit {
+        cols,
+        tile_width: tile_width.max(1.0),
+        stage_width: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +178,51 @@ mod tests {
         assert_eq!(second.page, 1, "a page past the end shows the last");
         assert_eq!(second.tiles, people(30)[25..].to_vec());
         assert!(second.view(me).iter().all(|t| t.size == TileSize::Medium));
+    }
+
+    /// The tiles' rows fit the height and their columns the width.
+    fn fits(f: &Fit, n: usize, w: f64, h: f64) -> bool {
+        let rows = n.div_ceil(f.cols) as f64;
+        let cols = f.cols as f64;
+        f.tile_width * cols + GAP * (cols - 1.0) <= w + 0.01
+            && f.tile_width * 9.0 / 16.0 * rows + GAP * (rows - 1.0) <= h + 0.01
+    }
+
+    #[test]
+    fn gallery_tiles_grow_to_fill_the_stage_without_scrolling() {
+        // Two people on a wide stage: side by side, each half the width.
+        let two = fit(2, false, 1280.0, 600.0);
+        assert_eq!(two.cols, 2);
+        assert!((two.tile_width - 636.0).abs() < 0.01);
+        // On a phone held upright they stack.
+        let phone = fit(2, false, 390.0, 600.0);
+        assert_eq!(phone.cols, 1);
+        for n in 1..=25 {
+            for (w, h) in [(1280.0, 650.0), (390.0, 620.0), (900.0, 900.0)] {
+                let f = fit(n, false, w, h);
+                assert!(fits(&f, n, w, h), "{n} tiles in {w}×{h}: {f:?}");
+                // No other column count gives larger tiles.
+                for c in 1..=n {
+                    let rows = n.div_ceil(c) as f64;
+                    let other = ((w - GAP * (c as f64 - 1.0)) / c as f64)
+                        .min((h - GAP * (rows - 1.0)) / rows * 16.0 / 9.0);
+                    assert!(other <= f.tile_width + 0.01, "{n} in {w}×{h}: {c} columns");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_stage_takes_what_the_strip_leaves() {
+        let f = fit(6, true, 1280.0, 650.0);
+        assert_eq!(f.cols, 6);
+        assert!(f.tile_width <= STRIP_WIDTH);
+        let stage = f.stage_width.unwrap_or_default();
+        let strip = f.tile_width * 9.0 / 16.0 + GAP;
+        assert!(stage * 9.0 / 16.0 + strip <= 650.0 + 0.01);
+        assert!(stage > 900.0, "the stage is most of the width: {stage}");
+        let alone = fit(0, true, 390.0, 600.0);
+        assert_eq!(alone.stage_width, Some(390.0));
     }
 
     #[test]

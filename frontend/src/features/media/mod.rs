@@ -9,6 +9,7 @@ mod tiles;
 pub use tiles::preview;
 
 use crate::app::{tr, use_texts};
+use crate::features::icons::{self, icon};
 use crate::media::{MediaPath, MediaState, MediaStatus};
 use crate::net::socket::Outbox;
 use crate::store::Store;
@@ -78,6 +79,34 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
         });
         (is_pinned, toggle)
     };
+    // The grid's size, as it changes (a panel opening beside the stage, a rotated phone), and
+    // the tile sizes that fill it.
+    let grid = NodeRef::<leptos::html::Div>::new();
+    let area = RwSignal::new((0.0f64, 0.0f64));
+    let watch = StoredValue::new_local(None::<crate::net::dom::SizeWatch>);
+    Effect::new(move || {
+        if let Some(el) = grid.get() {
+            let watching = crate::net::dom::watch_size(&el, move |w, h| area.set((w, h)));
+            watch.set_value(watching);
+        }
+    });
+    on_cleanup(move || watch.set_value(None));
+    let sizes = move || {
+        let (w, h) = area.get();
+        let spotlight = !screens().is_empty();
+        let f = shown.with(|a| {
+            let stage = a.stage.is_some() || spotlight;
+            layout::fit(a.tiles.len(), stage, w, h)
+        });
+        let stage = f
+            .stage_width
+            .map(|s| format!(" --stage-width: {s:.0}px;"))
+            .unwrap_or_default();
+        format!(
+            "--cols: {}; --tile-width: {:.0}px;{stage}",
+            f.cols, f.tile_width
+        )
+    };
     let tile_of = move |who: ParticipantId, large: bool| {
         let me = store.me.get_untracked() == Some(who);
         tiles::tile(store, media, who, me, large, (!me).then(|| pin_of(who)))
@@ -90,14 +119,6 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
                 MediaStatus::Failed => Some(view! { <p class="error" role="status">{t().media_failed}</p> }.into_any()),
                 _ => None,
             }}
-            {move || media.path.get().map(|path| {
-                let (name, how) = match path {
-                    MediaPath::Udp => ("udp", t().path_udp),
-                    MediaPath::Tcp => ("tcp", t().path_tcp),
-                    MediaPath::Relay => ("relay", t().path_relay),
-                };
-                view! { <p class="muted connection" data-path=name>{t().connection}": "{how}</p> }
-            })}
             <Show when=move || media.no_devices.get()>
                 <p class="muted" role="status">{tr(|t| t.no_devices)}</p>
             </Show>
@@ -128,9 +149,17 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
                         {tr(|t| t.next_page)}
                     </button>
                 </Show>
+                {move || media.path.get().map(|path| {
+                let (name, how) = match path {
+                    MediaPath::Udp => ("udp", t().path_udp),
+                    MediaPath::Tcp => ("tcp", t().path_tcp),
+                    MediaPath::Relay => ("relay", t().path_relay),
+                };
+                view! { <p class="muted connection" data-path=name>{t().connection}": "{how}</p> }
+            })}
             </div>
             {tiles::voices(media)}
-            <div class="grid">
+            <div class="grid fit" node_ref=grid style=sizes>
                 <For each=screens key=|who| *who let:who>
                     {
                         let label = move || format!("{} {}", t().screen_of, name_of(who));
@@ -187,18 +216,24 @@ pub fn controls(store: Store, media: MediaState, outbox: Outbox) -> impl IntoVie
     view! {
         <button
             disabled=move || muted() && !may_unmute()
+            aria-keyshortcuts="Alt+A"
+            title="Alt+A"
             on:click=move |_| outbox.send(Command::SetMyMicrophone { muted: !muted() })
         >
-            {move || if muted() { t().unmute } else { t().mute }}
+            {move || icon(if muted() { icons::MIC_OFF } else { icons::MIC })}
+            <span class="label">{move || if muted() { t().unmute } else { t().mute }}</span>
         </button>
-        <button on:click=move |_| media.set_camera(!media.camera_on.get_untracked())>
-            {move || if media.camera_on.get() { t().stop_video } else { t().start_video }}
+        <button aria-keyshortcuts="Alt+V" title="Alt+V" on:click=move |_| media.set_camera(!media.camera_on.get_untracked())>
+            {icon(icons::VIDEO)}
+            <span class="label">{move || if media.camera_on.get() { t().stop_video } else { t().start_video }}</span>
         </button>
-        <button on:click=move |_| media.set_sharing(!media.sharing.get_untracked())>
-            {move || if media.sharing.get() { t().stop_sharing } else { t().share_screen }}
+        <button aria-keyshortcuts="Alt+S" title="Alt+S" on:click=move |_| media.set_sharing(!media.sharing.get_untracked())>
+            {icon(icons::SCREEN)}
+            <span class="label">{move || if media.sharing.get() { t().stop_sharing } else { t().share_screen }}</span>
         </button>
-        <button aria-pressed=move || hand_up().to_string() on:click=toggle_hand>
-            {move || if hand_up() { t().lower_hand } else { t().raise_hand }}
+        <button aria-keyshortcuts="Alt+Y" title="Alt+Y" aria-pressed=move || hand_up().to_string() on:click=toggle_hand>
+            {icon(icons::HAND)}
+            <span class="label">{move || if hand_up() { t().lower_hand } else { t().raise_hand }}</span>
         </button>
     }
 }

@@ -77,6 +77,7 @@ pub fn tile(
         <figure
             class="tile"
             class:large=large
+            class:mine=me
             class:speaking=speaking
             class:active-speaker=active
             class:camera-off=camera_off

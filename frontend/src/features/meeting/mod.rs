@@ -1,24 +1,28 @@
-//! The meeting screen: who is here, the invite link for hosts, and leaving. Connects the page to
-//! the meeting's socket and owns that socket for the page's lifetime.
+//! The meeting screen: joining, then the meeting as a window: a bar naming where you are, the
+//! stage of videos, a side panel (`panels`), alerts over the stage (`toasts`) and the toolbar
+//! (`toolbar`). Connects the page to the meeting's socket and owns it for the page's lifetime.
 
 use crate::app::{tr, use_texts};
 use crate::features::breakouts;
-use crate::features::chat::chat_panel;
 use crate::features::lobby::join_form;
 use crate::features::media;
 use crate::media::MediaState;
 
+mod panels;
 mod people;
+mod toasts;
+mod toolbar;
 use crate::net::socket::Outbox;
 use crate::net::{http, storage, time};
 use crate::route;
 use crate::store::{Phase, Store};
 use leptos::prelude::*;
+use panels::Panel;
 pub use people::room_select;
 use plenary_shared::ids::{HostSecret, MeetingId};
+use plenary_shared::meeting::Credential;
 use plenary_shared::meeting::command::Command;
 use plenary_shared::meeting::info::PublicInfo;
-use plenary_shared::meeting::{Credential, Role};
 use plenary_shared::protocol::{ClientMsg, PROTOCOL_VERSION};
 use std::time::Duration;
 
@@ -241,15 +245,20 @@ fn in_meeting(
     outbox: Outbox,
 ) -> impl IntoView {
     let t = use_texts();
-    let lang = crate::app::use_lang();
     // One clock for every countdown on the screen.
     let now = time::ticking(Duration::from_millis(250));
-    let is_hosting = move || store.am_hosting();
     let origin = window().location().origin().unwrap_or_default();
     let invite = move || match invite_passcode.get() {
         Some(p) => route::invite_link_with_passcode(&origin, &id, &p),
         None => route::invite_link(&origin, &id),
     };
+    let panel = RwSignal::new(None::<Panel>);
+    // A co-host who is no longer one has no breakout panel to look at.
+    Effect::new(move || {
+        if panel.get() == Some(Panel::Breakouts) && !store.am_hosting() {
+            panel.set(None);
+        }
+    });
     // Connected on entering this screen, released on leaving it.
     media.start();
     Effect::new(move || {
@@ -268,53 +277,24 @@ fn in_meeting(
     on_cleanup(move || media.stop());
     view! {
         <main class="meeting">
-            <h1>
-                {move || {
-                    let title = store.meeting.with(|m| m.info.title.clone());
-                    if title.is_empty() { t().app_name.to_owned() } else { title }
-                }}
-            </h1>
-            {move || {
-                (store.phase.get() == Phase::Lost)
-                    .then(|| view! { <div class="reconnecting" role="status">{t().reconnecting}</div> })
-            }}
-            {move || {
-                store
-                    .error
-                    .get()
-                    .map(|p| view! { <p class="error" role="alert">{p.describe(lang())}</p> })
-            }}
-            {breakouts::alerts(store, now)}
-            <div class="layout">
-                <div class="main-column">
-                    {breakouts::my_place(store, outbox, now)}
-                    <Show when=is_hosting>
-                        {breakouts::host_panel(store, outbox, now)}
-                        <section class="card invite">
-                            <label>
-                                {tr(|t| t.invite_link)}
-                                <input type="text" readonly prop:value=invite.clone() />
-                            </label>
-                            <p class="muted">{tr(|t| t.invite_hint)}</p>
-                        </section>
-                    </Show>
+            <header class="meeting-bar">
+                <h1>
+                    {move || {
+                        let title = store.meeting.with(|m| m.info.title.clone());
+                        if title.is_empty() { t().app_name.to_owned() } else { title }
+                    }}
+                </h1>
+                {breakouts::my_place(store, outbox, now)}
+                <div class="statusbar" role="group" aria-label=tr(|t| t.status_bar)>{breakouts::status_bar(store, now)}</div>
+            </header>
+            <div class="meeting-body">
+                <div class="stage-area">
+                    {toasts::toasts(store, now, panel)}
                     {media::videos(store, media)}
-                    <div class="controls card">
-                        {media::controls(store, media, outbox)}
-                        <button class="danger" on:click=move |_| leave()>
-                            {tr(|t| t.leave_meeting)}
-                        </button>
-                        <Show when=move || store.my_role() == Some(Role::Host)>
-                            <button class="danger" on:click=move |_| outbox.send(Command::EndMeeting)>
-                                {tr(|t| t.end_meeting_for_all)}
-                            </button>
-                        </Show>
-                    </div>
-                    {chat_panel(store, outbox)}
                 </div>
-                {people::participants(store, outbox)}
+                {panels::side_panel(store, outbox, now, panel, invite)}
             </div>
-            <footer class="statusbar" aria-label=tr(|t| t.status_bar)>{breakouts::status_bar(store, now)}</footer>
+            {toolbar::toolbar(store, media, outbox, panel, leave)}
         </main>
     }
 }
