@@ -187,4 +187,10 @@ pub const TEXTS: Texts = Texts {
     close_panel: "Close panel",
     dismiss: "Dismiss",
     show: "Show",
+    default_device: "Default",
+    camera: "Camera",
+    microphone: "Microphone",
+    speaker: "Speaker",
+    mic_level: "Microphone level",
+    settings: "Settings",
 };

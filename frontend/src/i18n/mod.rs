@@ -231,6 +231,12 @@ pub struct Texts {
     pub close_panel: &'static str,
     pub dismiss: &'static str,
     pub show: &'static str,
+    pub default_device: &'static str,
+    pub camera: &'static str,
+    pub microphone: &'static str,
+    pub speaker: &'static str,
+    pub mic_level: &'static str,
+    pub settings: &'static str,
 }
 
 impl Texts {

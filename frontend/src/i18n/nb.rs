@@ -187,4 +187,10 @@ pub const TEXTS: Texts = Texts {
     close_panel: "Lukk panelet",
     dismiss: "Lukk",
     show: "Vis",
+    default_device: "Standard",
+    camera: "Kamera",
+    microphone: "Mikrofon",
+    speaker: "Høyttaler",
+    mic_level: "Mikrofonnivå",
+    settings: "Innstillinger",
 };

@@ -1,9 +1,10 @@
-//! Opening and releasing the camera, microphone and screen.
+//! Opening and releasing the camera, microphone and screen (the devices chosen, `choice.rs`).
 
+use super::choice::{DeviceKind, remembered};
 use crate::net::js_error;
 use plenary_shared::media::Source;
-use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{MediaStream, MediaStreamConstraints, MediaStreamTrack};
 
@@ -62,15 +63,35 @@ impl Devices {
     }
 }
 
-async fn user_media(audio: bool, video: bool) -> Result<MediaStream, String> {
+/// A constraint for one kind of device: none of it, any, or the device `id` (`exact`: that one
+/// or fail; else that one if it is still there).
+fn wanted(on: bool, id: Option<&str>, exact: bool) -> JsValue {
+    match (on, id) {
+        (false, _) => JsValue::FALSE,
+        (true, None) => JsValue::TRUE,
+        (true, Some(id)) => {
+            let which = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(
+                &which,
+                &if exact { "exact" } else { "ideal" }.into(),
+                &id.into(),
+            );
+            let constraint = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&constraint, &"deviceId".into(), &which);
+            constraint.into()
+        }
+    }
+}
+
+async fn user_media(audio: JsValue, video: JsValue) -> Result<MediaStream, String> {
     let devices = web_sys::window()
         .ok_or("no window")?
         .navigator()
         .media_devices()
         .map_err(js_error)?;
     let constraints = MediaStreamConstraints::new();
-    constraints.set_audio_bool(audio);
-    constraints.set_video_bool(video);
+    constraints.set_audio(&audio);
+    constraints.set_video(&video);
     let promise = devices
         .get_user_media_with_constraints(&constraints)
         .map_err(js_error)?;
@@ -82,10 +103,28 @@ fn first(tracks: js_sys::Array) -> Option<MediaStreamTrack> {
     tracks.iter().next().map(JsCast::unchecked_into)
 }
 
-/// Opens the microphone and camera: both if possible, else whichever works, else none.
+/// The id of the device `track` comes from.
+pub fn device_id(track: &MediaStreamTrack) -> String {
+    track.get_settings().get_device_id().unwrap_or_default()
+}
+
+/// Opens the microphone and camera (the ones chosen last time, if they are still there): both
+/// if possible, else whichever works, else none. A remembered device is asked for exactly (a
+/// browser may answer a mere preference with its default), and forgotten for this opening if it
+/// is gone.
 pub async fn open() -> Devices {
+    let mic = remembered(DeviceKind::Microphone);
+    let cam = remembered(DeviceKind::Camera);
+    let mut tries = Vec::new();
+    if mic.is_some() || cam.is_some() {
+        tries.push((true, true, mic.as_deref(), cam.as_deref()));
+    }
     for (audio, video) in [(true, true), (true, false), (false, true)] {
-        if let Ok(stream) = user_media(audio, video).await {
+        tries.push((audio, video, None, None));
+    }
+    for (audio, video, mic, cam) in tries {
+        let (a, v) = (wanted(audio, mic, true), wanted(video, cam, true));
+        if let Ok(stream) = user_media(a, v).await {
             return Devices {
                 microphone: first(stream.get_audio_tracks()),
                 camera: first(stream.get_video_tracks()),
@@ -96,10 +135,30 @@ pub async fn open() -> Devices {
     Devices::default()
 }
 
-/// Opens the camera alone (turning video back on).
+/// Opens the camera alone (turning video back on), the one chosen if it is there.
 pub async fn camera() -> Result<MediaStreamTrack, String> {
-    let stream = user_media(false, true).await?;
-    first(stream.get_video_tracks()).ok_or_else(|| "no camera".to_owned())
+    input(
+        Source::Camera,
+        remembered(DeviceKind::Camera).as_deref(),
+        false,
+    )
+    .await
+}
+
+/// Opens one camera or microphone: device `id` (`exact`: that one or fail), else the default.
+pub async fn input(
+    source: Source,
+    id: Option<&str>,
+    exact: bool,
+) -> Result<MediaStreamTrack, String> {
+    let audio = source == Source::Microphone;
+    let stream = user_media(wanted(audio, id, exact), wanted(!audio, id, exact)).await?;
+    let tracks = if audio {
+        stream.get_audio_tracks()
+    } else {
+        stream.get_video_tracks()
+    };
+    first(tracks).ok_or_else(|| "no such device".to_owned())
 }
 
 /// Asks the person which screen or window to share.

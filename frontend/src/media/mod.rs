@@ -5,6 +5,7 @@
 //! and keeps who speaks as the server says. Components read `MediaState`'s signals and call
 //! its methods; nothing else touches WebRTC.
 
+pub mod choice;
 pub mod devices;
 mod path;
 mod receive;
@@ -81,6 +82,15 @@ pub struct MediaState {
     pub path: RwSignal<Option<MediaPath>>,
     /// Whether the last try found no network path at all (UDP and TCP blocked, no relay).
     pub blocked: RwSignal<bool>,
+    /// The cameras, microphones and speakers the browser offers.
+    pub device_lists: RwSignal<choice::DeviceLists>,
+    /// The speaker chosen (the browser's default if none).
+    pub speaker: RwSignal<Option<String>>,
+    /// The microphone's level for the meters shown (0 to 1), while any is.
+    pub level: RwSignal<f64>,
+    meters: StoredValue<u32>,
+    meter: StoredValue<Option<choice::Meter>, LocalStorage>,
+    watching_devices: StoredValue<bool>,
     mic_on: StoredValue<bool>,
     devices: StoredValue<devices::Devices, LocalStorage>,
     /// Where asking for the camera and microphone stands.
@@ -110,6 +120,12 @@ impl MediaState {
             active: RwSignal::new(None),
             path: RwSignal::new(None),
             blocked: RwSignal::new(false),
+            device_lists: RwSignal::new(choice::DeviceLists::default()),
+            speaker: RwSignal::new(choice::remembered(choice::DeviceKind::Speaker)),
+            level: RwSignal::new(0.0),
+            meters: StoredValue::new(0),
+            meter: StoredValue::new_local(None),
+            watching_devices: StoredValue::new(false),
             mic_on: StoredValue::new(true),
             devices: StoredValue::new_local(devices::Devices::default()),
             devices_asked: StoredValue::new(Asked::No),
@@ -182,6 +198,9 @@ impl MediaState {
         self.devices.set_value(opened);
         self.devices_asked.set_value(Asked::Answered);
         self.tell_device_waiters(true);
+        // Their labels are readable now that the browser granted them.
+        self.list_devices();
+        self.restart_meter();
     }
 
     /// Waits until the browser answered for the camera and microphone (it may show a prompt):

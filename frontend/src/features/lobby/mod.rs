@@ -2,7 +2,7 @@
 //! field and one button.
 
 use crate::app::{tr, use_texts};
-use crate::features::media::preview;
+use crate::features::media::{device_pickers, preview};
 use crate::i18n::Texts;
 use crate::media::MediaState;
 use crate::net::{http, storage, time};
@@ -92,6 +92,7 @@ pub fn join_form(
             <h1>{title}</h1>
             {starts}
             {preview(media)}
+            {device_pickers(media)}
             <Show when=needs_passcode>
                 <label class="card">
                     {tr(|t| t.passcode)}

@@ -4,8 +4,10 @@
 //! the store (who is in my place); streams and who speaks come from the media connection.
 
 mod layout;
+mod pickers;
 mod tiles;
 
+pub use pickers::device_pickers;
 pub use tiles::preview;
 
 use crate::app::{tr, use_texts};

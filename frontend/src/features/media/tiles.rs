@@ -142,6 +142,12 @@ pub fn voices(media: MediaState) -> impl IntoView {
                             audio.set_src_object(wanted.as_ref());
                         }
                     });
+                    // Every voice plays on the speaker chosen.
+                    Effect::new(move || {
+                        if let (Some(audio), Some(speaker)) = (node.get(), media.speaker.get()) {
+                            crate::media::choice::set_sink(&audio, &speaker);
+                        }
+                    });
                     let mid_of = mid.clone();
                     let from = move || {
                         media.voices.with(|v| {

@@ -292,7 +292,7 @@ fn in_meeting(
                     {toasts::toasts(store, now, panel)}
                     {media::videos(store, media)}
                 </div>
-                {panels::side_panel(store, outbox, now, panel, invite)}
+                {panels::side_panel(store, media, outbox, now, panel, invite)}
             </div>
             {toolbar::toolbar(store, media, outbox, panel, leave)}
         </main>

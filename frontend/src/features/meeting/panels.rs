@@ -1,5 +1,5 @@
 //! The side panels beside the stage (a full-screen sheet on a phone): Participants (with the
-//! invite link for hosts), Chat, and the host's Breakout rooms. One is open at a time; all stay
+//! invite link for hosts), Chat, the host's Breakout rooms, and Settings (the devices). One is open at a time; all stay
 //! mounted while hidden, so a half-filled breakout form or chat message survives switching.
 //! Escape closes the open one and gives the focus back to its toolbar button.
 
@@ -7,6 +7,8 @@ use super::people;
 use crate::app::tr;
 use crate::features::breakouts;
 use crate::features::chat::chat_panel;
+use crate::features::media;
+use crate::media::MediaState;
 use crate::net::dom;
 use crate::net::socket::Outbox;
 use crate::store::Store;
@@ -19,6 +21,7 @@ pub enum Panel {
     Participants,
     Chat,
     Breakouts,
+    Settings,
 }
 
 impl Panel {
@@ -28,6 +31,7 @@ impl Panel {
             Panel::Participants => "toggle-participants",
             Panel::Chat => "toggle-chat",
             Panel::Breakouts => "toggle-breakouts",
+            Panel::Settings => "toggle-settings",
         }
     }
 }
@@ -35,6 +39,7 @@ impl Panel {
 /// The side panel, showing whichever of `panel` is open (none: it is not there).
 pub fn side_panel(
     store: Store,
+    media: MediaState,
     outbox: Outbox,
     now: ReadSignal<Timestamp>,
     panel: RwSignal<Option<Panel>>,
@@ -60,6 +65,7 @@ pub fn side_panel(
         Some(Panel::Participants) => tr(|t| t.participants).get(),
         Some(Panel::Chat) => tr(|t| t.chat).get(),
         Some(Panel::Breakouts) => tr(|t| t.breakout_rooms).get(),
+        Some(Panel::Settings) => tr(|t| t.settings).get(),
         None => "",
     };
     view! {
@@ -92,6 +98,13 @@ pub fn side_panel(
                 </Show>
             </div>
             <div hidden=hidden(Panel::Chat)>{chat_panel(store, outbox)}</div>
+            // Mounted only while open: its level meter listens to the microphone.
+            <Show when=move || panel.get() == Some(Panel::Settings)>
+                <section class="card settings">
+                    <h2>{tr(|t| t.settings)}</h2>
+                    {media::device_pickers(media)}
+                </section>
+            </Show>
             <Show when=move || store.am_hosting()>
                 <div hidden=hidden(Panel::Breakouts)>{breakouts::host_panel(store, outbox, now)}</div>
             </Show>

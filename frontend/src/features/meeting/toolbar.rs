@@ -20,7 +20,7 @@ use plenary_shared::meeting::command::Command;
 type Word = fn(&crate::i18n::Texts) -> &'static str;
 
 /// The shortcuts, as the help dialog lists them: keys, and what they do.
-const SHORTCUTS: [(&str, Word); 8] = [
+const SHORTCUTS: [(&str, Word); 9] = [
     ("Alt+A", |t| t.shortcut_mute),
     ("Alt+V", |t| t.shortcut_video),
     ("Alt+S", |t| t.share_screen),
@@ -28,6 +28,7 @@ const SHORTCUTS: [(&str, Word); 8] = [
     ("Alt+U", |t| t.participants),
     ("Alt+H", |t| t.chat),
     ("Alt+B", |t| t.breakout_rooms),
+    ("Alt+G", |t| t.settings),
     ("Alt+K", |t| t.keyboard_shortcuts),
 ];
 
@@ -83,6 +84,7 @@ pub fn toolbar(
                 <Show when=move || store.am_hosting()>
                     {toggle(Panel::Breakouts, |t| t.breakout_rooms, icons::ROOMS, "Alt+B")}
                 </Show>
+                {toggle(Panel::Settings, |t| t.settings, icons::GEAR, "Alt+G")}
                 <button aria-keyshortcuts="Alt+K" title="Alt+K" on:click=move |_| show_help()>
                     {icon(icons::KEYBOARD)}
                     <span class="label">{tr(|t| t.keyboard_shortcuts)}</span>
