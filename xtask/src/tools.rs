@@ -9,6 +9,8 @@ use std::time::Instant;
 pub const TRUNK_VERSION: &str = "0.21.14";
 /// npm's binaryen; Debian's older wasm-opt produces a wasm that crashes in the browser.
 pub const BINARYEN_VERSION: &str = "132.0.0";
+/// npm's axe-core, the accessibility checker the browser tests run in their pages.
+pub const AXE_VERSION: &str = "4.14.1";
 
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
@@ -145,6 +147,32 @@ pub fn ensure_wasm_opt() -> Result<(), String> {
     })
 }
 
+/// axe-core from npm, for the browser tests' accessibility check (they read
+/// `target/tools/npm/node_modules/axe-core/axe.min.js`).
+pub fn ensure_axe() -> Result<(), String> {
+    let package = npm_prefix()
+        .join("node_modules")
+        .join("axe-core")
+        .join("package.json");
+    let have = std::fs::read_to_string(&package).unwrap_or_default();
+    if have.contains(&format!("\"version\": \"{AXE_VERSION}\"")) {
+        return Ok(());
+    }
+    if output_of("npm", &["--version"]).is_none() {
+        apt_install(&["npm"])?;
+    }
+    timed("installing axe-core from npm", || {
+        run(Command::new("npm").args([
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            &npm_prefix().to_string_lossy(),
+            &format!("axe-core@{AXE_VERSION}"),
+        ]))
+    })
+}
+
 /// Debian's Chromium and ChromeDriver, for the browser tests.
 pub fn ensure_chromium() -> Result<(), String> {
     if Path::new("/usr/bin/chromium").exists() && Path::new("/usr/bin/chromedriver").exists() {
@@ -155,7 +183,8 @@ pub fn ensure_chromium() -> Result<(), String> {
 
 /// Everything the tests need from Debian: Chromium and ChromeDriver for the browser tests,
 /// coturn (a real TURN server) for the relay tests and pebble (an ACME test CA, with its DNS
-/// `pebble-challtestsrv`) for the certificate test. One `apt-get` for whatever is missing.
+/// `pebble-challtestsrv`) for the certificate test. One `apt-get` for whatever is missing; then
+/// axe-core from npm for the accessibility check.
 pub fn ensure_test_packages() -> Result<(), String> {
     let wanted = [
         ("/usr/bin/chromium", "chromium"),
@@ -168,10 +197,10 @@ pub fn ensure_test_packages() -> Result<(), String> {
         .filter(|(path, _)| !Path::new(path).exists())
         .map(|(_, package)| *package)
         .collect();
-    if missing.is_empty() {
-        return Ok(());
+    if !missing.is_empty() {
+        apt_install(&missing)?;
     }
-    apt_install(&missing)
+    ensure_axe()
 }
 
 fn apt_install(packages: &[&str]) -> Result<(), String> {

@@ -154,6 +154,32 @@ impl Page {
         Ok((s(0), s(1)))
     }
 
+    /// The serious and critical accessibility violations axe-core finds on the page now, each
+    /// as `rule: help (where)`.
+    pub async fn accessibility_violations(&self) -> Result<Vec<String>> {
+        let axe = axe_source()?;
+        self.eval(&format!("{axe}\nreturn null;"), vec![]).await?;
+        let found = self
+            .client()?
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 axe.run(document, { resultTypes: ['violations'] }).then(r => done( \
+                   r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                     .map(v => v.id + ': ' + v.help + ' (' + v.nodes.slice(0, 3) \
+                       .map(n => n.target.join(' ')).join(', ') + ')'))) \
+                   .catch(e => done(['axe failed: ' + e]));",
+                vec![],
+            )
+            .await
+            .map_err(wd)?;
+        Ok(found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect())
+    }
+
     /// Opens the meeting's side panel `name` (`Participants`, `Chat`, `Breakout rooms`) with its
     /// toolbar button, unless it is open already.
     pub async fn open_panel(&self, name: &str) -> Result<()> {
@@ -564,6 +590,22 @@ fn named(lit: &str) -> String {
 /// An XPath condition: nothing the element is in is `hidden` (a closed panel's buttons are not
 /// there for a person to click).
 const SHOWN: &str = "[not(ancestor-or-self::*[@hidden])]";
+
+/// axe-core's browser script, as `cargo xtask test` installs it from npm
+/// (`PLENARY_AXE` names another copy).
+fn axe_source() -> Result<String> {
+    let path = std::env::var_os("PLENARY_AXE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            crate::workspace_dir().join("target/tools/npm/node_modules/axe-core/axe.min.js")
+        });
+    std::fs::read_to_string(&path).map_err(|e| {
+        HarnessError::Other(format!(
+            "axe-core not at {} ({e}): run `cargo xtask test`, which installs it from npm",
+            path.display()
+        ))
+    })
+}
 
 /// A host who started a meeting from the home page (with the Participants panel open), and the
 /// meeting's invite link.
