@@ -3,7 +3,8 @@
 //! the gallery's tiles cover most of the window; a panel opens from the toolbar by keyboard
 //! (Enter on its button, the focus goes into it), Escape closes it and gives the focus back; a
 //! shortcut (Alt+H) opens the chat and the shortcuts dialog lists it. Screenshots of both sizes,
-//! with and without a panel, go to `target/screenshots/`.
+//! with and without a panel, go to `target/screenshots/`. Every other person's tile has
+//! connection bars.
 
 use plenary_e2e::browser::{Driver, Page, join_as, require_dist, start_as_host};
 use plenary_e2e::{DEADLINE, HarnessError, Result, TestServer};
@@ -99,6 +100,24 @@ async fn the_meeting_fills_the_window_and_its_panels_work_by_keyboard() -> Resul
             share * 100.0
         );
     }
+    // Every other person's tile carries bars saying how their video reaches this page.
+    let bars = host
+        .until_eval(
+            "return [...document.querySelectorAll('.grid figure.tile .quality')]\
+               .map(q => q.getAttribute('aria-label'));",
+            |v| v.as_array().is_some_and(|a| a.len() == 3),
+        )
+        .await?;
+    println!("Hanne's tiles say: {bars}");
+    assert_eq!(
+        host.eval(
+            "return document.querySelectorAll('.tile.mine .quality').length;",
+            vec![]
+        )
+        .await?,
+        0,
+        "no bars on one's own tile"
+    );
     host.screenshot("meeting-1280").await?;
     phone.screenshot("meeting-390").await?;
 

@@ -193,4 +193,7 @@ pub const TEXTS: Texts = Texts {
     speaker: "Speaker",
     mic_level: "Microphone level",
     settings: "Settings",
+    quality_good: "good",
+    quality_fair: "fair",
+    quality_poor: "poor",
 };

@@ -193,4 +193,7 @@ pub const TEXTS: Texts = Texts {
     speaker: "Høyttaler",
     mic_level: "Mikrofonnivå",
     settings: "Innstillinger",
+    quality_good: "god",
+    quality_fair: "middels",
+    quality_poor: "dårlig",
 };

@@ -8,6 +8,7 @@
 pub mod choice;
 pub mod devices;
 mod path;
+pub mod quality;
 mod receive;
 
 pub use path::MediaPath;
@@ -88,6 +89,9 @@ pub struct MediaState {
     pub speaker: RwSignal<Option<String>>,
     /// The microphone's level for the meters shown (0 to 1), while any is.
     pub level: RwSignal<f64>,
+    /// How well each person's video reaches us now.
+    pub quality: RwSignal<std::collections::BTreeMap<ParticipantId, quality::Quality>>,
+    quality_counters: StoredValue<std::collections::HashMap<String, quality::Counters>>,
     meters: StoredValue<u32>,
     meter: StoredValue<Option<choice::Meter>, LocalStorage>,
     watching_devices: StoredValue<bool>,
@@ -123,6 +127,8 @@ impl MediaState {
             device_lists: RwSignal::new(choice::DeviceLists::default()),
             speaker: RwSignal::new(choice::remembered(choice::DeviceKind::Speaker)),
             level: RwSignal::new(0.0),
+            quality: RwSignal::new(Default::default()),
+            quality_counters: StoredValue::new(Default::default()),
             meters: StoredValue::new(0),
             meter: StoredValue::new_local(None),
             watching_devices: StoredValue::new(false),
@@ -546,6 +552,25 @@ impl MediaState {
         let path = path::selected(&report);
         if self.path.get_untracked() != path {
             self.path.set(path);
+        }
+        // Each camera's stream since the last reading, on its sender's tile.
+        let now = quality::inbound_video(&report);
+        let judged: std::collections::BTreeMap<ParticipantId, quality::Quality> =
+            self.remote.with_untracked(|r| {
+                r.iter()
+                    .filter(|r| !r.screen)
+                    .filter_map(|r| {
+                        let counters = now.get(r.track_id())?;
+                        let before = self
+                            .quality_counters
+                            .with_value(|c| c.get(r.track_id()).copied());
+                        Some((r.from, quality::between(before.as_ref(), counters)))
+                    })
+                    .collect()
+            });
+        self.quality_counters.set_value(now.into_iter().collect());
+        if self.quality.get_untracked() != judged {
+            self.quality.set(judged);
         }
     }
 }

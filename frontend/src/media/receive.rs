@@ -19,6 +19,13 @@ pub struct Remote {
     track_id: String,
 }
 
+impl Remote {
+    /// The id of the track this stream plays (as `getStats()` names it).
+    pub fn track_id(&self) -> &str {
+        &self.track_id
+    }
+}
+
 /// One audio slot's stream: it plays whoever the server puts on the slot.
 #[derive(Clone)]
 pub struct Voice {

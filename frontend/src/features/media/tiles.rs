@@ -4,6 +4,7 @@
 
 use crate::app::{tr, use_texts};
 use crate::media::MediaState;
+use crate::media::quality::Quality;
 use crate::store::Store;
 use leptos::html::{Audio, Video};
 use leptos::prelude::*;
@@ -54,6 +55,13 @@ pub fn tile(
             .meeting
             .with(|m| m.participant(who).is_some_and(|p| p.hand.is_some()))
     };
+    // How well their video reaches us (nothing for my own tile).
+    let quality = move || {
+        if me {
+            return None;
+        }
+        media.quality.with(|q| q.get(&who).copied())
+    };
     let camera_off = move || {
         if me {
             !media.camera_on.get()
@@ -99,6 +107,19 @@ pub fn tile(
                 <Show when=hand>
                     <span class="badge hand-badge" title=move || t().hand_raised>{move || t().hand}</span>
                 </Show>
+                {move || quality().map(|q| {
+                    let (class, word) = match q {
+                        Quality::Good => ("quality q-good", t().quality_good),
+                        Quality::Fair => ("quality q-fair", t().quality_fair),
+                        Quality::Poor => ("quality q-poor", t().quality_poor),
+                    };
+                    let said = format!("{}: {word}", t().connection);
+                    view! {
+                        <span class=class role="img" aria-label=said.clone() title=said>
+                            <i></i><i></i><i></i>
+                        </span>
+                    }
+                })}
                 {pin_button}
             </figcaption>
         </figure>
