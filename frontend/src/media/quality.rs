@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(between(Some(&before), &now), Quality::Good);
         assert_eq!(
             between(None, &now),
-            Quality::Poor,
+            Quality::Fair,
             "6 % lost since the start"
         );
     }
