@@ -97,6 +97,7 @@ pub fn toolbar(
                 </button>
                 <Show when=move || store.my_role() == Some(Role::Host)>
                     <button class="danger" on:click=move |_| outbox.send(Command::EndMeeting)>
+                        {icon(icons::END)}
                         <span class="label">{tr(|t| t.end_meeting_for_all)}</span>
                     </button>
                 </Show>
