@@ -25,6 +25,7 @@ async fn pages_reconnect_by_themselves_after_the_server_comes_back() -> Result<(
     host.goto(&url).await?;
     host.fill("Your name", "Hanne").await?;
     host.click("Start a meeting").await?;
+    host.open_panel("Participants").await?;
     host.until_list("Participants", "the host", |items| items.len() == 1)
         .await?;
     let invite = host.field_value("Invite link").await?;
@@ -41,7 +42,9 @@ async fn pages_reconnect_by_themselves_after_the_server_comes_back() -> Result<(
     host.screenshot("reconnecting").await?;
 
     let _again = start(&data, Some(server.addr)).await?;
+    guest.open_panel("Participants").await?;
     for page in [&host, &guest] {
+        page.open_panel("Participants").await?;
         page.until_list("Participants", "the same two people back", |items| {
             items.len() == 2 && items[0].starts_with("Hanne") && items[1].starts_with("Per")
         })
@@ -49,6 +52,8 @@ async fn pages_reconnect_by_themselves_after_the_server_comes_back() -> Result<(
         page.until_no_role("status", "Reconnecting").await?;
     }
     // The connection is live again: chat goes through.
+    guest.open_panel("Chat").await?;
+    host.open_panel("Chat").await?;
     guest.fill("Chat message", "back again").await?;
     guest.click("Send").await?;
     host.until_list("Chat", "the guest's line", |items| {

@@ -344,12 +344,12 @@ impl Page {
         self.client()?.execute(script, args).await.map_err(wd)
     }
 
-    /// The texts of the items of the list named `name`.
+    /// The texts of the items of the list named `name` (not one in a closed panel).
     pub async fn list_items(&self, name: &str) -> Result<Vec<String>> {
         let value = self
             .eval(
                 "const list = [...document.querySelectorAll('ul[aria-label], ol[aria-label]')]
-                    .find(l => l.getAttribute('aria-label') === arguments[0]);
+                    .find(l => l.getAttribute('aria-label') === arguments[0] && !l.closest('[hidden]'));
                  return list ? [...list.querySelectorAll(':scope > li')].map(li => li.innerText.trim()) : null;",
                 vec![json!(name)],
             )
@@ -363,7 +363,8 @@ impl Page {
         }
     }
 
-    /// Waits until the list named `name` satisfies `pred`; returns how long that took.
+    /// Waits until the list named `name` (shown: a closed panel's list is not read) satisfies
+    /// `pred`; returns how long that took.
     pub async fn until_list(
         &self,
         name: &str,

@@ -1,4 +1,5 @@
-//! Which tiles the page shows, and how big: a gallery in pages of `PAGE` tiles, or the speaker
+//! Which tiles the page shows, and how big: a gallery in pages of at most `PAGE` tiles (fewer
+//! when the stage is too small for that many to stay `MIN_TILE` wide: a phone), or the speaker
 //! view (one large tile: the pinned person, else the active speaker; a strip of thumbnails).
 //! Pure, so it is tested without a browser; the same answer names the tiles the server is
 //! asked to send video for (`View`), so nobody's video is sent that the page does not show.
@@ -8,6 +9,17 @@ use plenary_shared::media::{Tile, TileSize};
 
 /// Tiles on a gallery page (as Zoom's default gallery).
 pub const PAGE: usize = 25;
+/// A gallery tile is never narrower than this (CSS pixels): more people go to the next page.
+pub const MIN_TILE: f64 = 150.0;
+
+/// How many gallery tiles a `width`×`height` stage shows on a page: as many as stay at least
+/// `MIN_TILE` wide, from one to `PAGE`.
+pub fn per_page(width: f64, height: f64) -> usize {
+    (1..=PAGE)
+        .rev()
+        .find(|&n| fit(n, false, width, height).tile_width >= MIN_TILE)
+        .unwrap_or(1)
+}
 /// Thumbnails under the speaker view's stage.
 pub const STRIP: usize = 6;
 
@@ -54,19 +66,20 @@ pub fn arrange(
     people: &[ParticipantId],
     me: Option<ParticipantId>,
     layout: Layout,
-    page: usize,
+    (page, per_page): (usize, usize),
     active: Option<ParticipantId>,
     pinned: Option<ParticipantId>,
 ) -> Arrangement {
     let present = |w: &Option<ParticipantId>| w.filter(|w| people.contains(w));
     match layout {
         Layout::Gallery => {
-            let pages = people.len().div_ceil(PAGE).max(1);
+            let per_page = per_page.clamp(1, PAGE);
+            let pages = people.len().div_ceil(per_page).max(1);
             let page = page.min(pages - 1);
             let tiles: Vec<ParticipantId> = people
                 .iter()
-                .skip(page * PAGE)
-                .take(PAGE)
+                .skip(page * per_page)
+                .take(per_page)
                 .copied()
                 .collect();
             let size = match tiles.len() {
@@ -168,13 +181,13 @@ mod tests {
     fn a_gallery_shows_pages_of_twenty_five_and_asks_for_thumbnails_of_the_others() {
         let all = people(30);
         let me = Some(ParticipantId(1));
-        let first = arrange(&all, me, Layout::Gallery, 0, None, None);
+        let first = arrange(&all, me, Layout::Gallery, (0, PAGE), None, None);
         assert_eq!(first.tiles.len(), PAGE);
         assert_eq!(first.pages, 2);
         let view = first.view(me);
         assert_eq!(view.len(), PAGE - 1, "not my own video");
         assert!(view.iter().all(|t| t.size == TileSize::Thumbnail));
-        let second = arrange(&all, me, Layout::Gallery, 7, None, None);
+        let second = arrange(&all, me, Layout::Gallery, (7, PAGE), None, None);
         assert_eq!(second.page, 1, "a page past the end shows the last");
         assert_eq!(second.tiles, people(30)[25..].to_vec());
         assert!(second.view(me).iter().all(|t| t.size == TileSize::Medium));
@@ -213,6 +226,27 @@ mod tests {
     }
 
     #[test]
+    fn a_phone_pages_sooner_than_a_desktop() {
+        assert_eq!(per_page(1264.0, 650.0), PAGE, "a desktop shows 25");
+        let phone = per_page(374.0, 640.0);
+        assert!((6..=16).contains(&phone), "a phone shows a few: {phone}");
+        assert!(fit(phone, false, 374.0, 640.0).tile_width >= MIN_TILE);
+        assert!(fit(phone + 1, false, 374.0, 640.0).tile_width < MIN_TILE);
+        assert_eq!(per_page(100.0, 60.0), 1, "always one at least");
+        let all = people(30);
+        let small = arrange(
+            &all,
+            Some(ParticipantId(1)),
+            Layout::Gallery,
+            (1, phone),
+            None,
+            None,
+        );
+        assert_eq!(small.pages, 30usize.div_ceil(phone));
+        assert_eq!(small.tiles, all[phone..2 * phone].to_vec());
+    }
+
+    #[test]
     fn the_stage_takes_what_the_strip_leaves() {
         let f = fit(6, true, 1280.0, 650.0);
         assert_eq!(f.cols, 6);
@@ -229,7 +263,14 @@ mod tests {
     fn the_speaker_view_puts_the_pinned_else_the_active_speaker_on_the_stage() {
         let all = people(10);
         let me = Some(ParticipantId(1));
-        let speaking = arrange(&all, me, Layout::Speaker, 0, Some(ParticipantId(7)), None);
+        let speaking = arrange(
+            &all,
+            me,
+            Layout::Speaker,
+            (0, PAGE),
+            Some(ParticipantId(7)),
+            None,
+        );
         assert_eq!(speaking.stage, Some(ParticipantId(7)));
         assert_eq!(speaking.tiles.len(), STRIP);
         assert!(!speaking.tiles.contains(&ParticipantId(7)));
@@ -245,18 +286,25 @@ mod tests {
             &all,
             me,
             Layout::Speaker,
-            0,
+            (0, PAGE),
             Some(ParticipantId(7)),
             Some(ParticipantId(3)),
         );
         assert_eq!(pinned.stage, Some(ParticipantId(3)));
-        let myself = arrange(&all, me, Layout::Speaker, 0, me, None);
+        let myself = arrange(&all, me, Layout::Speaker, (0, PAGE), me, None);
         assert_eq!(
             myself.stage,
             Some(ParticipantId(2)),
             "not my own face large"
         );
-        let gone = arrange(&all, me, Layout::Speaker, 0, Some(ParticipantId(40)), None);
+        let gone = arrange(
+            &all,
+            me,
+            Layout::Speaker,
+            (0, PAGE),
+            Some(ParticipantId(40)),
+            None,
+        );
         assert_eq!(gone.stage, Some(ParticipantId(2)));
     }
 }

@@ -38,13 +38,26 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
             list
         })
     });
+    // The grid's size, as it changes (a panel opening beside the stage, a rotated phone), and
+    // the tile sizes that fill it.
+    let grid = NodeRef::<leptos::html::Div>::new();
+    // Until it is measured, a desktop's stage is assumed.
+    let area = RwSignal::new((1264.0f64, 650.0f64));
+    let watch = StoredValue::new_local(None::<crate::net::dom::SizeWatch>);
+    Effect::new(move || {
+        if let Some(el) = grid.get() {
+            let watching = crate::net::dom::watch_size(&el, move |w, h| area.set((w, h)));
+            watch.set_value(watching);
+        }
+    });
+    on_cleanup(move || watch.set_value(None));
     let shown = Memo::new(move |_| {
         people.with(|all| {
             layout::arrange(
                 all,
                 store.me.get(),
                 layout.get(),
-                page.get(),
+                (page.get(), area.with(|(w, h)| layout::per_page(*w, *h))),
                 media.active.get(),
                 pinned.get(),
             )
@@ -81,18 +94,6 @@ pub fn videos(store: Store, media: MediaState) -> impl IntoView {
         });
         (is_pinned, toggle)
     };
-    // The grid's size, as it changes (a panel opening beside the stage, a rotated phone), and
-    // the tile sizes that fill it.
-    let grid = NodeRef::<leptos::html::Div>::new();
-    let area = RwSignal::new((0.0f64, 0.0f64));
-    let watch = StoredValue::new_local(None::<crate::net::dom::SizeWatch>);
-    Effect::new(move || {
-        if let Some(el) = grid.get() {
-            let watching = crate::net::dom::watch_size(&el, move |w, h| area.set((w, h)));
-            watch.set_value(watching);
-        }
-    });
-    on_cleanup(move || watch.set_value(None));
     let sizes = move || {
         let (w, h) = area.get();
         let spotlight = !screens().is_empty();
