@@ -1,5 +1,5 @@
 //! Which camera, microphone and speaker: the browser's lists of them (`enumerateDevices`, again
-//! on `devicechange`), the person's choice (remembered in localStorage, so a reload or the next
+//! on `devicechange`), the person's choice (remembered in localStorage by `net::storage`, so a reload or the next
 //! meeting uses it; a remembered device that is gone falls back to the default), switching a
 //! device while sending (the new track replaces the old on the same slot, nothing renegotiates),
 //! the speaker as every voice's audio output (`setSinkId`), and the microphone's level for the
@@ -7,7 +7,7 @@
 
 use super::MediaState;
 use super::devices;
-use crate::net::js_error;
+use crate::net::{js_error, storage};
 use leptos::prelude::*;
 use plenary_shared::media::Source;
 use wasm_bindgen::JsCast;
@@ -26,9 +26,9 @@ pub enum DeviceKind {
 impl DeviceKind {
     fn key(self) -> &'static str {
         match self {
-            DeviceKind::Camera => "plenary.device.camera",
-            DeviceKind::Microphone => "plenary.device.microphone",
-            DeviceKind::Speaker => "plenary.device.speaker",
+            DeviceKind::Camera => "camera",
+            DeviceKind::Microphone => "microphone",
+            DeviceKind::Speaker => "speaker",
         }
     }
 }
@@ -58,22 +58,13 @@ impl DeviceLists {
     }
 }
 
-fn local() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok()?
-}
-
 /// The device chosen for `kind` last time, if any.
 pub fn remembered(kind: DeviceKind) -> Option<String> {
-    local()?
-        .get_item(kind.key())
-        .ok()?
-        .filter(|id| !id.is_empty())
+    storage::device(kind.key())
 }
 
 fn remember(kind: DeviceKind, id: &str) {
-    if let Some(s) = local() {
-        let _ = s.set_item(kind.key(), id);
-    }
+    storage::remember_device(kind.key(), id);
 }
 
 /// The browser's current devices (labels once the camera or microphone was granted).

@@ -92,7 +92,7 @@ impl Page {
         self.client()?.refresh().await.map_err(wd)
     }
 
-    /// A value this tab keeps in `sessionStorage`.
+    /// A text this tab keeps in `sessionStorage` (the app stores JSON, through gloo-storage).
     pub async fn session_value(&self, key: &str) -> Result<Option<String>> {
         let value = self
             .eval(
@@ -100,7 +100,9 @@ impl Page {
                 vec![Value::String(key.to_owned())],
             )
             .await?;
-        Ok(value.as_str().map(str::to_owned))
+        Ok(value
+            .as_str()
+            .map(|json| serde_json::from_str::<String>(json).unwrap_or_else(|_| json.to_owned())))
     }
 
     /// The current URL.
